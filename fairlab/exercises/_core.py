@@ -1,0 +1,96 @@
+"""Building blocks for exercise checks: compare, then print ✓ or a hint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from numbers import Real
+from typing import Any
+
+__all__ = ["feedback", "check_number", "check_option"]
+
+NOT_ANSWERED = "Not answered yet: replace None with your answer and run the cell again."
+
+
+def feedback(ok: bool, message: str) -> bool:
+    """Print ``✓ message`` or ``✗ message`` and return ``ok``."""
+    print(("✓ " if ok else "✗ ") + message)
+    return ok
+
+
+def check_number(
+    answer: Any,
+    expected: float,
+    *,
+    tol: float,
+    hint: str,
+    praise: str = "Correct.",
+    near_misses: Mapping[str, Callable[[float], bool]] | None = None,
+) -> bool:
+    """Check a numeric answer within ``tol``.
+
+    ``near_misses`` maps a specific hint to a test of the answer (e.g. "you
+    computed the ratio, not the difference" when ``abs(answer - ratio) < tol``);
+    the first that matches is shown instead of the general ``hint``.
+
+    Examples
+    --------
+    >>> check_number(0.31, 0.3, tol=0.02, hint="Look at the TPR column.")
+    ✓ Correct.
+    True
+    >>> check_number("0.3", 0.3, tol=0.02, hint="Look at the TPR column.")
+    ✗ Your answer is a str; give a number such as 0.25 (not a string or a list).
+    False
+    """
+    if answer is None:
+        return feedback(False, NOT_ANSWERED)
+    if isinstance(answer, bool) or not isinstance(answer, Real):
+        try:
+            import numpy as np
+
+            if isinstance(answer, np.ndarray) and answer.size == 1:
+                answer = float(answer.reshape(-1)[0])
+            else:
+                raise TypeError
+        except TypeError:
+            return feedback(False, f"Your answer is a {type(answer).__name__}; give a number "
+                                   "such as 0.25 (not a string or a list).")
+    answer = float(answer)
+    if abs(answer - expected) <= tol:
+        return feedback(True, praise)
+    for message, test in (near_misses or {}).items():
+        if test(answer):
+            return feedback(False, message)
+    return feedback(False, hint)
+
+
+def check_option(
+    answer: Any,
+    expected: Any,
+    *,
+    hints: Mapping[Any, str] | None = None,
+    hint: str,
+    praise: str = "Correct.",
+    normalize: Callable[[Any], Any] | None = None,
+) -> bool:
+    """Check a choice (a name, a label): specific hints for known wrong choices.
+
+    Examples
+    --------
+    >>> check_option("Age", "relationship", hint="Rank by AUC.", normalize=str.lower)
+    ✗ Rank by AUC.
+    False
+    """
+    if answer is None:
+        return feedback(False, NOT_ANSWERED)
+    norm = normalize or (lambda v: v)
+    try:
+        value = norm(answer)
+        ok = value == norm(expected)
+    except (TypeError, ValueError, AttributeError):
+        return feedback(False, f"Your answer is a {type(answer).__name__}; {hint}")
+    if ok:
+        return feedback(True, praise)
+    for wrong, message in (hints or {}).items():
+        if value == norm(wrong):
+            return feedback(False, message)
+    return feedback(False, hint)

@@ -1,0 +1,507 @@
+"""Group fairness metrics from one vectorised pass over the data.
+
+Every group's confusion matrix comes from a single ``np.bincount`` on
+``group_code * 4 + 2 * y_true + y_pred``; every rate and every gap is arithmetic
+on those counts. The gaps follow fairlearn's definitions (``between_groups``:
+largest minus smallest group value, ratio = smallest / largest; equalized odds
+takes the worse of the TPR and FPR parts), and the tests hold them to fairlearn's
+numbers to 1e-12.
+
+Lesson: 05-fairness-metrics
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from fairlab._validation import (
+    Groups,
+    check_binary,
+    check_groups,
+    check_in_range,
+    check_sample_weight,
+    check_scores,
+)
+
+__all__ = [
+    "RATES",
+    "UndefinedRateWarning",
+    "ConfidenceInterval",
+    "group_confusion",
+    "group_metrics",
+    "rates_from_counts",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "predictive_parity_difference",
+    "accuracy_difference",
+    "bootstrap_ci",
+]
+
+#: Per-group rates that :func:`group_metrics` reports, in column order.
+RATES = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "tnr", "ppv", "npv", "accuracy")
+
+# Which confusion cells (tn, fp, fn, tp) form each rate's numerator and denominator.
+_CELLS = {
+    "base_rate": ([2, 3], [0, 1, 2, 3]),
+    "selection_rate": ([1, 3], [0, 1, 2, 3]),
+    "tpr": ([3], [2, 3]),
+    "fpr": ([1], [0, 1]),
+    "fnr": ([2], [2, 3]),
+    "tnr": ([0], [0, 1]),
+    "ppv": ([3], [1, 3]),
+    "npv": ([0], [0, 2]),
+    "accuracy": ([0, 3], [0, 1, 2, 3]),
+}
+# In words, for the message when a rate is undefined.
+_EMPTY = {
+    "tpr": "no positive labels (y_true == 1)",
+    "fnr": "no positive labels (y_true == 1)",
+    "fpr": "no negative labels (y_true == 0)",
+    "tnr": "no negative labels (y_true == 0)",
+    "ppv": "no positive predictions (y_pred == 1)",
+    "npv": "no negative predictions (y_pred == 0)",
+}
+
+
+class UndefinedRateWarning(RuntimeWarning):
+    """A group's rate has an empty denominator and is reported as NaN."""
+
+
+class ConfidenceInterval(NamedTuple):
+    """A point estimate with a bootstrap percentile interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+def _prepare(y_true, y_pred, sensitive_features, sample_weight=None, min_rows=1):
+    yt = check_binary(y_true, "y_true")
+    yp = check_binary(y_pred, "y_pred", n_rows=len(yt))
+    groups = check_groups(sensitive_features, len(yt), min_rows=min_rows)
+    w = check_sample_weight(sample_weight, len(yt))
+    return yt, yp, groups, w
+
+
+def _counts(yt: np.ndarray, yp: np.ndarray, groups: Groups, w=None) -> np.ndarray:
+    """Confusion counts per group, shape (n_groups, 4): tn, fp, fn, tp."""
+    cell = groups.codes * 4 + 2 * yt + yp
+    out = np.bincount(cell, weights=w, minlength=4 * groups.n_groups)
+    return out.reshape(groups.n_groups, 4).astype(float)
+
+
+def rates_from_counts(counts: np.ndarray, names=RATES) -> dict[str, np.ndarray]:
+    """Rates from confusion counts of shape ``(..., n_groups, 4)`` (tn, fp, fn, tp).
+
+    Empty denominators give NaN, silently: callers decide whether to warn.
+
+    Examples
+    --------
+    >>> r = rates_from_counts(np.array([[3, 1, 1, 5]]))
+    >>> float(r["tpr"][0]), float(r["fpr"][0])
+    (0.8333333333333334, 0.25)
+    """
+    counts = np.asarray(counts, dtype=float)
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name in names:
+            num, den = _CELLS[name]
+            out[name] = counts[..., num].sum(-1) / counts[..., den].sum(-1)
+    return out
+
+
+def _warn_undefined(rates: dict[str, np.ndarray], index: pd.Index) -> None:
+    """One warning that lists every undefined rate and the groups it is undefined for."""
+    parts = [f"{name} for {index[np.isnan(rates[name])].tolist()} ({_EMPTY[name]})"
+             for name in _EMPTY if np.isnan(rates[name]).any()]
+    if parts:
+        warnings.warn("undefined rates reported as NaN: " + "; ".join(parts) + ".",
+                      UndefinedRateWarning, stacklevel=3)
+
+
+def _group_auc(yt: np.ndarray, score: np.ndarray, groups: Groups) -> np.ndarray:
+    """ROC AUC per group by the rank-sum (Mann-Whitney) formula, ties averaged."""
+    from scipy.stats import rankdata
+
+    n = len(score)
+    key = groups.codes * (n + 1) + rankdata(score, method="dense")
+    rank = rankdata(key, method="average")
+    start = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
+    rank -= start[groups.codes]
+    pos = np.bincount(groups.codes, weights=yt, minlength=groups.n_groups)
+    neg = groups.counts - pos
+    rank_sum = np.bincount(groups.codes, weights=rank * yt, minlength=groups.n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def group_confusion(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> pd.DataFrame:
+    """Confusion-matrix counts for every group, in one pass.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of 0/1
+    sensitive_features : array-like or DataFrame
+        One label per row; several columns give intersectional groups.
+    sample_weight : array-like, default=None
+
+    Returns
+    -------
+    DataFrame with one row per group and columns ``tn, fp, fn, tp``.
+
+    Examples
+    --------
+    >>> group_confusion([1, 0, 1, 1], [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
+        tn   fp   fn   tp
+    a  0.0  1.0  0.0  1.0
+    b  0.0  0.0  1.0  1.0
+
+    Lesson: 05-fairness-metrics
+    """
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    return pd.DataFrame(_counts(yt, yp, groups, w), index=groups.index,
+                        columns=["tn", "fp", "fn", "tp"])
+
+
+def group_metrics(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive_features: Any,
+    y_score: Any = None,
+    sample_weight: Any = None,
+) -> pd.DataFrame:
+    """Per-group rates: one row per group (intersections when several columns).
+
+    Columns: ``count, base_rate, selection_rate, tpr, fpr, fnr, tnr, ppv, npv,
+    accuracy`` and ``auc`` when ``y_score`` is given. A rate whose denominator is
+    empty for a group (say, TPR for a group with no positive labels) is NaN and an
+    :class:`UndefinedRateWarning` names the group.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of 0/1
+    sensitive_features : array-like or DataFrame
+        One label per row: strings, integers or categoricals. A DataFrame with
+        several columns gives one row per combination that occurs (MultiIndex).
+    y_score : array-like of float, default=None
+        Scores for the positive class, for the per-group ROC AUC.
+    sample_weight : array-like, default=None
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, labels are not 0/1, or a label or group is missing.
+
+    Examples
+    --------
+    >>> m = group_metrics([1, 0, 1, 1], [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
+    >>> m[["count", "selection_rate", "tpr", "accuracy"]]
+       count  selection_rate  tpr  accuracy
+    a    2.0             1.0  1.0       0.5
+    b    2.0             0.5  0.5       0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    counts = _counts(yt, yp, groups, w)
+    rates = rates_from_counts(counts)
+    _warn_undefined(rates, groups.index)
+    frame = pd.DataFrame({"count": counts.sum(1), **rates}, index=groups.index)
+    if y_score is not None:
+        score = check_scores(y_score, "y_score", n_rows=len(yt), probabilities=False)
+        frame["auc"] = _group_auc(yt, score, groups)
+    return frame
+
+
+# ---------------------------------------------------------------- gaps between groups
+def _spread(values: np.ndarray, how: str) -> np.ndarray:
+    """Largest minus smallest (``diff``) or smallest over largest (``ratio``), last axis."""
+    hi, lo = values.max(-1), values.min(-1)
+    if how == "diff":
+        return hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(hi > 0, lo / np.where(hi > 0, hi, 1), np.nan)
+
+
+def _gap_from_counts(counts: np.ndarray, rates: tuple[str, ...], how: str) -> np.ndarray:
+    r = rates_from_counts(counts, rates)
+    parts = np.stack([_spread(r[name], how) for name in rates])
+    return parts.max(0) if how == "diff" else parts.min(0)
+
+
+def _gap(y_true, y_pred, sensitive_features, sample_weight, rates, how) -> float:
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    counts = _counts(yt, yp, groups, w)
+    r = rates_from_counts(counts, rates)
+    for name in rates:
+        bad = np.isnan(r[name])
+        if bad.any():
+            raise ValueError(
+                f"{name} is undefined for groups {groups.index[bad].tolist()}: they have "
+                f"{_EMPTY[name]}. Merge them with another group or report this metric "
+                "without them."
+            )
+    return float(_gap_from_counts(counts, rates, how))
+
+
+def _register(rates: tuple[str, ...], how: str) -> Callable:
+    """Attach the counts-level formula so that :func:`bootstrap_ci` can vectorise."""
+
+    def deco(func):
+        func._from_counts = lambda counts: _gap_from_counts(counts, rates, how)
+        return func
+
+    return deco
+
+
+@_register(("selection_rate",), "diff")
+def demographic_parity_difference(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """Largest minus smallest group selection rate P(ŷ=1 | group). 0 means parity.
+
+    Examples
+    --------
+    >>> demographic_parity_difference([0, 0, 0, 0], [1, 1, 1, 0],
+    ...                               sensitive_features=["a", "a", "b", "b"])
+    0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("selection_rate",), "diff")
+
+
+@_register(("selection_rate",), "ratio")
+def demographic_parity_ratio(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """Smallest over largest group selection rate; the "four-fifths rule" asks >= 0.8.
+
+    NaN when no group is selected at all.
+
+    Examples
+    --------
+    >>> demographic_parity_ratio([0, 0, 0, 0], [1, 1, 1, 0],
+    ...                          sensitive_features=["a", "a", "b", "b"])
+    0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("selection_rate",), "ratio")
+
+
+@_register(("tpr",), "diff")
+def equal_opportunity_difference(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """Largest minus smallest true-positive rate P(ŷ=1 | y=1, group) (Hardt et al. 2016).
+
+    Not the accuracy gap: two groups can have equal accuracy and very different TPRs.
+
+    Raises
+    ------
+    ValueError
+        A group has no positive labels, so its TPR is undefined.
+
+    Examples
+    --------
+    >>> equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0],
+    ...                               sensitive_features=["a", "a", "b", "b"])
+    0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr",), "diff")
+
+
+@_register(("tpr",), "ratio")
+def equal_opportunity_ratio(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """Smallest over largest true-positive rate.
+
+    Examples
+    --------
+    >>> equal_opportunity_ratio([1, 1, 1, 1], [1, 1, 1, 0],
+    ...                         sensitive_features=["a", "a", "b", "b"])
+    0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr",), "ratio")
+
+
+@_register(("tpr", "fpr"), "diff")
+def equalized_odds_difference(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """The larger of the TPR gap and the FPR gap between groups.
+
+    Raises
+    ------
+    ValueError
+        A group lacks positive or negative labels.
+
+    Examples
+    --------
+    >>> equalized_odds_difference([1, 0, 1, 0], [1, 1, 1, 0],
+    ...                           sensitive_features=["a", "a", "b", "b"])
+    1.0
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr", "fpr"), "diff")
+
+
+@_register(("tpr", "fpr"), "ratio")
+def equalized_odds_ratio(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """The smaller of the TPR ratio and the FPR ratio between groups.
+
+    Examples
+    --------
+    >>> equalized_odds_ratio([1, 0, 1, 0], [1, 1, 1, 0],
+    ...                      sensitive_features=["a", "a", "b", "b"])
+    0.0
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr", "fpr"), "ratio")
+
+
+@_register(("ppv",), "diff")
+def predictive_parity_difference(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """Largest minus smallest precision P(y=1 | ŷ=1, group).
+
+    Examples
+    --------
+    >>> predictive_parity_difference([1, 0, 1, 1], [1, 1, 1, 1],
+    ...                              sensitive_features=["a", "a", "b", "b"])
+    0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("ppv",), "diff")
+
+
+@_register(("accuracy",), "diff")
+def accuracy_difference(
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+) -> float:
+    """Largest minus smallest group accuracy: an accuracy gap, not equal opportunity.
+
+    Examples
+    --------
+    >>> accuracy_difference([1, 0, 1, 1], [1, 1, 1, 1],
+    ...                     sensitive_features=["a", "a", "b", "b"])
+    0.5
+
+    Lesson: 05-fairness-metrics
+    """
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("accuracy",), "diff")
+
+
+# ------------------------------------------------------------------------ bootstrap
+def bootstrap_ci(
+    metric: Callable | str,
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive_features: Any,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> ConfidenceInterval | pd.DataFrame:
+    """Percentile bootstrap intervals, resampling rows within each group.
+
+    Each group keeps its size in every replicate (a stratified bootstrap), so
+    every group is present. Because every metric here is a function of the
+    groups' confusion counts, resampling the rows of a group is the same as
+    drawing its four counts from a multinomial: all ``n_boot`` replicates are
+    drawn at once, whatever the number of rows.
+
+    Parameters
+    ----------
+    metric : one of this module's gap functions, or a rate name from ``RATES``
+        A gap gives one interval; a rate name (e.g. ``"tpr"``) gives one per group.
+    y_true, y_pred : array-like of 0/1
+    sensitive_features : array-like or DataFrame
+    n_boot : int, default=1000
+    level : float, default=0.95
+    seed : int, default=0
+
+    Returns
+    -------
+    ConfidenceInterval(estimate, low, high) for a gap; for a rate, a DataFrame
+    indexed by group with columns ``count, estimate, low, high``.
+
+    Examples
+    --------
+    >>> y = [1, 0] * 50
+    >>> ci = bootstrap_ci(demographic_parity_difference, y, y,
+    ...                   sensitive_features=["a", "b"] * 50, n_boot=200)
+    >>> round(ci.estimate, 3), ci.low <= ci.estimate <= ci.high
+    (1.0, True)
+
+    Lesson: 05-fairness-metrics
+    """
+    if isinstance(metric, str):
+        if metric not in RATES:
+            raise ValueError(f"metric must be one of {list(RATES)} or a gap function; "
+                             f"got {metric!r}.")
+        formula = lambda c: rates_from_counts(c, (metric,))[metric]  # noqa: E731
+    else:
+        formula = getattr(metric, "_from_counts", None)
+        if formula is None:
+            raise TypeError(
+                f"bootstrap_ci works with fairlab.metrics gap functions or a rate name; got "
+                f"{getattr(metric, '__name__', metric)!r}. Pass e.g. "
+                "demographic_parity_difference or 'tpr'."
+            )
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
+        raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+    level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
+                           high_inclusive=False)
+    yt, yp, groups, _ = _prepare(y_true, y_pred, sensitive_features)
+    counts = _counts(yt, yp, groups)
+    estimate = formula(counts)
+    rng = np.random.default_rng(seed)
+    n = counts.sum(1).astype(np.int64)
+    boot = rng.multinomial(n, counts / n[:, None], size=(n_boot, groups.n_groups))
+    values = formula(boot.astype(float))
+    undefined = np.isnan(values).mean(0)
+    if np.any(undefined > 0):
+        warnings.warn(
+            f"{np.max(undefined):.0%} of bootstrap replicates left the metric undefined "
+            "(a small group drew no rows of a needed kind); the interval uses the rest and "
+            "is unreliable.",
+            UndefinedRateWarning,
+            stacklevel=2,
+        )
+    alpha = (1 - level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanquantile(values, [alpha, 1 - alpha], axis=0)
+    if isinstance(metric, str):
+        return pd.DataFrame({"count": n, "estimate": estimate, "low": low, "high": high},
+                            index=groups.index)
+    return ConfidenceInterval(float(estimate), float(low), float(high))

@@ -1,0 +1,124 @@
+"""One palette and one style per group, shared by every figure.
+
+Lesson-specific plots live in submodules (``fairlab.plotting.<topic>``) and are
+re-exported here by name, so ``from fairlab.plotting import plot_x`` always works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+__all__ = ["PALETTE", "group_colors", "apply_style", "new_axes", "plot_group_rates",
+           "metrics_table_html"]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order groups receive it.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+           "#F0E442", "#000000")
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+}
+
+
+def apply_style() -> None:
+    """Set fairlab's matplotlib style (call once at the top of a lesson)."""
+    mpl.rcParams.update(_RC)
+
+
+def group_colors(groups: Iterable) -> dict:
+    """A stable colour for each group, in the order given.
+
+    Examples
+    --------
+    >>> group_colors(["A", "B"])
+    {'A': '#0072B2', 'B': '#E69F00'}
+    """
+    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
+
+
+def new_axes(ax: Axes | None = None, **subplots_kw) -> Axes:
+    """``ax`` itself, or the axes of a new figure in fairlab's style."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    with mpl.rc_context(_RC):
+        _, ax = plt.subplots(**subplots_kw)
+    return ax
+
+
+def plot_group_rates(
+    frame: pd.DataFrame,
+    rates: Sequence[str] = ("selection_rate", "tpr", "fpr"),
+    *,
+    intervals: dict[str, pd.DataFrame] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Grouped bars: one cluster per rate, one bar per group (``group_metrics`` output).
+
+    ``intervals`` maps a rate to a ``bootstrap_ci(rate, ...)`` frame for error bars.
+
+    Examples
+    --------
+    >>> from fairlab.metrics import group_metrics
+    >>> m = group_metrics([1, 0, 1, 1], [1, 1, 0, 1], sensitive_features=list("aabb"))
+    >>> len(plot_group_rates(m).patches)
+    6
+    """
+    ax = new_axes(ax, figsize=(6, 3.2))
+    labels = [" × ".join(map(str, g)) if isinstance(g, tuple) else str(g) for g in frame.index]
+    colors = group_colors(labels)
+    width = 0.8 / len(labels)
+    x = np.arange(len(rates))
+    for i, (key, label) in enumerate(zip(frame.index, labels, strict=True)):
+        values = frame.loc[key, list(rates)].to_numpy(float)
+        err = None
+        if intervals:
+            lo = np.array([intervals[r].loc[key, "low"] if r in intervals else v
+                           for r, v in zip(rates, values, strict=True)])
+            hi = np.array([intervals[r].loc[key, "high"] if r in intervals else v
+                           for r, v in zip(rates, values, strict=True)])
+            err = np.vstack([values - lo, hi - values])
+        ax.bar(x + (i - (len(labels) - 1) / 2) * width, values, width, yerr=err,
+               color=colors[label], label=label, capsize=3)
+    ax.set_xticks(x, [r.replace("_", " ") for r in rates])
+    ax.set_ylim(0, 1)
+    ax.legend(title=frame.index.name if frame.index.nlevels == 1 else None)
+    return ax
+
+
+def metrics_table_html(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A compact HTML table for widgets: rounded numbers, counts as integers."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("count", "n") or col.endswith("_count"):
+            out[col] = out[col].map(lambda v: f"{v:,.0f}")
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "–" if pd.isna(v) else f"{v:.{digits}f}")
+    return out.to_html(classes="fairlab-table", border=0, escape=True)
+
+
+def __getattr__(name: str):
+    """Find ``plot_*`` helpers in the topic submodules on first use."""
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

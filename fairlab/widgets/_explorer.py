@@ -1,0 +1,206 @@
+"""The one pattern every explorer follows.
+
+::
+
+    controls ──observe──▶ _on_change ──(coalesce bursts)──▶ compute(**values) ──▶ render(state)
+                                                             pure, numpy, fast      set_data, table,
+                                                             tested headlessly      draw_idle()
+
+A subclass builds its figure and artists once in ``__init__``, then calls
+``self._setup(controls, ...)``. It implements:
+
+``compute(**values)``  pure: control values (+ data precomputed in ``__init__``) → state
+``render(state)``      mutate existing artists and widgets only; end with ``draw_idle()``
+
+Outside a running event loop (tests, scripts) every change updates at once. In
+a kernel, the first change of a burst schedules one update ``delay`` seconds
+later; later changes in the burst only move the values that update will read,
+so the newest value always lands and the kernel never builds a backlog.
+Errors in a callback are shown in :attr:`Explorer.output`, never swallowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from fairlab.plotting import _RC
+
+__all__ = ["Explorer", "new_figure"]
+
+
+def new_figure(*args: Any, **subplots_kw: Any) -> tuple[Figure, Any]:
+    """``plt.subplots`` for explorers: built once, not shown on creation, no chrome.
+
+    With the ipympl backend the canvas is a widget without the header, footer and
+    toolbar; with Agg (tests, static export) it is a plain figure.
+    """
+    import matplotlib as mpl
+
+    with plt.ioff(), mpl.rc_context(_RC):
+        fig, axes = plt.subplots(*args, **subplots_kw)
+    canvas = fig.canvas
+    if isinstance(canvas, W.DOMWidget):
+        canvas.header_visible = False
+        canvas.footer_visible = False
+        canvas.toolbar_visible = False
+        canvas.resizable = False
+    return fig, axes
+
+
+class Explorer:
+    """Base class: controls → ``compute`` → ``render``, with coalesced updates."""
+
+    #: Seconds a burst of slider events may take before the one update runs.
+    delay: float = 0.03
+
+    controls: dict[str, W.ValueWidget]
+    fig: Figure | None
+    state: Any
+    n_updates: int
+    error: BaseException | None
+
+    # ---------------------------------------------------------------- subclass API
+    def compute(self, **values: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def render(self, state: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _setup(
+        self,
+        controls: Mapping[str, W.ValueWidget],
+        *,
+        fig: Figure | None = None,
+        panels: Sequence[W.Widget] = (),
+        title: str | None = None,
+    ) -> None:
+        """Connect the controls, lay out the panel and draw the first state."""
+        self.controls = dict(controls)
+        self.fig = fig
+        self.panels = list(panels)
+        self.title = title
+        self.output = W.Output()
+        self.n_updates = 0
+        self.error = None
+        self.state = None
+        self._pending: asyncio.TimerHandle | None = None
+        self._widget: W.Widget | None = None
+        for name, control in self.controls.items():
+            control.add_class(f"fairlab-control-{name}")  # a handle for browser tests
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    # ------------------------------------------------------------------ the road
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self) -> Any:
+        """``render(compute(**values()))`` now; returns the new state."""
+        state = self.compute(**self.values())
+        self.render(state)
+        self.state = state
+        self.n_updates += 1
+        return state
+
+    def set_values(self, **values: Any) -> Any:
+        """Move several controls at once with a single update (e.g. snap buttons)."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}; this explorer has "
+                             f"{sorted(self.controls)}.")
+        for name, value in values.items():
+            self.controls[name].unobserve(self._on_change, names="value")
+            try:
+                self.controls[name].value = value
+            finally:
+                self.controls[name].observe(self._on_change, names="value")
+        return self.update()
+
+    def _on_change(self, change: Mapping[str, Any] | None = None) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: tests and scripts update at once
+            self._safe_update()
+            return
+        if self._pending is None:
+            self._pending = loop.call_later(self.delay, self._flush)
+
+    def _flush(self) -> None:
+        self._pending = None
+        self._safe_update()
+
+    def _safe_update(self) -> None:
+        try:
+            self.update()
+            self.error = None
+        except Exception as exc:  # shown to the learner, and kept for tests
+            self.error = exc
+            with self.output:
+                print("".join(traceback.format_exception_only(type(exc), exc)).strip())
+                traceback.print_exc(limit=3)
+            if not self._in_kernel():
+                raise
+
+    @staticmethod
+    def _in_kernel() -> bool:
+        try:
+            from IPython import get_ipython
+
+            return get_ipython() is not None and "IPKernelApp" in get_ipython().config
+        except Exception:  # pragma: no cover
+            return False
+
+    # --------------------------------------------------------------- presentation
+    def _figure_widget(self) -> W.Widget:
+        canvas = getattr(self.fig, "canvas", None)
+        if isinstance(canvas, W.DOMWidget):
+            return canvas
+        image = W.Image(format="png")
+        if self.fig is not None:
+            image.value = self.png()
+        return image
+
+    def widget(self) -> W.Widget:
+        """The whole panel: controls, figure, tables, error output (built once)."""
+        if self._widget is None:
+            header = [W.HTML(f"<b>{self.title}</b>")] if self.title else []
+            controls = W.HBox(list(self.controls.values()),
+                              layout=W.Layout(flex_flow="row wrap"))
+            body = [self._figure_widget()] if self.fig is not None else []
+            self._widget = W.VBox([*header, controls, *body, *self.panels, self.output],
+                                  layout=W.Layout(width="100%"))
+            self._widget.add_class("fairlab-explorer")
+        return self._widget
+
+    def show(self) -> None:
+        """Display the explorer in a notebook."""
+        from IPython.display import display
+
+        display(self)
+
+    def png(self) -> bytes:
+        """The current figure as PNG bytes."""
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+
+    def snapshot(self) -> Figure | None:
+        """A static figure of the current state (for when widgets are unavailable)."""
+        return self.fig
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The live widget, with a static PNG beside it for viewers without widgets."""
+        bundle = self.widget()._repr_mimebundle_(**kwargs)
+        if self.fig is not None:
+            bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
+        return bundle
