@@ -181,7 +181,7 @@ def load_adult(split: str = "train") -> Bunch:
 
 
 # --------------------------------------------------------------------------- COMPAS
-_COMPAS_DESCR = """ProPublica's COMPAS two-year recidivism data (Broward County, Florida, 2013–2014).
+_COMPAS_DESCR = """ProPublica's COMPAS two-year recidivism data (Broward County, FL, 2013–2014).
 
 ProPublica's filters are applied (screening within 30 days of arrest, known
 recidivism outcome, no ordinary traffic offences, a score present): 6,172 rows.
