@@ -239,15 +239,22 @@ def check_groups(
     combined = np.zeros(length, dtype=np.int64)
     for codes, labels in parts:
         combined = combined * len(labels) + codes
-    used, codes, counts = np.unique(combined, return_inverse=True, return_counts=True)
+    n_combos = int(np.prod([len(lab) for _, lab in parts]))
+    if n_combos <= 4 * length + 1024:  # small label space: count, no sort
+        full = np.bincount(combined, minlength=n_combos)
+        used = np.flatnonzero(full)
+        lookup = np.zeros(n_combos, dtype=np.int64)
+        lookup[used] = np.arange(len(used))
+        codes, counts = lookup[combined], full[used]
+    else:
+        used, codes, counts = np.unique(combined, return_inverse=True, return_counts=True)
     if len(parts) == 1:
         index = pd.Index(parts[0][1][used], name=names[0], dtype=object)
     else:
         sizes = [len(lab) for _, lab in parts]
         levels = np.unravel_index(used, sizes)
-        index = pd.MultiIndex.from_arrays(
-            [lab[lv] for (_, lab), lv in zip(parts, levels, strict=True)], names=names
-        )
+        index = pd.MultiIndex(levels=[pd.Index(lab, dtype=object) for _, lab in parts],
+                              codes=list(levels), names=names, verify_integrity=False)
     if len(index) < min_groups:
         raise ValueError(
             f"{name} has only {len(index)} group ({index.tolist()}); fairness compares "
