@@ -1,0 +1,860 @@
+"""Balance sensitive groups by resampling, or by reweighing, on the training split only.
+
+:class:`GroupBalancedSampler` is an imbalanced-learn sampler. It turns every row's
+(group, label) pair into one integer *cell*, decides how many rows each cell
+should have, and hands the actual sampling to imbalanced-learn
+(``RandomUnderSampler``, ``RandomOverSampler``, ``SMOTE`` / ``SMOTENC`` /
+``SMOTEN``) with the cells as the classes. Nothing is sampled by hand.
+
+How the groups reach the sampler
+--------------------------------
+Two ways, and exactly one at a time:
+
+* ``GroupBalancedSampler(sensitive="sex")`` reads the groups from a column of
+  ``X`` (a DataFrame). This is the way to use it inside an imbalanced-learn
+  ``Pipeline``: the column travels with the rows, so a duplicated or synthetic
+  row keeps its group, and no metadata routing is needed. Put the sampler first
+  and let the next step (a ``ColumnTransformer``) choose the model's columns,
+  leaving the sensitive one out if the model should not see it. Keep
+  ``drop_sensitive=False`` there: a Pipeline skips samplers at predict time, so a
+  column dropped by the sampler would still reach the model when predicting.
+* ``fit_resample(X, y, sensitive_features=groups)`` takes the groups directly,
+  one label per row. Inside a Pipeline that needs scikit-learn's metadata
+  routing (``sklearn.set_config(enable_metadata_routing=True)`` and
+  ``sampler.set_fit_resample_request(sensitive_features=True)``).
+
+:func:`reweighing_weights` (Kamiran & Calders 2012) keeps every row and gives it
+the weight ``P(g) P(y) / P(g, y)`` instead.
+
+Lesson: 03-resampling
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from imblearn.base import BaseSampler
+from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.utils import Bunch
+
+from fairlab._validation import (
+    Groups,
+    as_1d,
+    check_binary,
+    check_choice,
+    check_columns,
+    check_groups,
+)
+
+__all__ = [
+    "STRATEGIES",
+    "BALANCES",
+    "GroupBalancedSampler",
+    "reweighing_weights",
+    "reweighing_table",
+    "naive_undersample",
+    "cell_counts",
+    "lesson_split",
+    "make_model",
+    "InterventionResult",
+    "compare_interventions",
+    "comparison_table",
+    "measure_leakage",
+]
+
+#: How a cell reaches its target size.
+STRATEGIES = ("under", "over", "smote")
+#: What is made equal: group sizes, or every (group, label) cell.
+BALANCES = ("groups", "group_label")
+
+
+def _group_frame(values: Any) -> Any:
+    """A DataFrame of one column stays 1-D for check_groups; several make intersections."""
+    if isinstance(values, pd.DataFrame) and values.shape[1] == 1:
+        return values.iloc[:, 0]
+    return values
+
+
+def _label(g: Any) -> str:
+    return " × ".join(map(str, g)) if isinstance(g, tuple) else str(g)
+
+
+def _apportion(total: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Split each row's ``total`` over its cells in proportion to ``counts``.
+
+    Largest remainders, so each row sums exactly to its total. ``counts`` has shape
+    (n_groups, n_classes); ``total`` one entry per group.
+    """
+    n_g = counts.sum(1, keepdims=True)
+    exact = counts * (total[:, None] / n_g)
+    out = np.floor(exact).astype(np.int64)
+    short = (total - out.sum(1)).astype(np.int64)
+    remainder = exact - out
+    # rank cells within each group by remainder, largest first; top `short` get +1
+    order = np.argsort(-remainder, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(counts.shape[1])[None, :], axis=1)
+    out += rank < short[:, None]
+    return out
+
+
+def _categorical_columns(X: pd.DataFrame) -> list[int]:
+    return [i for i, dt in enumerate(X.dtypes)
+            if isinstance(dt, pd.CategoricalDtype) or dt.kind in "OSUb"
+            or pd.api.types.is_string_dtype(dt)]
+
+
+class GroupBalancedSampler(BaseSampler):
+    """Balance sensitive groups, or every (group, label) cell, with imbalanced-learn.
+
+    Parameters
+    ----------
+    strategy : {"under", "over", "smote"}, default="under"
+        ``"under"`` drops random rows (``RandomUnderSampler``); ``"over"`` repeats
+        random rows (``RandomOverSampler``); ``"smote"`` adds synthetic rows between
+        neighbours of the same cell (``SMOTE`` for numeric X; ``SMOTENC`` when a
+        DataFrame mixes categorical and numeric columns; ``SMOTEN`` when all are
+        categorical).
+    balance : {"groups", "group_label"}, default="groups"
+        ``"groups"``: every group gets the size of the smallest (under) or largest
+        (over, smote) group, and keeps its own label proportions, so each group's
+        base rate is unchanged. ``"group_label"``: every (group, label) cell gets
+        the size of the smallest or largest cell, so every group ends with the same
+        size and the same base rate.
+    sensitive : str or list of str, default=None
+        Column(s) of the DataFrame ``X`` that hold the groups; several columns give
+        intersectional groups. Use this inside a Pipeline. Leave None to pass
+        ``sensitive_features`` to ``fit_resample`` instead.
+    drop_sensitive : bool, default=False
+        Remove the ``sensitive`` columns from the resampled X. Not for Pipelines
+        (see the module notes).
+    groups : list, default=None
+        The groups you expect. When given, a row of any other group, or a listed
+        group with no rows (say, a cross-validation fold that lost a small group),
+        is an error instead of a silently different balance.
+    k_neighbors : int, default=5
+        Neighbours for SMOTE; lowered automatically for cells smaller than k + 1.
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    sample_indices_ : ndarray of int
+        For each output row, the input row it copies; ``-1`` marks a synthetic
+        SMOTE row (see ``is_synthetic_``).
+    is_synthetic_ : ndarray of bool
+    groups_resampled_ : ndarray
+        The group of each output row.
+    counts_before_, counts_after_ : DataFrame
+        Rows per (group, label) cell, groups as rows and labels as columns.
+    groups_ : Index
+        The groups found; ``classes_`` the labels.
+    sampler_ : the fitted imbalanced-learn sampler that did the work.
+
+    Raises
+    ------
+    ValueError
+        A group with fewer than 2 rows, a missing group label, a group outside
+        ``groups``, an empty (group, label) cell with ``balance="group_label"``,
+        a one-row cell or NaN features with ``strategy="smote"``.
+
+    Examples
+    --------
+    >>> X = np.arange(10).reshape(-1, 1)
+    >>> y = [0, 1, 0, 1, 0, 1, 0, 0, 1, 1]
+    >>> g = ["a", "a", "a", "a", "a", "a", "b", "b", "b", "b"]
+    >>> s = GroupBalancedSampler("under", "groups", random_state=0)
+    >>> X_res, y_res = s.fit_resample(X, y, sensitive_features=g)
+    >>> s.counts_after_
+    label  0  1
+    group
+    a      2  2
+    b      2  2
+    >>> bool((X_res[:, 0] == X[s.sample_indices_, 0]).all())
+    True
+
+    Lesson: 03-resampling
+    """
+
+    _sampling_type = "bypass"
+    sampling_strategy = "auto"  # imbalanced-learn's base class reads it; not used here
+
+    _parameter_constraints: dict = {
+        "strategy": [str],
+        "balance": [str],
+        "sensitive": [str, list, tuple, None],
+        "drop_sensitive": ["boolean"],
+        "groups": [list, tuple, np.ndarray, None],
+        "k_neighbors": [int],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        strategy: str = "under",
+        balance: str = "groups",
+        *,
+        sensitive: str | list[str] | None = None,
+        drop_sensitive: bool = False,
+        groups: list | None = None,
+        k_neighbors: int = 5,
+        random_state: Any = None,
+    ) -> None:
+        self.strategy = strategy
+        self.balance = balance
+        self.sensitive = sensitive
+        self.drop_sensitive = drop_sensitive
+        self.groups = groups
+        self.k_neighbors = k_neighbors
+        self.random_state = random_state
+
+    # -------------------------------------------------------------- imblearn hooks
+    def _check_X_y(self, X, y, accept_sparse=None):
+        """Keep DataFrames as they are: SMOTENC needs the column types."""
+        from imblearn.utils import check_target_type
+        from sklearn_compat.utils.validation import validate_data
+
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        if not hasattr(X, "iloc"):
+            X = np.asarray(X) if not hasattr(X, "tocsr") else X
+        X, y = validate_data(self, X=X, y=y, reset=True, skip_check_array=True)
+        return X, y, binarize_y
+
+    def fit_resample(self, X: Any, y: Any, *, sensitive_features: Any = None):
+        """Resample ``X, y`` so the groups (or cells) are balanced.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like or DataFrame, default=None
+            One group label per row; required unless ``sensitive`` names columns.
+
+        Returns
+        -------
+        X_resampled, y_resampled
+        """
+        X_res, y_res = super().fit_resample(X, y, sensitive_features=sensitive_features)
+        if self.drop_sensitive and self.sensitive is not None:
+            X_res = X_res.drop(columns=self._sensitive_columns())
+        return X_res, y_res
+
+    def _sensitive_columns(self) -> list:
+        return [self.sensitive] if isinstance(self.sensitive, str) else list(self.sensitive)
+
+    def _groups_of(self, X: Any, n_rows: int, sensitive_features: Any) -> Groups:
+        if self.sensitive is not None and sensitive_features is not None:
+            raise ValueError(
+                "the groups were given twice: as sensitive= columns of X and as "
+                "sensitive_features=. Pass only one of them."
+            )
+        if self.sensitive is not None:
+            if not isinstance(X, pd.DataFrame):
+                raise TypeError(
+                    f"sensitive={self.sensitive!r} names a column, so X must be a pandas "
+                    f"DataFrame; got {type(X).__name__}. Pass a DataFrame, or pass the "
+                    "groups as fit_resample(X, y, sensitive_features=...)."
+                )
+            cols = check_columns(X, self._sensitive_columns(), name="X")
+            values = _group_frame(X[cols])
+        elif sensitive_features is not None:
+            values = _group_frame(sensitive_features)
+        else:
+            raise ValueError(
+                "GroupBalancedSampler needs the groups: pass "
+                "fit_resample(X, y, sensitive_features=...), or sensitive='column' to "
+                "read them from a column of X (the way to use it inside a Pipeline)."
+            )
+        n_given = len(values) if hasattr(values, "__len__") else -1
+        if n_given != n_rows:
+            raise ValueError(
+                f"sensitive_features has {n_given} entries but X has {n_rows} rows; "
+                "pass one group label per row."
+            )
+        groups = check_groups(values, n_rows, min_rows=2, min_groups=2)
+        if self.groups is not None:
+            expected = [tuple(g) if isinstance(g, list) else g for g in self.groups]
+            unknown = [g for g in groups.labels if g not in expected]
+            absent = [g for g in expected if g not in groups.labels]
+            if unknown:
+                raise ValueError(
+                    f"unknown groups {unknown} in the data; expected only {expected}. "
+                    "Add them to groups=, or fix the labels (a typo or a new category?)."
+                )
+            if absent:
+                raise ValueError(
+                    f"groups {absent} have no rows in this data (expected {expected}); a "
+                    "split or fold may have lost them. Stratify the split by group, or "
+                    "merge small groups."
+                )
+        return groups
+
+    def _targets(self, counts: np.ndarray, groups: Groups, classes: np.ndarray) -> np.ndarray:
+        """Rows each (group, label) cell should have after resampling."""
+        shrink = self.strategy == "under"
+        if self.balance == "group_label":
+            empty = np.argwhere(counts == 0)
+            if len(empty):
+                cells = [(groups.index[i], classes[k].item()) for i, k in empty]
+                raise ValueError(
+                    f"(group, label) cells {cells} have no rows, so balancing every cell "
+                    "is impossible. Use balance='groups', merge small groups, or use "
+                    "reweighing_weights."
+                )
+            size = counts.min() if shrink else counts.max()
+            return np.full_like(counts, size)
+        sizes = counts.sum(1)
+        total = np.full(len(sizes), sizes.min() if shrink else sizes.max())
+        return _apportion(total, counts)
+
+    def _fit_resample(self, X, y, sensitive_features=None):
+        check_choice(self.strategy, "strategy", STRATEGIES)
+        check_choice(self.balance, "balance", BALANCES)
+        y = as_1d(y, "y")
+        n = len(y)
+        groups = self._groups_of(X, n, sensitive_features)
+        classes, y_codes = np.unique(y, return_inverse=True)
+        n_classes = len(classes)
+        cell = groups.codes * n_classes + y_codes.reshape(-1)
+        n_cells = groups.n_groups * n_classes
+        counts = np.bincount(cell, minlength=n_cells).reshape(groups.n_groups, n_classes)
+        targets = self._targets(counts, groups, classes)
+        present = np.flatnonzero(counts.reshape(-1))
+        plan = {int(c): int(targets.reshape(-1)[c]) for c in present}
+        self.sampler_ = self._inner_sampler(X, counts, targets, groups, classes)
+        self.sampler_.set_params(sampling_strategy=plan)
+        X_res, cell_res = self.sampler_.fit_resample(X, cell)
+        cell_res = np.asarray(cell_res)
+        n_new = len(cell_res) - n
+        if self.strategy == "smote":
+            self.sample_indices_ = np.concatenate([np.arange(n), np.full(n_new, -1)])
+        else:
+            self.sample_indices_ = np.asarray(self.sampler_.sample_indices_)
+        self.is_synthetic_ = self.sample_indices_ < 0
+        if isinstance(X_res, pd.DataFrame):
+            X_res = X_res.reset_index(drop=True)
+        self.groups_ = groups.index
+        self.classes_ = classes
+        self.groups_resampled_ = np.asarray(groups.index, dtype=object)[cell_res // n_classes]
+        self.counts_before_ = self._frame(counts, groups, classes)
+        after = np.bincount(cell_res, minlength=n_cells).reshape(groups.n_groups, n_classes)
+        self.counts_after_ = self._frame(after, groups, classes)
+        return X_res, classes[cell_res % n_classes]
+
+    @staticmethod
+    def _frame(counts: np.ndarray, groups: Groups, classes: np.ndarray) -> pd.DataFrame:
+        index = groups.index.copy()
+        if index.nlevels == 1:
+            index.name = index.name if index.name is not None else "group"
+        return pd.DataFrame(counts, index=index,
+                            columns=pd.Index(classes.tolist(), name="label"))
+
+    def _inner_sampler(self, X, counts, targets, groups, classes):
+        rs = self.random_state
+        if self.strategy == "under":
+            return RandomUnderSampler(random_state=rs)
+        if self.strategy == "over":
+            return RandomOverSampler(random_state=rs)
+        grow = (targets > counts) & (counts > 0)
+        tiny = np.argwhere(grow & (counts < 2))
+        if len(tiny):
+            cells = [(groups.index[i], classes[k].item()) for i, k in tiny]
+            raise ValueError(
+                f"(group, label) cells {cells} have one row; SMOTE needs at least two "
+                "rows of a cell to interpolate between. Use strategy='over', or merge "
+                "small groups."
+            )
+        k = int(min(self.k_neighbors, counts[grow].min() - 1)) if grow.any() else 1
+        k = max(k, 1)
+        if isinstance(X, pd.DataFrame):
+            missing = X.columns[X.isna().any().to_numpy()].tolist()
+            categorical = _categorical_columns(X)
+        else:
+            missing = [] if np.issubdtype(np.asarray(X).dtype, np.number) and not np.isnan(
+                np.asarray(X, dtype=float)).any() else ["(array)"]
+            categorical = []
+        if missing:
+            raise ValueError(
+                f"X has missing values in {missing}; SMOTE interpolates between rows and "
+                "needs complete data. Impute them first (e.g. a 'missing' category), or "
+                "use strategy='over'."
+            )
+        if categorical and len(categorical) == X.shape[1]:
+            return SMOTEN(k_neighbors=k, random_state=rs)
+        if categorical:
+            return SMOTENC(categorical_features=categorical, k_neighbors=k, random_state=rs)
+        return SMOTE(k_neighbors=k, random_state=rs)
+
+
+# ------------------------------------------------------------------------ reweighing
+def _reweigh_counts(y: Any, sensitive_features: Any):
+    yb = check_binary(y, "y")
+    groups = check_groups(_group_frame(sensitive_features), len(yb), min_rows=1)
+    counts = np.bincount(groups.codes * 2 + yb, minlength=2 * groups.n_groups)
+    return yb, groups, counts.reshape(groups.n_groups, 2).astype(float)
+
+
+def reweighing_weights(y: Any, sensitive_features: Any) -> np.ndarray:
+    """Kamiran & Calders (2012) weights ``w(g, y) = P(g) P(y) / P(g, y)``, one per row.
+
+    In the weighted data every group has the overall base rate: label and group
+    are independent, and the weights sum to the number of rows. A cell that is
+    rarer than independence predicts (say, women with a positive label) gets a
+    weight above 1.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+    sensitive_features : array-like or DataFrame (several columns: intersections)
+
+    Returns
+    -------
+    ndarray of float, one weight per row.
+
+    Raises
+    ------
+    ValueError
+        Labels not 0/1, a missing group label, or lengths that differ.
+
+    See Also
+    --------
+    reweighing_table : the same weights, one row per (group, label) cell.
+
+    Examples
+    --------
+    Group a: 3 rows, 2 positive; group b: 1 row, 0 positive. P(a) = 3/4,
+    P(y=1) = 2/4, P(a, 1) = 2/4, so w(a, 1) = (3/4)(2/4)/(2/4) = 0.75.
+
+    >>> reweighing_weights([1, 1, 0, 0], ["a", "a", "a", "b"]).tolist()
+    [0.75, 0.75, 1.5, 0.5]
+
+    Lesson: 03-resampling
+    """
+    yb, groups, counts = _reweigh_counts(y, sensitive_features)
+    n = counts.sum()
+    with np.errstate(divide="ignore"):  # empty cells have no rows to weigh
+        weight = counts.sum(1, keepdims=True) * counts.sum(0, keepdims=True) / (n * counts)
+    return weight.reshape(-1)[groups.codes * 2 + yb]
+
+
+def reweighing_table(y: Any, sensitive_features: Any) -> pd.DataFrame:
+    """One row per (group, label): observed count, count expected under independence, weight.
+
+    ``expected = n_g n_y / n`` and ``weight = expected / count``; cells without rows
+    are left out.
+
+    Examples
+    --------
+    >>> reweighing_table([1, 1, 0, 0], ["a", "a", "a", "b"])
+                 count  expected  weight
+    group label
+    a     0        1.0      1.50    1.50
+          1        2.0      1.50    0.75
+    b     0        1.0      0.50    0.50
+
+    Lesson: 03-resampling
+    """
+    _, groups, counts = _reweigh_counts(y, sensitive_features)
+    expected = counts.sum(1, keepdims=True) * counts.sum(0, keepdims=True) / counts.sum()
+    names = list(groups.index.names) if groups.index.nlevels > 1 else [
+        groups.index.name if groups.index.name is not None else "group"]
+    index = pd.MultiIndex.from_tuples(
+        [(*(g if isinstance(g, tuple) else (g,)), k) for g in groups.index for k in (0, 1)],
+        names=[*names, "label"])
+    with np.errstate(divide="ignore"):
+        frame = pd.DataFrame({"count": counts.reshape(-1), "expected": expected.reshape(-1),
+                              "weight": (expected / counts).reshape(-1)}, index=index)
+    return frame[frame["count"] > 0]
+
+
+# ----------------------------------------------------------------- naive and counts
+def cell_counts(y: Any, sensitive_features: Any, sample_weight: Any = None) -> pd.DataFrame:
+    """Rows (or summed weights) per (group, label) cell, plus size, share and base rate.
+
+    Examples
+    --------
+    >>> cell_counts([1, 0, 0, 1, 0], ["a", "a", "a", "b", "b"])
+           label 0  label 1  rows  share  base rate
+    group
+    a          2.0      1.0   3.0    0.6   0.333333
+    b          1.0      1.0   2.0    0.4   0.500000
+
+    Lesson: 03-resampling
+    """
+    yb = check_binary(y, "y")
+    groups = check_groups(_group_frame(sensitive_features), len(yb), min_rows=1)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    c = np.bincount(groups.codes * 2 + yb, weights=w, minlength=2 * groups.n_groups)
+    c = c.reshape(groups.n_groups, 2).astype(float)
+    rows = c.sum(1)
+    index = groups.index.copy()
+    if index.nlevels == 1 and index.name is None:
+        index.name = "group"
+    return pd.DataFrame({"label 0": c[:, 0], "label 1": c[:, 1], "rows": rows,
+                         "share": rows / rows.sum(), "base rate": c[:, 1] / rows}, index=index)
+
+
+def _counts_frame(after: pd.DataFrame) -> pd.DataFrame:
+    """``cell_counts``' layout from a sampler's ``counts_after_`` (labels 0 and 1)."""
+    c = after.reindex(columns=[0, 1], fill_value=0).to_numpy(float)
+    rows = c.sum(1)
+    return pd.DataFrame({"label 0": c[:, 0], "label 1": c[:, 1], "rows": rows,
+                         "share": rows / rows.sum(), "base rate": c[:, 1] / rows},
+                        index=after.index)
+
+
+def naive_undersample(
+    frame: pd.DataFrame, column: str, *, majority: Any = None, random_state: int = 0
+) -> pd.DataFrame:
+    """The recipe this lesson starts from, kept to show where it breaks.
+
+    Shrinks one group, the "majority" (the largest group unless named), to the
+    size of the smallest group, and leaves every other group as it was. With two
+    groups that balances them; with three or more it does not.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    column : str
+        The sensitive column.
+    majority : label, default=None
+        The group to shrink; the largest one when None.
+    random_state : int, default=0
+
+    Raises
+    ------
+    ValueError
+        ``column`` is not in ``frame``, or ``majority`` is not one of its groups.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"g": list("aaaabbc")})
+    >>> naive_undersample(df, "g")["g"].value_counts().sort_index().tolist()
+    [1, 2, 1]
+
+    Lesson: 03-resampling
+    """
+    check_columns(frame, column, name="frame")
+    groups = check_groups(frame[column], len(frame), name=column)
+    if majority is None:
+        majority = groups.index[np.argmax(groups.counts)]
+    elif majority not in groups.labels:
+        raise ValueError(f"majority={majority!r} is not a group of {column!r}; its groups "
+                         f"are {groups.labels}. Pick one of them, or leave it None.")
+    is_major = groups.codes == groups.labels.index(majority)
+    rng = np.random.default_rng(random_state)
+    keep_major = rng.choice(np.flatnonzero(is_major), size=groups.counts.min(), replace=False)
+    keep = np.sort(np.concatenate([np.flatnonzero(~is_major), keep_major]))
+    return frame.iloc[keep]
+
+
+# --------------------------------------------------------------- lesson experiments
+def lesson_split(name: str = "adult", *, sensitive: str | list[str] = "sex",
+                 test_size: float = 0.3, random_state: int = 0) -> Bunch:
+    """Train and test frames for the resampling lesson, sensitive column(s) included.
+
+    Adult uses its original train and test files; COMPAS and German credit a
+    split stratified by (group, label). Missing categories become ``"missing"``
+    (SMOTENC cannot interpolate a NaN).
+
+    Returns
+    -------
+    Bunch with ``X_train, X_test, y_train, y_test, features, categorical,
+    sensitive`` (the list of sensitive columns), ``name``.
+
+    Examples
+    --------
+    >>> s = lesson_split("german", sensitive="sex")
+    >>> len(s.X_train), len(s.X_test), "sex" in s.X_train
+    (700, 300, True)
+
+    Lesson: 03-resampling
+    """
+    from sklearn.model_selection import train_test_split
+
+    from fairlab import datasets
+
+    check_choice(name, "name", ["adult", "compas", "german"])
+    cols = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+
+    def frame_of(b: Bunch) -> tuple[pd.DataFrame, pd.Series]:
+        check_columns(b.sensitive, cols, name=f"{name}.sensitive")
+        X = pd.concat([b.data, b.sensitive[cols]], axis=1)
+        for c in X.columns:
+            if isinstance(X[c].dtype, pd.CategoricalDtype) and X[c].isna().any():
+                X[c] = X[c].cat.add_categories("missing").fillna("missing")
+        return X, b.target
+
+    if name == "adult":
+        X_train, y_train = frame_of(datasets.load_adult("train"))
+        X_test, y_test = frame_of(datasets.load_adult("test"))
+    else:
+        X, y = frame_of(getattr(datasets, f"load_{name}")())
+        strata = check_groups(_group_frame(X[cols]), len(X)).codes * 2 + y.to_numpy()
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=test_size, random_state=random_state, stratify=strata)
+    features = [c for c in X_train.columns if c not in cols]
+    categorical = [c for c in features if isinstance(X_train[c].dtype, pd.CategoricalDtype)]
+    return Bunch(X_train=X_train.reset_index(drop=True), X_test=X_test.reset_index(drop=True),
+                 y_train=y_train.reset_index(drop=True), y_test=y_test.reset_index(drop=True),
+                 features=features, categorical=categorical, sensitive=cols, name=name)
+
+
+def make_model(features: list[str], categorical: list[str], *, C: float = 1.0):
+    """One-hot + standardised features into a LogisticRegression (sensitive columns unused).
+
+    The ``ColumnTransformer`` keeps only ``features``, so a sensitive column kept in X
+    for the sampler never reaches the model.
+
+    Examples
+    --------
+    >>> make_model(["age", "job"], ["job"]).steps[-1][0]
+    'model'
+
+    Lesson: 03-resampling
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric = [c for c in features if c not in categorical]
+    prep = ColumnTransformer([
+        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+        ("num", StandardScaler(), numeric),
+    ], remainder="drop")
+    return Pipeline([("prep", prep), ("model", LogisticRegression(C=C, solver="liblinear"))])
+
+
+@dataclass
+class InterventionResult:
+    """One trained model: what it was trained on and how it scores on the test split."""
+
+    name: str
+    strategy: str
+    balance: str | None
+    train_counts: pd.DataFrame
+    n_train: int
+    y_pred: np.ndarray
+    metrics: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    group_rates: pd.DataFrame | None = None
+    seconds: float = 0.0
+
+
+#: The interventions of the comparison: name → (strategy, balance).
+INTERVENTIONS = {
+    "no intervention": ("none", None),
+    "undersample groups": ("under", "groups"),
+    "oversample groups": ("over", "groups"),
+    "SMOTE groups": ("smote", "groups"),
+    "undersample cells": ("under", "group_label"),
+    "oversample cells": ("over", "group_label"),
+    "SMOTE cells": ("smote", "group_label"),
+    "reweighing": ("reweigh", None),
+}
+
+
+def compare_interventions(
+    split: Bunch,
+    *,
+    interventions: dict[str, tuple[str, str | None]] | None = None,
+    smote_subsample: int | None = None,
+    n_boot: int = 500,
+    random_state: int = 0,
+) -> dict[str, InterventionResult]:
+    """Train the same model under each intervention; score on the untouched test split.
+
+    Every resampler runs inside an imbalanced-learn ``Pipeline`` in front of
+    :func:`make_model`, so only the training split is resampled. Metrics on the
+    test split: accuracy, demographic parity difference and equalized odds
+    difference, each with a bootstrap interval (``fairlab.metrics.bootstrap_ci``).
+
+    Parameters
+    ----------
+    split : Bunch from :func:`lesson_split`
+    interventions : dict, default=None
+        Name → (strategy, balance); strategy ``"none"`` or ``"reweigh"`` or one of
+        :data:`STRATEGIES`. Default: all of :data:`INTERVENTIONS`.
+    smote_subsample : int, default=None
+        Train the SMOTE models on a fixed-seed random subsample of this many
+        training rows (stratified by group and label), to keep SMOTENC fast.
+    n_boot : int, default=500
+    random_state : int, default=0
+
+    Returns
+    -------
+    dict name → :class:`InterventionResult`
+
+    Lesson: 03-resampling
+    """
+    import time
+
+    from imblearn.pipeline import Pipeline as ImbPipeline
+    from sklearn.metrics import accuracy_score
+
+    from fairlab import metrics as fm
+
+    plan = INTERVENTIONS if interventions is None else interventions
+    sens_test = _group_frame(split.X_test[split.sensitive])
+    results = {}
+    for name, (strategy, balance) in plan.items():
+        start = time.perf_counter()
+        X, y = split.X_train, split.y_train
+        model = make_model(split.features, split.categorical)
+        if strategy == "smote" and smote_subsample and smote_subsample < len(X):
+            keep = _stratified_subsample(y, _group_frame(X[split.sensitive]), smote_subsample,
+                                         random_state)
+            X, y = X.iloc[keep], y.iloc[keep]
+        weights = None
+        if strategy == "none":
+            model.fit(X, y)
+            counts = cell_counts(y, _group_frame(X[split.sensitive]))
+        elif strategy == "reweigh":
+            weights = reweighing_weights(y, _group_frame(X[split.sensitive]))
+            model.fit(X, y, model__sample_weight=weights)
+            counts = cell_counts(y, _group_frame(X[split.sensitive]), sample_weight=weights)
+        else:
+            sampler = GroupBalancedSampler(strategy, balance, sensitive=split.sensitive,
+                                           random_state=random_state)
+            model = ImbPipeline([("balance", sampler), *model.steps])
+            model.fit(X, y)
+            counts = _counts_frame(model.named_steps["balance"].counts_after_)
+        y_pred = np.asarray(model.predict(split.X_test))
+        yt = split.y_test.to_numpy()
+        ci = {
+            "accuracy": (float(accuracy_score(yt, y_pred)),) * 3,
+            "dp_diff": tuple(fm.bootstrap_ci(fm.demographic_parity_difference, yt, y_pred,
+                                             sensitive_features=sens_test, n_boot=n_boot,
+                                             seed=random_state)),
+            "eo_diff": tuple(fm.bootstrap_ci(fm.equalized_odds_difference, yt, y_pred,
+                                             sensitive_features=sens_test, n_boot=n_boot,
+                                             seed=random_state)),
+        }
+        ci["accuracy"] = _accuracy_ci(yt, y_pred, n_boot, random_state)
+        rates = fm.group_metrics(yt, y_pred, sensitive_features=sens_test)
+        n_train = int(round(counts["rows"].sum())) if weights is None else len(y)
+        results[name] = InterventionResult(
+            name=name, strategy=strategy, balance=balance, train_counts=counts,
+            n_train=n_train, y_pred=y_pred, metrics=ci,
+            group_rates=rates[["count", "selection_rate", "tpr", "fpr"]],
+            seconds=time.perf_counter() - start)
+    return results
+
+
+def _accuracy_ci(yt: np.ndarray, yp: np.ndarray, n_boot: int, seed: int):
+    """Accuracy with a percentile bootstrap interval (binomial draws of correct rows)."""
+    n = len(yt)
+    correct = int((yt == yp).sum())
+    rng = np.random.default_rng(seed)
+    boot = rng.binomial(n, correct / n, size=n_boot) / n
+    low, high = np.quantile(boot, [0.025, 0.975])
+    return (correct / n, float(low), float(high))
+
+
+def _stratified_subsample(y: Any, groups: Any, size: int, seed: int) -> np.ndarray:
+    """Row positions of a fixed-seed subsample that keeps each (group, label) share."""
+    from sklearn.model_selection import train_test_split
+
+    strata = check_groups(groups, len(y)).codes * 2 + check_binary(y, "y")
+    keep, _ = train_test_split(np.arange(len(strata)), train_size=size, random_state=seed,
+                               stratify=strata)
+    return np.sort(keep)
+
+
+def comparison_table(results: dict[str, InterventionResult], digits: int = 3) -> pd.DataFrame:
+    """One row per intervention: training rows, accuracy, DP and EO gaps with intervals.
+
+    Lesson: 03-resampling
+    """
+    rows = {}
+    for name, r in results.items():
+        row = {"train rows": r.n_train}
+        for key, label in (("accuracy", "accuracy"), ("dp_diff", "DP diff"),
+                           ("eo_diff", "EO diff")):
+            est, low, high = r.metrics[key]
+            row[label] = round(est, digits)
+            row[f"{label} 95% CI"] = f"[{low:.{digits}f}, {high:.{digits}f}]"
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("intervention")
+
+
+def measure_leakage(
+    X: pd.DataFrame,
+    y: pd.Series,
+    *,
+    sensitive: str | list[str],
+    strategy: str = "over",
+    balance: str = "group_label",
+    model: Any = None,
+    test_size: float = 0.3,
+    random_state: int = 0,
+) -> dict[str, float]:
+    """Resample before the split (wrong) and after it (right); score both.
+
+    Returns a dict with ``accuracy_resample_then_split`` (the leaked estimate),
+    ``accuracy_split_then_resample`` (the honest one), ``test_rows_seen_in_train``
+    (share of the leaked test rows that are exact copies of a training row) and
+    ``test_rows_seen_honest`` (the same share with the right order).
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = pd.DataFrame({"x": np.arange(40) % 7, "g": ["a"] * 30 + ["b"] * 10})
+    >>> y = pd.Series((np.arange(40) % 3 == 0).astype(int))
+    >>> out = measure_leakage(X, y, sensitive="g", strategy="over",
+    ...                       model=DecisionTreeClassifier(random_state=0))
+    >>> out["test_rows_seen_in_train"] >= out["test_rows_seen_honest"]
+    True
+
+    Lesson: 03-resampling
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+    from sklearn.tree import DecisionTreeClassifier
+
+    model = DecisionTreeClassifier(random_state=random_state) if model is None else model
+    sampler = GroupBalancedSampler(strategy, balance, sensitive=sensitive,
+                                   random_state=random_state)
+    cols = sampler._sensitive_columns()
+
+    def fit_score(X_tr, y_tr, X_te, y_te):
+        m = clone(model).fit(_encode(X_tr.drop(columns=cols), X), y_tr)
+        return float((m.predict(_encode(X_te.drop(columns=cols), X)) == np.asarray(y_te)).mean())
+
+    # wrong: resample everything, then split
+    X_all, y_all = sampler.fit_resample(X, y)
+    a_tr, a_te, ya_tr, ya_te = train_test_split(X_all, y_all, test_size=test_size,
+                                                random_state=random_state)
+    leaked = fit_score(a_tr, ya_tr, a_te, ya_te)
+    seen_leaked = _share_seen(a_te, a_tr)
+    # right: split, then resample the training part only
+    b_tr, b_te, yb_tr, yb_te = train_test_split(X, y, test_size=test_size,
+                                                random_state=random_state)
+    b_tr_res, yb_tr_res = clone(sampler).fit_resample(b_tr, yb_tr)
+    honest = fit_score(b_tr_res, yb_tr_res, b_te, yb_te)
+    seen_honest = _share_seen(b_te, b_tr_res)
+    return {"accuracy_resample_then_split": leaked, "accuracy_split_then_resample": honest,
+            "test_rows_seen_in_train": seen_leaked, "test_rows_seen_honest": seen_honest}
+
+
+def _encode(X: pd.DataFrame, reference: pd.DataFrame) -> np.ndarray:
+    """Categorical columns as their codes in ``reference``'s categories; numbers as is."""
+    parts = []
+    for c in X.columns:
+        col = X[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            parts.append(np.asarray(pd.Categorical(col, categories=reference[c].cat.categories)
+                                    .codes, dtype=float))
+        else:
+            parts.append(col.to_numpy(dtype=float))
+    return np.column_stack(parts)
+
+
+def _share_seen(test: pd.DataFrame, train: pd.DataFrame) -> float:
+    """Share of test rows whose every value equals some training row (exact copies)."""
+    h_test = pd.util.hash_pandas_object(test.astype(str), index=False).to_numpy()
+    h_train = pd.util.hash_pandas_object(train.astype(str), index=False).to_numpy()
+    return float(np.isin(h_test, h_train).mean())
