@@ -1,0 +1,377 @@
+"""MetricExplorer: pick a dataset, a model, the sensitive attribute(s) and a metric.
+
+Predictions are made once, when the explorer is built (:func:`precompute_cases`:
+each model is trained on one half of each dataset and predicts the other half).
+A control change then only counts confusion matrices and draws bootstrap
+replicates with :func:`fairlab.metrics.bootstrap_ci` (multinomial draws of the
+four counts per group, so cheap), and results are cached per choice.
+
+Lesson: 05-fairness-metrics
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import combinations
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from fairlab.metrics import (
+    UndefinedRateWarning,
+    accuracy_difference,
+    bootstrap_ci,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+    predictive_parity_difference,
+)
+from fairlab.plotting import PALETTE, metrics_table_html
+from fairlab.widgets._explorer import Explorer, new_figure
+
+__all__ = ["MetricExplorer", "MetricState", "Case", "precompute_cases", "METRICS", "GAPS"]
+
+#: Rates the explorer can show, with their labels.
+METRICS = {
+    "selection_rate": "selection rate P(ŷ=1)",
+    "tpr": "true-positive rate (TPR)",
+    "fpr": "false-positive rate (FPR)",
+    "fnr": "false-negative rate (FNR)",
+    "ppv": "precision (PPV)",
+    "accuracy": "accuracy",
+    "base_rate": "base rate P(y=1)",
+}
+#: The summary gaps, by the name shown in the table.
+GAPS = {
+    "demographic parity difference": demographic_parity_difference,
+    "demographic parity ratio": demographic_parity_ratio,
+    "equal opportunity difference (TPR gap)": equal_opportunity_difference,
+    "equalized odds difference": equalized_odds_difference,
+    "predictive parity difference (PPV gap)": predictive_parity_difference,
+    "accuracy difference (accuracy gap)": accuracy_difference,
+}
+_SHORT = {"demographic parity difference": "DP gap", "demographic parity ratio": "DP ratio",
+          "equal opportunity difference (TPR gap)": "TPR gap",
+          "equalized odds difference": "EOdds gap",
+          "predictive parity difference (PPV gap)": "PPV gap",
+          "accuracy difference (accuracy gap)": "accuracy gap"}
+MAX_BARS = 24
+
+
+@dataclass(frozen=True)
+class Case:
+    """One dataset × model: test-set labels, predictions and sensitive attributes."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sensitive: pd.DataFrame
+
+
+def _split_fit_predict(data: pd.DataFrame, target: pd.Series, models: dict, seed: int):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    idx_train, idx_test = train_test_split(np.arange(len(target)), test_size=0.5,
+                                           stratify=target, random_state=seed)
+    X = data.copy()
+    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    for c in cat:  # one spelling for missing values, whatever the dtype
+        X[c] = X[c].astype(object).where(X[c].notna(), "missing").astype(str)
+    num = [c for c in X.columns if c not in cat]
+    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), cat),
+                              ("num", StandardScaler(), num)])
+    preds = {}
+    for name, model in models.items():
+        pipe = make_pipeline(prep, model).fit(X.iloc[idx_train], target.iloc[idx_train])
+        preds[name] = pipe.predict(X.iloc[idx_test]).astype(np.int8)
+    return idx_test, preds
+
+
+def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), *,
+                     seed: int = 0) -> dict[tuple[str, str], Case]:
+    """Train each model on half of each dataset; keep the other half's predictions.
+
+    Models: logistic regression and a depth-5 decision tree, on the dataset's
+    features (sensitive attributes excluded); for COMPAS also the COMPAS score
+    itself, "medium or high" risk (decile ≥ 5) as the positive prediction.
+    Takes a few seconds (Adult has 32,561 rows).
+
+    Lesson: 05-fairness-metrics
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
+
+    from fairlab import datasets as ds
+
+    loaders = {"COMPAS": ds.load_compas, "Adult": ds.load_adult, "German": ds.load_german}
+    unknown = [d for d in datasets if d not in loaders]
+    if unknown:
+        raise ValueError(f"unknown datasets {unknown}; choose from {list(loaders)}.")
+    cases: dict[tuple[str, str], Case] = {}
+    for name in datasets:
+        bunch = loaders[name]()
+        models = {"logistic regression": LogisticRegression(max_iter=2000),
+                  "decision tree (depth 5)": DecisionTreeClassifier(max_depth=5,
+                                                                    random_state=seed)}
+        idx, preds = _split_fit_predict(bunch.data, bunch.target, models, seed)
+        y = bunch.target.to_numpy()[idx]
+        sens = bunch.sensitive.iloc[idx].reset_index(drop=True)
+        if name == "COMPAS":
+            preds = {"COMPAS score (decile ≥ 5)":
+                     (bunch.frame["decile_score"].to_numpy()[idx] >= 5).astype(np.int8),
+                     **preds}
+        for model, yp in preds.items():
+            cases[(name, model)] = Case(y_true=y, y_pred=yp, sensitive=sens)
+    return cases
+
+
+def _attribute_options(columns) -> list[str]:
+    cols = [str(c) for c in columns]
+    return cols + [f"{a} × {b}" for a, b in combinations(cols, 2)]
+
+
+@dataclass(frozen=True)
+class MetricState:
+    """One choice of dataset, model, attribute(s) and metric, and what it shows.
+
+    ``groups``: one row per group with ``count, estimate, low, high, small``;
+    ``gaps``: one row per summary gap with ``estimate, low, high``.
+    """
+
+    dataset: str
+    model: str
+    sensitive: str
+    metric: str
+    groups: pd.DataFrame
+    gaps: pd.DataFrame
+    overall: float
+    notes: tuple[str, ...]
+
+
+class MetricExplorer(Explorer):
+    """Per-group bars with bootstrap intervals and the summary gaps, for any choice.
+
+    Parameters
+    ----------
+    cases : mapping (dataset, model) → Case, default=None
+        Predictions to explore; by default :func:`precompute_cases` builds them
+        for COMPAS, Adult and German credit.
+    n_boot : int, default=400
+        Bootstrap replicates per interval.
+    min_count : int, default=50
+        Groups with fewer rows, or whose interval is wider than ``max_width``,
+        are flagged "small": drawn pale and hatched, with a warning.
+    max_width : float, default=0.25
+    seed : int, default=0
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> sens = pd.DataFrame({"g": rng.choice(["a", "b"], 400)})
+    >>> ex = MetricExplorer({("toy", "copy"): Case(y, y, sens)}, n_boot=50)
+    >>> ex.state.groups["estimate"].tolist()  # y_pred == y_true: every TPR is 1
+    [1.0, 1.0]
+
+    Lesson: 05-fairness-metrics
+    """
+
+    def __init__(self, cases: Mapping[tuple[str, str], Case] | None = None, *,
+                 n_boot: int = 400, min_count: int = 50, max_width: float = 0.25,
+                 seed: int = 0):
+        self.cases = dict(precompute_cases(seed=seed) if cases is None else cases)
+        if not self.cases:
+            raise ValueError("cases is empty; pass at least one (dataset, model) → Case.")
+        for key, case in self.cases.items():
+            if not isinstance(case, Case):
+                raise TypeError(f"cases[{key!r}] must be a Case(y_true, y_pred, sensitive); "
+                                f"got {type(case).__name__}.")
+            if not isinstance(case.sensitive, pd.DataFrame):
+                raise TypeError(f"cases[{key!r}].sensitive must be a DataFrame of sensitive "
+                                "columns (e.g. bunch.sensitive).")
+        self.n_boot, self.min_count, self.max_width, self.seed = n_boot, min_count, \
+            max_width, seed
+        self._cache: dict[tuple, object] = {}
+        self._models = {}
+        for d, m in self.cases:
+            self._models.setdefault(d, []).append(m)
+        first = next(iter(self._models))
+        style = {"description_width": "initial"}
+        controls = {
+            "dataset": W.Dropdown(options=list(self._models), value=first,
+                                  description="dataset", style=style),
+            "model": W.Dropdown(options=self._models[first], description="model",
+                                style=style),
+            "sensitive": W.Dropdown(options=self._attributes(first), description="group by",
+                                    style=style),
+            "metric": W.Dropdown(options=[(label, key) for key, label in METRICS.items()],
+                                 value="tpr", description="metric", style=style),
+        }
+        # Registered before _setup's observer, so options follow the dataset first.
+        controls["dataset"].observe(self._sync_options, names="value")
+        fig, ax = new_figure(figsize=(9, 4.2))
+        fig.subplots_adjust(left=0.16, right=0.98, top=0.9, bottom=0.3)
+        self.ax = ax
+        x = np.arange(MAX_BARS)
+        self.bar_artists = ax.bar(x, np.zeros(MAX_BARS), 0.7, color=PALETTE[0])
+        self.err = ax.vlines(x, 0, 0, color="black", lw=1.2)
+        self.value_texts = [ax.text(i, 0, "", ha="center", va="bottom", fontsize=7)
+                            for i in range(MAX_BARS)]
+        self.overall_line = ax.axhline(0, color="grey", ls="--", lw=1, label="all groups")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.set_ylim(0, 1.05)
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup(controls, fig=fig, panels=[self.readout, self.table],
+                    title="Metric explorer: one metric, every group, with 95% intervals")
+
+    # ------------------------------------------------------------------ helpers
+    def _attributes(self, dataset: str) -> list[str]:
+        model = self._models[dataset][0]
+        return _attribute_options(self.cases[(dataset, model)].sensitive.columns)
+
+    def _sync_options(self, change) -> None:
+        dataset = change["new"]
+        self.controls["model"].options = self._models[dataset]
+        self.controls["sensitive"].options = self._attributes(dataset)
+
+    def _groups_of(self, case: Case, sensitive: str):
+        cols = sensitive.split(" × ")
+        return case.sensitive[cols[0]] if len(cols) == 1 else case.sensitive[cols]
+
+    def _cached(self, key: tuple, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    # -------------------------------------------------------------- the road
+    def compute(self, *, dataset: str, model: str, sensitive: str,
+                metric: str) -> MetricState:
+        """Per-group intervals of ``metric`` and every summary gap, for this choice."""
+        if dataset not in self._models:
+            raise ValueError(f"dataset must be one of {list(self._models)}; got {dataset!r}.")
+        # While the dropdowns catch up with a new dataset, fall back to its first options.
+        if model not in self._models[dataset]:
+            model = self._models[dataset][0]
+        if sensitive not in self._attributes(dataset):
+            sensitive = self._attributes(dataset)[0]
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {list(METRICS)}; got {metric!r}.")
+        case = self.cases[(dataset, model)]
+        groups = self._groups_of(case, sensitive)
+        notes: list[str] = []
+
+        def boot(what):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UndefinedRateWarning)
+                out = bootstrap_ci(what, case.y_true, case.y_pred, sensitive_features=groups,
+                                   n_boot=self.n_boot, seed=self.seed)
+            return out, any(issubclass(w.category, UndefinedRateWarning) for w in caught)
+
+        def per_group():
+            frame, unstable = boot(metric)
+            width = frame["high"] - frame["low"]
+            frame["small"] = ((frame["count"] < self.min_count) | (width > self.max_width)
+                              | frame["estimate"].isna())
+            return frame, unstable
+
+        def gaps():
+            rows, unstable = {}, False
+            for name, func in GAPS.items():
+                ci, bad = boot(func)
+                rows[name], unstable = ci._asdict(), unstable or bad
+            return pd.DataFrame.from_dict(rows, orient="index"), unstable
+
+        frame, unstable_g = self._cached((dataset, model, sensitive, metric), per_group)
+        gap_frame, unstable_gap = self._cached((dataset, model, sensitive), gaps)
+        frame = frame.copy()
+        if len(frame) > MAX_BARS:
+            raise ValueError(f"{sensitive!r} gives {len(frame)} groups; the chart shows at "
+                             f"most {MAX_BARS}. Choose a coarser grouping.")
+        small = frame.index[frame["small"]]
+        if len(small):
+            names = ", ".join(_label(g) for g in small)
+            notes.append(f"⚠ small or uncertain groups: {names}. Their intervals are wide; "
+                         "do not read their bars (or any gap involving them) as a precise "
+                         "number.")
+            edge = frame.loc[small, "estimate"].isin([0.0, 1.0])
+            if edge.any():
+                notes.append("⚠ a small group whose rate is exactly 0 or 1 gets a zero-width "
+                             "bootstrap interval: resampling cannot produce what was never "
+                             "observed. That is a limit of the bootstrap, not certainty.")
+        if unstable_g or unstable_gap:
+            notes.append("⚠ some bootstrap replicates left a rate undefined (a small group "
+                         "drew no rows of a needed kind): those intervals are unreliable.")
+        overall = _overall(case.y_true, case.y_pred, metric)
+        return MetricState(dataset=dataset, model=model, sensitive=sensitive, metric=metric,
+                           groups=frame, gaps=gap_frame, overall=overall, notes=tuple(notes))
+
+    def render(self, state: MetricState) -> None:
+        frame = state.groups
+        n = len(frame)
+        est = np.nan_to_num(frame["estimate"].to_numpy(float))
+        low = np.nan_to_num(frame["low"].to_numpy(float))
+        high = np.nan_to_num(frame["high"].to_numpy(float))
+        labels = [f"{_label(g)} (n={c:,.0f})" for g, c in zip(frame.index, frame["count"],
+                                                            strict=True)]
+        first = [g[0] if isinstance(g, tuple) else g for g in frame.index]
+        colors = {k: PALETTE[i % 7] for i, k in enumerate(dict.fromkeys(first))}
+        undefined = frame["estimate"].isna().to_numpy()
+        for i, (rect, text) in enumerate(zip(self.bar_artists, self.value_texts, strict=True)):
+            visible = i < n
+            rect.set_visible(visible)
+            rect.set_height(est[i] if visible else 0)
+            text.set_visible(visible)
+            if visible:
+                small = bool(frame["small"].iloc[i])
+                rect.set_facecolor(colors[first[i]])
+                rect.set_alpha(0.35 if small else 0.9)
+                rect.set_hatch("//" if small else "")
+                text.set_position((i, high[i] + 0.01))
+                text.set_text("undefined" if undefined[i] else
+                              f"{est[i]:.2f}" + (" ⚠" if small else ""))
+        segs = [np.array([[i, low[i]], [i, high[i]]]) if i < n else np.zeros((2, 2))
+                for i in range(MAX_BARS)]
+        self.err.set_segments(segs)
+        self.overall_line.set_ydata([state.overall, state.overall])
+        self.ax.set_xlim(-0.6, n - 0.4)
+        self.ax.set_xticks(np.arange(n), labels, fontsize=8 if n <= 8 else 7,
+                           rotation=25, ha="right", rotation_mode="anchor")
+        self.ax.set_ylabel(METRICS[state.metric])
+        self.ax.set_title(f"{state.dataset} · {state.model} · by {state.sensitive}")
+        notes = "".join(f"<p>{html.escape(t)}</p>" for t in state.notes)
+        shown = frame.drop(columns="small").assign(
+            flag=np.where(frame["small"], "⚠ small", ""))
+        shown.index = [_label(g) for g in shown.index]
+        self.table.value = (
+            notes + f"<b>{html.escape(METRICS[state.metric])} by group</b>"
+            + metrics_table_html(shown)
+            + "<b>Summary gaps (95% bootstrap interval)</b>" + metrics_table_html(state.gaps))
+        g = state.gaps["estimate"]
+        parts = [f"{state.dataset} · {state.model} · {state.sensitive} · {state.metric}",
+                 f"{n} groups ({int(frame['small'].sum())} small)"]
+        parts += [f"{_SHORT[k]} {g[k]:.3f}" for k in ("equal opportunity difference (TPR gap)",
+                                                     "equalized odds difference",
+                                                     "demographic parity ratio")]
+        self.readout.value = html.escape(" · ".join(parts))
+        self.fig.canvas.draw_idle()
+
+
+def _label(key) -> str:
+    return " × ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def _overall(y_true: np.ndarray, y_pred: np.ndarray, metric: str) -> float:
+    from fairlab.metrics import rates_from_counts
+
+    counts = np.bincount(2 * np.asarray(y_true) + np.asarray(y_pred), minlength=4)
+    return float(rates_from_counts(counts[None, :].astype(float), (metric,))[metric][0])
