@@ -1,0 +1,132 @@
+"""AuditExplorer, headless: compute against scipy/pandas, controls move the artists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+from scipy.stats.contingency import association
+
+from fairlab.audit import proxy_strength
+from fairlab.datasets import load_compas, load_german
+from fairlab.widgets import AuditExplorer
+from fairlab.widgets.audit_explorer import NONE
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {"German credit": load_german(), "COMPAS": load_compas()}
+
+
+@pytest.fixture(scope="module")
+def _built(data):
+    return AuditExplorer(data, max_rows=1500)  # proxies fitted once for the module
+
+
+@pytest.fixture
+def explorer(_built):
+    _built.set_values(dataset="German credit", sensitive="sex", intersect=NONE)
+    assert _built.controls["intersect"].options == (NONE, "age_band")
+    return _built
+
+
+def _widths(bars):
+    return np.array([b.get_width() for b in bars if b.get_visible()])
+
+
+def test_compute_matches_scipy(explorer, data):
+    frame = data["German credit"].frame
+    state = explorer.compute(dataset="German credit", sensitive="age_band", intersect=NONE)
+    table = pd.crosstab(frame["age_band"], frame["credit"])
+    stat, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
+    assert state.outcome.test.statistic == pytest.approx(stat)
+    assert state.outcome.test.p_value == pytest.approx(p)
+    assert state.outcome.test.effect_size == pytest.approx(
+        association(table.to_numpy(), method="cramer"))
+    rates = frame.groupby("age_band", observed=True)["credit"].mean()
+    np.testing.assert_allclose(state.outcome.table["base_rate"], rates)
+
+
+def test_controls_move_artists(explorer, data):
+    frame = data["German credit"].frame
+    calls = []
+    explorer.fig.canvas.draw_idle = lambda: calls.append(1)
+    before = explorer.n_updates
+    explorer.controls["sensitive"].value = "age_band"
+    assert explorer.n_updates == before + 1 and calls == [1]
+    shares = frame["age_band"].value_counts(normalize=True).reindex(["25 and over", "under 25"])
+    np.testing.assert_allclose(_widths(explorer._share_bars), shares)
+    rates = frame.groupby("age_band", observed=True)["credit"].mean()
+    np.testing.assert_allclose(_widths(explorer._rate_bars), rates)
+    v = association(pd.crosstab(frame["age_band"], frame["credit"]).to_numpy(), method="cramer")
+    assert f"Cramér's V = {v:.3f}" in explorer.readout.value
+    assert explorer.readout.value.startswith("German credit · age_band · n = 1,000")
+    assert "under 25" in explorer.table.value
+    # The overall rate line sits at the mean label.
+    assert explorer._overall.get_xdata()[0] == pytest.approx(frame["credit"].mean())
+
+
+def test_proxy_panel_matches_an_independent_run(explorer, data):
+    b = data["German credit"]
+    explorer.controls["sensitive"].value = "sex"
+    own = proxy_strength(b.frame, "sex", features=b.feature_names, max_rows=1500)
+    np.testing.assert_allclose(_widths(explorer._proxy_bars),
+                               own.features["mi_share"].head(explorer.top))
+    labels = [t.get_text() for t in explorer.axes[2].get_yticklabels()]
+    assert labels == own.features.index[: explorer.top].tolist()
+    assert f"AUC = {own.auc:.3f}" in explorer.axes[2].get_title()
+
+
+def test_dataset_switch_updates_options_once(explorer, data):
+    before = explorer.n_updates
+    explorer.controls["dataset"].value = "COMPAS"
+    assert explorer.n_updates == before + 1  # options synced without extra updates
+    assert explorer.controls["sensitive"].options == ("race", "sex", "age_cat")
+    assert explorer.controls["sensitive"].value == "race"
+    assert explorer.controls["intersect"].options == (NONE, "sex", "age_cat")
+    assert len(_widths(explorer._rate_bars)) == 6
+    rates = data["COMPAS"].frame.groupby("race", observed=True)["two_year_recid"].mean()
+    np.testing.assert_allclose(_widths(explorer._rate_bars), rates)
+
+
+def test_intersection_flags_small_cells(explorer, data):
+    explorer.controls["dataset"].value = "COMPAS"
+    explorer.controls["intersect"].value = "age_cat"
+    frame = data["COMPAS"].frame
+    sizes = frame.groupby(["race", "age_cat"], observed=True).size()
+    visible = [b for b in explorer._rate_bars if b.get_visible()]
+    assert len(visible) == len(sizes)
+    hatched = [b.get_hatch() == "///" for b in visible]
+    assert hatched == (sizes < 30).tolist()
+    texts = [t.get_text() for t in explorer._small_text if t.get_text()]
+    assert len(texts) == int((sizes < 30).sum()) and texts[0].endswith("< 30")
+    assert "(groups with n ≥ 30)" in explorer.readout.value
+    assert "too few to compare" in explorer.table.value
+    # Back to a single attribute: hatching and labels are cleared.
+    explorer.controls["intersect"].value = NONE
+    race_sizes = frame["race"].value_counts().reindex(frame["race"].cat.categories)
+    visible = [b for b in explorer._rate_bars if b.get_visible()]
+    assert [b.get_hatch() == "///" for b in visible] == (race_sizes < 30).tolist()
+    texts = [t.get_text() for t in explorer._small_text if t.get_text()]
+    assert len(texts) == int((race_sizes < 30).sum())
+
+
+def test_compute_rejects_unknown_choices(explorer):
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        explorer.compute(dataset="Titanic", sensitive="sex")
+    with pytest.raises(ValueError, match="sensitive must be one of"):
+        explorer.compute(dataset="German credit", sensitive="race")
+
+
+def test_bad_datasets_argument():
+    with pytest.raises(ValueError, match="datasets is empty"):
+        AuditExplorer({})
+    with pytest.raises(TypeError, match="fairlab Bunch"):
+        AuditExplorer({"x": object()})
+
+
+def test_widget_and_png(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert "image/png" in bundle
+    assert explorer.widget() is explorer.widget()
