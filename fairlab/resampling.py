@@ -32,6 +32,7 @@ Lesson: 03-resampling
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ from imblearn.base import BaseSampler
 from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
 from imblearn.under_sampling import RandomUnderSampler
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from fairlab._validation import (
     Groups,
@@ -183,12 +185,12 @@ class GroupBalancedSampler(BaseSampler):
     sampling_strategy = "auto"  # imbalanced-learn's base class reads it; not used here
 
     _parameter_constraints: dict = {
-        "strategy": [str],
-        "balance": [str],
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "balance": [StrOptions(set(BALANCES))],
         "sensitive": [str, list, tuple, None],
         "drop_sensitive": ["boolean"],
         "groups": [list, tuple, np.ndarray, None],
-        "k_neighbors": [int],
+        "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -210,6 +212,11 @@ class GroupBalancedSampler(BaseSampler):
         self.groups = groups
         self.k_neighbors = k_neighbors
         self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.sampler_tags.sample_indices = True
+        return tags
 
     # -------------------------------------------------------------- imblearn hooks
     def _check_X_y(self, X, y, accept_sparse=None):
@@ -318,6 +325,11 @@ class GroupBalancedSampler(BaseSampler):
         groups = self._groups_of(X, n, sensitive_features)
         classes, y_codes = np.unique(y, return_inverse=True)
         n_classes = len(classes)
+        if n_classes < 2:
+            raise ValueError(
+                f"y has a single class ({classes.tolist()}); there is no label balance "
+                "to keep or to fix. Check the split: every class needs rows."
+            )
         cell = groups.codes * n_classes + y_codes.reshape(-1)
         n_cells = groups.n_groups * n_classes
         counts = np.bincount(cell, minlength=n_cells).reshape(groups.n_groups, n_classes)
@@ -373,8 +385,13 @@ class GroupBalancedSampler(BaseSampler):
             missing = X.columns[X.isna().any().to_numpy()].tolist()
             categorical = _categorical_columns(X)
         else:
-            missing = [] if np.issubdtype(np.asarray(X).dtype, np.number) and not np.isnan(
-                np.asarray(X, dtype=float)).any() else ["(array)"]
+            values = X.data if hasattr(X, "tocsr") else np.asarray(X)
+            if not np.issubdtype(values.dtype, np.number):
+                raise TypeError(
+                    f"SMOTE on an array needs numbers; got dtype {values.dtype}. Pass a "
+                    "DataFrame with categorical columns (SMOTENC is used), or encode them."
+                )
+            missing = ["X"] if np.isnan(values.astype(float)).any() else []
             categorical = []
         if missing:
             raise ValueError(
@@ -400,10 +417,12 @@ def _reweigh_counts(y: Any, sensitive_features: Any):
 def reweighing_weights(y: Any, sensitive_features: Any) -> np.ndarray:
     """Kamiran & Calders (2012) weights ``w(g, y) = P(g) P(y) / P(g, y)``, one per row.
 
-    In the weighted data every group has the overall base rate: label and group
-    are independent, and the weights sum to the number of rows. A cell that is
-    rarer than independence predicts (say, women with a positive label) gets a
-    weight above 1.
+    When every (group, label) cell has rows, every group has the overall base
+    rate in the weighted data (label and group are independent) and the weights
+    sum to the number of rows. A group with only one label cannot be fixed by
+    weights: its rows all keep that label. A cell that is rarer than
+    independence predicts (say, women with a positive label) gets a weight
+    above 1.
 
     Parameters
     ----------
