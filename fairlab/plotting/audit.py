@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from fairlab.plotting import _RC, PALETTE, group_colors, new_axes
 
-__all__ = ["plot_representation", "plot_base_rates", "plot_proxies", "plot_audit"]
+__all__ = ["plot_representation", "plot_base_rates", "plot_proxies", "plot_audit",
+           "plot_power_curve"]
 
 
 def _labels(index) -> list[str]:
@@ -133,3 +134,28 @@ def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = N
     plot_base_rates(report.outcome[attribute], ax=axes[1])
     plot_proxies(report.proxies[attribute], ax=axes[2])
     return fig
+
+
+def plot_power_curve(curve: Any, ax: Axes | None = None, *, alpha: float = 0.05) -> Axes:
+    """Simulated power (dots) and theory (line) against sample size, from ``power_curve``.
+
+    Examples
+    --------
+    >>> from fairlab.audit import power_curve
+    >>> len(plot_power_curve(power_curve([20, 200], n_sims=100)).lines)
+    3
+
+    Lesson: 02-auditing-a-dataset
+    """
+    ax = new_axes(ax, figsize=(5, 3.2))
+    n = curve.index.to_numpy()
+    ax.plot(n, curve["theory"], color=PALETTE[0], label="theory (noncentral χ²)")
+    ax.plot(n, curve["simulated"], "o", color=PALETTE[1], label="simulated")
+    ax.axhline(0.8, color="grey", lw=1, ls=":", label="80 % power")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("rows in the dataset (n)")
+    ax.set_ylabel(f"P(p < {alpha:g}) — the gap is found")
+    ax.set_title(f"A real gap (w = {curve['w'].iloc[0]:.2f}) often goes unseen in small data")
+    ax.legend(loc="lower right")
+    return ax
