@@ -1,0 +1,172 @@
+"""ResamplingExplorer: pick a strategy and a balance target, watch the training counts and
+the test metrics change.
+
+Every (strategy, balance) model is trained once, before the explorer is shown
+(:func:`fairlab.resampling.compare_interventions`); a change of control only looks
+up the stored result and moves bars.
+
+Lesson: 03-resampling
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from fairlab.plotting import PALETTE, metrics_table_html
+from fairlab.resampling import InterventionResult, compare_interventions
+from fairlab.widgets._explorer import Explorer, new_figure
+
+__all__ = ["ResamplingExplorer", "ResamplingState"]
+
+_STRATEGY_OPTIONS = [("no intervention", "none"), ("undersample", "under"),
+                     ("oversample", "over"), ("SMOTE / SMOTENC", "smote"),
+                     ("reweighing", "reweigh")]
+_BALANCE_OPTIONS = [("groups", "groups"), ("group × label", "group_label")]
+_METRICS = (("accuracy", "accuracy"), ("dp_diff", "DP diff"), ("eo_diff", "EO diff"))
+
+
+@dataclass(frozen=True)
+class ResamplingState:
+    """What one (strategy, balance) choice shows."""
+
+    name: str
+    strategy: str
+    balance: str | None
+    counts: np.ndarray  # (n_groups, 2): training rows (or weights) with label 0, 1
+    metrics: dict[str, tuple[float, float, float]]
+    n_train: int
+    table: pd.DataFrame
+    readout: str
+
+
+class ResamplingExplorer(Explorer):
+    """Choose a resampling strategy and what to balance; see counts and metrics update.
+
+    Parameters
+    ----------
+    results : dict name → InterventionResult, or a Bunch from ``lesson_split``
+        The output of :func:`fairlab.resampling.compare_interventions` (reused, so
+        nothing is trained twice), or a split to run it on.
+    **compare_kw
+        Passed to ``compare_interventions`` when ``results`` is a split.
+
+    Examples
+    --------
+    >>> from fairlab.resampling import lesson_split
+    >>> ex = ResamplingExplorer(lesson_split("german"), n_boot=20)
+    >>> ex.compute(strategy="under", balance="groups").n_train
+    434
+
+    Lesson: 03-resampling
+    """
+
+    def __init__(self, results: Any, **compare_kw: Any) -> None:
+        if not isinstance(results, dict) or not all(
+                isinstance(r, InterventionResult) for r in results.values()):
+            results = compare_interventions(results, **compare_kw)  # a split: train now
+        self._by_key: dict[tuple[str, str | None], InterventionResult] = {}
+        for r in results.values():
+            self._by_key.setdefault((r.strategy, r.balance), r)
+        if ("none", None) not in self._by_key:
+            raise ValueError("results must include a 'none' (no intervention) run: it is the "
+                             "reference every other choice is compared with.")
+        base = self._by_key[("none", None)]
+        self.groups = list(base.train_counts.index)
+        labels = [" × ".join(map(str, g)) if isinstance(g, tuple) else str(g)
+                  for g in self.groups]
+        strategies = {s for s, _ in self._by_key}
+        controls = {
+            "strategy": W.Dropdown(options=[o for o in _STRATEGY_OPTIONS if o[1] in strategies],
+                                   value="none", description="strategy"),
+            "balance": W.ToggleButtons(options=_BALANCE_OPTIONS, value="groups",
+                                       description="balance"),
+        }
+        self.fig, (self.ax_counts, self.ax_metrics) = new_figure(
+            1, 2, figsize=(9, 3.3), gridspec_kw={"width_ratios": [1.3, 1]})
+        x = np.arange(len(self.groups))
+        zeros = np.zeros(len(x))
+        self.bars0 = self.ax_counts.bar(x, zeros, color="#BBBBBB", label="label 0")
+        self.bars1 = self.ax_counts.bar(x, zeros, color=PALETTE[0], label="label 1")
+        self.rate_texts = [self.ax_counts.text(xi, 0, "", ha="center", va="bottom",
+                                               fontsize=8) for xi in x]
+        tilt = len(x) > 4
+        self.ax_counts.set_xticks(x, labels, rotation=30 if tilt else 0,
+                                  ha="right" if tilt else "center")
+        top = max(r.train_counts[["label 0", "label 1"]].to_numpy().sum(1).max()
+                  for r in self._by_key.values())
+        self.ax_counts.set_ylim(0, top * 1.3)
+        self.ax_counts.set_ylabel("training rows")
+        self.ax_counts.legend(loc="upper left", fontsize=8, ncols=2)
+        self.title_text = self.ax_counts.set_title("")
+        mx = np.arange(len(_METRICS))
+        self.metric_bars = self.ax_metrics.bar(mx, np.zeros(len(mx)), 0.6,
+                                               color=[PALETTE[0], PALETTE[1], PALETTE[2]])
+        (self.ci_line,) = self.ax_metrics.plot([], [], color="k", lw=1.5)
+        ref = [base.metrics[k][0] for k, _ in _METRICS]
+        self.ax_metrics.plot(mx, ref, "_", color="k", ms=28, mew=1.5,
+                             label="no intervention")
+        self.ax_metrics.set_xticks(mx, [label for _, label in _METRICS])
+        self.ax_metrics.set_ylim(0, 1)
+        self.ax_metrics.set_title("test split (95% bootstrap CI)")
+        self.ax_metrics.legend(loc="upper right", fontsize=8)
+        self.fig.tight_layout()
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
+                    title="Resampling explorer: what is balanced, and what it does")
+
+    # ------------------------------------------------------------------ the road
+    def result(self, strategy: str, balance: str | None) -> InterventionResult:
+        """The stored run for a choice; ``balance`` is ignored for none and reweighing."""
+        key = (strategy, None) if strategy in ("none", "reweigh") else (strategy, balance)
+        if key not in self._by_key:
+            raise ValueError(f"no precomputed run for strategy={strategy!r}, "
+                             f"balance={balance!r}; available: {sorted(self._by_key, key=str)}.")
+        return self._by_key[key]
+
+    def compute(self, strategy: str, balance: str) -> ResamplingState:
+        r = self.result(strategy, balance)
+        counts = r.train_counts.reindex(self.groups)[["label 0", "label 1"]].to_numpy(float)
+        table = pd.DataFrame({
+            "train rows": [f"{v:,.0f}" for v in counts.sum(1)],
+            "train base rate": counts[:, 1] / counts.sum(1),
+            "test selection rate": r.group_rates["selection_rate"].to_numpy(),
+            "test TPR": r.group_rates["tpr"].to_numpy(),
+            "test FPR": r.group_rates["fpr"].to_numpy(),
+        }, index=r.train_counts.index)
+        what = "n/a" if r.balance is None else r.balance.replace("group_label", "group × label")
+        readout = (f"{r.name} · balance {what} · train rows {r.n_train:,} · "
+                   f"accuracy {r.metrics['accuracy'][0]:.3f} · "
+                   f"DP gap {r.metrics['dp_diff'][0]:.3f} · EO gap {r.metrics['eo_diff'][0]:.3f}")
+        return ResamplingState(name=r.name, strategy=r.strategy, balance=r.balance,
+                               counts=counts, metrics=r.metrics, n_train=r.n_train,
+                               table=table, readout=readout)
+
+    def render(self, state: ResamplingState) -> None:
+        c = state.counts
+        for bar0, bar1, text, (n0, n1) in zip(self.bars0, self.bars1, self.rate_texts, c,
+                                              strict=True):
+            bar0.set_height(n0)
+            bar1.set_y(n0)
+            bar1.set_height(n1)
+            text.set_position((text.get_position()[0], n0 + n1))
+            text.set_text(f"{n1 / (n0 + n1):.0%}")
+        self.title_text.set_text(f"{state.name}: {state.n_train:,} training rows")
+        xs, ys = [], []
+        for i, ((key, _), bar) in enumerate(zip(_METRICS, self.metric_bars, strict=True)):
+            est, low, high = state.metrics[key]
+            bar.set_height(est)
+            xs += [i, i, np.nan]
+            ys += [low, high, np.nan]
+        self.ci_line.set_data(xs, ys)
+        self.controls["balance"].disabled = state.balance is None
+        self.table.value = metrics_table_html(state.table)
+        self.readout.value = state.readout
+        self.fig.canvas.draw_idle()
