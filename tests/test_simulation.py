@@ -172,3 +172,22 @@ def test_feedback_loop_properties(rates, policy):
 def test_feedback_loop_bad_arguments(kwargs, err, match):
     with pytest.raises(err, match=match):
         simulate_feedback_loop(**kwargs)
+
+
+# ------------------------------------------------------------------------ the plots
+def test_plots_draw_the_numbers_they_are_given():
+    from fairlab.plotting import plot_feedback_loop, plot_scenarios
+
+    table = bias_scenarios({"a, b": {}, "c": {"historical_bias": 0.6, "use_group": True}},
+                           n=1000)
+    ax = plot_scenarios(table, reference=0.4)
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights, [*table.selection_A, *table.selection_B])
+    assert ax.get_xticklabels()[0].get_text() == "a\nb"
+    h = simulate_feedback_loop(n_rounds=4, n_runs=10)
+    ax = plot_feedback_loop({"p": h}, group="A")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), h[h.group == "A"].visit_share)
+    with pytest.raises(ValueError, match="no rows for group 'C'"):
+        plot_feedback_loop(h, group="C")
+    with pytest.raises(ValueError, match="bias_scenarios"):
+        plot_scenarios(table, rate="accuracy")

@@ -21,9 +21,13 @@ def plot_scenarios(
     *,
     rate: str = "selection",
     groups: tuple[str, str] = ("A", "B"),
+    reference: float | None = None,
+    reference_label: str = "truly qualified",
     ax: Axes | None = None,
 ) -> Axes:
     """Bars of each group's rate, one cluster per scenario (``bias_scenarios`` output).
+
+    A scenario name's ", " becomes a line break under its cluster.
 
     Parameters
     ----------
@@ -31,6 +35,9 @@ def plot_scenarios(
         From :func:`fairlab.simulation.bias_scenarios`.
     rate : {"selection", "error_vs_truth"}, default="selection"
     groups : (str, str), default=("A", "B")
+    reference : float, default=None
+        A dashed line to compare against, e.g. the truly qualified share.
+    reference_label : str, default="truly qualified"
     ax : Axes, default=None
 
     Examples
@@ -58,9 +65,13 @@ def plot_scenarios(
         ax.bar(xs, values, width, color=colors[g], label=f"group {g}")
         for xi, v in zip(xs, values, strict=True):
             ax.text(xi, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x, [str(i) for i in table.index], fontsize=8)
+    ax.set_xticks(x, [str(i).replace(", ", "\n") for i in table.index], fontsize=8)
     ax.set_ylabel(rate.replace("_", " ") + " rate")
-    ax.set_ylim(0, max(0.6, float(table[cols].to_numpy().max()) * 1.2))
+    top = max(0.6, float(table[cols].to_numpy().max()) * 1.2)
+    if reference is not None:
+        ax.axhline(reference, color="black", linestyle="--", linewidth=1, label=reference_label)
+        top = max(top, reference * 1.2)
+    ax.set_ylim(0, top)
     ax.legend()
     return ax
 
