@@ -60,11 +60,12 @@ class BiasSourcesExplorer(Explorer):
     column (standardised coefficients); the checkbox lets the model see the
     group column.
 
-    ``compute`` retrains in 4 ms for ``n=4000`` (best of 50 calls; median 8 ms
-    while the 2-core machine ran at load 6): drawing the world takes 1–2 ms, the
-    fit (single-threaded on purpose) 1.5–3 ms, the counting 0.2 ms. So a slider
-    can retrain live; ``tests/widgets/test_bias_sources.py`` holds the best of
-    five calls under 50 ms.
+    ``compute`` retrains in about 4 ms for ``n=4000`` on a quiet core (best of 50
+    calls): drawing the world takes 1–2 ms, the fit (single-threaded on purpose)
+    1.5–3 ms, the counting 0.2 ms. On the shared 2-core build machine at load 7,
+    every corner of the knob space stayed between 9 and 27 ms. So a slider can
+    retrain live; ``tests/widgets/test_bias_sources.py`` holds the best of five
+    calls under 50 ms.
 
     Parameters
     ----------
