@@ -74,9 +74,16 @@ class AuditExplorer(Explorer):
         ``sensitive_names``; default Adult, COMPAS and German credit.
     top : int, default=6
         Number of proxy features shown.
-    max_rows : int, default=2000
+    max_rows : int, default=4000
         Rows (stratified sample) used by the proxy classifier; see ``proxy_strength``.
+        Proxies use every column except the label and the sensitive ones, as in
+        ``audit_report``, so with the same ``max_rows`` and ``random_state`` the
+        explorer and the report show the same numbers.
     random_state : int, default=0
+    reports : dict, optional
+        Dataset name → ``audit_report(frame, target, sensitive_names)`` already
+        computed (with the same ``max_rows`` and ``random_state``): its proxies
+        are reused instead of fitted again.
 
     Examples
     --------
@@ -95,8 +102,9 @@ class AuditExplorer(Explorer):
         datasets: Mapping[str, Any] | None = None,
         *,
         top: int = 6,
-        max_rows: int = 2000,
+        max_rows: int = 4000,
         random_state: int = 0,
+        reports: Mapping[str, Any] | None = None,
     ) -> None:
         sources = dict(datasets) if datasets is not None else _default_datasets()
         if not sources:
@@ -109,6 +117,18 @@ class AuditExplorer(Explorer):
                                     "such as fairlab.datasets.load_adult().")
         self.top, self.max_rows, self.random_state = int(top), int(max_rows), random_state
         self._proxies: dict[tuple[str, tuple[str, ...]], ProxyStrength] = {}
+        for name, report in (reports or {}).items():
+            if name not in self._data:
+                raise ValueError(f"reports has {name!r}, which is not one of the datasets "
+                                 f"{list(self._data)}; key reports by dataset name.")
+            b = self._data[name]
+            if report.n != len(b.frame) or report.target != b.target.name:
+                raise ValueError(f"the report for {name!r} was computed on other data "
+                                 f"({report.n} rows, target {report.target!r}); pass "
+                                 "audit_report(bunch.frame, target, bunch.sensitive_names).")
+            if sorted(report.sensitive) == sorted(b.sensitive_names):
+                for attr, proxy in report.proxies.items():
+                    self._proxies[(name, (attr,))] = proxy
         max_groups = 2
         for name, b in self._data.items():  # the heavy part, once per dataset and attribute
             for col in b.sensitive_names:
@@ -167,8 +187,9 @@ class AuditExplorer(Explorer):
         key = (dataset, cols)
         if key not in self._proxies:
             b = self._data[dataset]
-            features = [c for c in getattr(b, "feature_names", b.frame.columns)
-                        if c not in cols and c != b.target.name]
+            # As audit_report: every column but the label and the sensitive ones.
+            features = [c for c in b.frame.columns
+                        if c != b.target.name and c not in b.sensitive_names]
             self._proxies[key] = proxy_strength(b.frame, list(cols), features=features,
                                                 max_rows=self.max_rows,
                                                 random_state=self.random_state)

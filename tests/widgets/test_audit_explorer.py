@@ -70,7 +70,8 @@ def test_controls_move_artists(explorer, data):
 def test_proxy_panel_matches_an_independent_run(explorer, data):
     b = data["German credit"]
     explorer.controls["sensitive"].value = "sex"
-    own = proxy_strength(b.frame, "sex", features=b.feature_names, max_rows=1500)
+    features = [c for c in b.frame.columns if c not in ("credit", "sex", "age_band")]
+    own = proxy_strength(b.frame, "sex", features=features, max_rows=1500)
     np.testing.assert_allclose(_widths(explorer._proxy_bars),
                                own.features["mi_share"].head(explorer.top))
     labels = [t.get_text() for t in explorer.axes[2].get_yticklabels()]
@@ -130,3 +131,15 @@ def test_widget_and_png(explorer):
     bundle = explorer._repr_mimebundle_()
     assert "image/png" in bundle
     assert explorer.widget() is explorer.widget()
+
+
+def test_reports_are_reused(data):
+    from fairlab.audit import audit_report
+
+    b = data["German credit"]
+    report = audit_report(b.frame, "credit", b.sensitive_names, max_rows=1500)
+    ex = AuditExplorer({"German credit": b}, max_rows=1500, reports={"German credit": report})
+    assert ex._proxies[("German credit", ("sex",))] is report.proxies["sex"]
+    assert f"AUC = {report.proxies['sex'].auc:.3f}" in ex.axes[2].get_title()
+    with pytest.raises(ValueError, match="key reports by dataset name"):
+        AuditExplorer({"German credit": b}, reports={"german": report})
