@@ -1,0 +1,284 @@
+"""ThresholdExplorer: one threshold slider per group, ROC curves, confusion matrices.
+
+Lesson: 06-decision-thresholds
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from fairlab.metrics import rates_from_counts
+from fairlab.plotting import group_colors, metrics_table_html
+from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
+from fairlab.widgets._explorer import Explorer, new_figure
+
+__all__ = ["ThresholdExplorer", "ThresholdState", "SOLVERS"]
+
+#: Snap buttons: constraint → button label.
+SOLVERS = {
+    "none": "best per group",
+    "single_threshold": "one threshold",
+    "demographic_parity": "demographic parity",
+    "equal_opportunity": "equal opportunity",
+    "equalized_odds": "equalized odds",
+}
+_RATES = ("selection_rate", "tpr", "fpr", "ppv", "accuracy")
+
+
+@dataclass(frozen=True)
+class ThresholdState:
+    """One state: thresholds, counts (tn, fp, fn, tp) and rates per group."""
+
+    thresholds: pd.Series
+    counts: np.ndarray
+    metrics: pd.DataFrame
+    overall: dict[str, float]
+    readout: str
+
+
+def _slug(label: Any) -> str:
+    return re.sub(r"\W+", "_", str(label)).strip("_").lower() or "group"
+
+
+class ThresholdExplorer(Explorer):
+    """Drag one decision threshold per group and watch every rate move at once.
+
+    ``__init__`` sorts each group's scores once and keeps cumulative counts
+    (:class:`fairlab.thresholds.GroupCurves`), and solves every constraint of
+    :func:`fairlab.thresholds.optimize_thresholds` once. A slider move is then one
+    ``searchsorted`` per group; the figure (ROC curves with moving operating
+    points, one confusion matrix per group) is only updated, never rebuilt.
+
+    Decisions are ``score >= threshold``. The snap buttons move all sliders at
+    once (one update) to a solver's thresholds. Solvers that randomise between
+    two or three thresholds to meet their constraint exactly are snapped to
+    their most likely threshold, and the readout says so.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+    y_score : array-like of float in [0, 1]
+    sensitive_features : array-like
+    objective : "accuracy" or 2×2 cost matrix, default="accuracy"
+        What the snap buttons' solvers maximise.
+    cost_matrix : 2×2 array-like, default=((0, 1), (0, -1))
+        For the ``profit`` column (profit = minus cost per person): by default a
+        true positive earns 1 and a false positive costs 1.
+    threshold : float, default=0.5
+        Every slider's starting value.
+
+    Examples
+    --------
+    >>> ex = ThresholdExplorer([1, 0, 1, 0], [0.8, 0.3, 0.6, 0.7],
+    ...                        sensitive_features=["a", "a", "b", "b"])
+    >>> ex.state.metrics["tpr"].tolist()
+    [1.0, 1.0]
+    >>> _ = ex.set_values(**{ex.names["b"]: 0.65})
+    >>> ex.state.metrics.loc["b", ["selection_rate", "fpr"]].tolist()
+    [0.5, 1.0]
+
+    Lesson: 06-decision-thresholds
+    """
+
+    def __init__(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
+                 objective: Any = "accuracy", cost_matrix: Any = ((0, 1), (0, -1)),
+                 threshold: float = 0.5) -> None:
+        self.curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features)
+        self.groups = self.curves.labels
+        self.cost = cost_matrix_from(cost_matrix)
+        start = self.curves.as_array(threshold)
+        self.policies: dict[str, ThresholdPolicy] = {}
+        solver_cost = cost_matrix_from(objective)
+        for constraint in SOLVERS:
+            pol = ThresholdPolicy(constraint, objective)
+            try:
+                pol._fit_curves(self.curves, solver_cost)
+            except ValueError:  # e.g. a group without positives: no such button
+                continue
+            self.policies[constraint] = pol
+        self.names = {g: f"t_{_slug(g)}" for g in self.groups}
+        if len(set(self.names.values())) < len(self.groups):
+            self.names = {g: f"t_{i}" for i, g in enumerate(self.groups)}
+        controls: dict[str, W.ValueWidget] = {
+            self.names[g]: W.FloatSlider(value=float(t), min=0.0, max=1.0, step=0.001,
+                                         description=str(g), readout_format=".3f",
+                                         continuous_update=True,
+                                         style={"description_width": "initial"})
+            for g, t in zip(self.groups, start, strict=True)
+        }
+        controls["link"] = W.Checkbox(value=False, description="link all (one threshold)",
+                                      indent=False)
+        self._syncing = False
+        for g in self.groups:  # registered before the update handler: they run first
+            controls[self.names[g]].observe(self._follow, names="value")
+        controls["link"].observe(self._on_link, names="value")
+        self.snapped: str | None = None
+        self.buttons = {}
+        for constraint, label in SOLVERS.items():
+            if constraint in self.policies:
+                b = W.Button(description=label, tooltip=f"snap the sliders to {label}")
+                b.on_click(lambda _b, c=constraint: self.snap(c))
+                b.add_class(f"fairlab-snap-{constraint}")
+                self.buttons[constraint] = b
+        self._build_figure()
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        snap_row = W.HBox([W.HTML("snap to:"), *self.buttons.values()],
+                          layout=W.Layout(flex_flow="row wrap"))
+        self._setup(controls, fig=self.fig, panels=[snap_row, self.readout, self.table],
+                    title="Decision thresholds per group: score ≥ threshold → positive")
+
+    # ------------------------------------------------------------------ figure
+    def _build_figure(self) -> None:
+        n = len(self.groups)
+        cols = min(n, 3)
+        rows = int(np.ceil(n / cols))
+        self.fig, axes = new_figure(rows, 1 + cols, figsize=(4.2 + 1.9 * cols, 3.6),
+                                    gridspec_kw={"width_ratios": [2.4] + [1] * cols},
+                                    squeeze=False)
+        gs = axes[0, 0].get_gridspec()
+        for ax in axes[:, 0]:
+            ax.remove()
+        self.ax_roc = self.fig.add_subplot(gs[:, 0])
+        colors = group_colors([str(g) for g in self.groups])
+        self.points = {}
+        for g in self.groups:
+            fpr, tpr, _ = self.curves.roc(g)
+            if len(fpr) > 600:  # thin the drawn curve; the points still move exactly
+                keep = np.unique(np.linspace(0, len(fpr) - 1, 600).astype(int))
+                fpr, tpr = fpr[keep], tpr[keep]
+            c = colors[str(g)]
+            self.ax_roc.plot(fpr, tpr, color=c, linewidth=1.2, label=str(g))
+            (self.points[g],) = self.ax_roc.plot([], [], "o", color=c, markersize=8,
+                                                 markeredgecolor="white")
+        self.ax_roc.plot([0, 1], [0, 1], color="#999999", linewidth=0.8, linestyle=":")
+        self.ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false-positive rate",
+                        ylabel="true-positive rate", title="ROC per group")
+        self.ax_roc.legend(loc="lower right", fontsize=8)
+        self.images, self.cell_text = {}, {}
+        flat = [ax for ax in axes[:, 1:].ravel()]
+        for ax in flat[n:]:
+            ax.set_visible(False)
+        for g, ax in zip(self.groups, flat, strict=False):
+            self.images[g] = ax.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1)
+            self.cell_text[g] = [[ax.text(j, i, "", ha="center", va="center", fontsize=8)
+                                  for j in range(2)] for i in range(2)]
+            ax.set_xticks([0, 1], ["pred 0", "pred 1"], fontsize=7)
+            ax.set_yticks([0, 1], ["true 0", "true 1"], fontsize=7)
+            ax.grid(False)
+            ax.set_title(str(g), fontsize=9, color=colors[str(g)])
+        self.fig.tight_layout()
+
+    # ------------------------------------------------------------------ controls
+    def slider(self, group: Any) -> W.FloatSlider:
+        """The slider of ``group``."""
+        if group not in self.names:
+            raise ValueError(f"unknown group {group!r}; the groups are {self.groups}.")
+        return self.controls[self.names[group]]
+
+    def _follow(self, change: dict) -> None:
+        """With 'link all' on, one slider's move moves the others (no extra updates)."""
+        if self._syncing or not self.controls["link"].value:
+            return
+        self._move_quietly({k: change["new"] for k in self.names.values()})
+
+    def _on_link(self, change: dict) -> None:
+        if change["new"] and not self._syncing:
+            first = self.controls[self.names[self.groups[0]]].value
+            self._move_quietly({k: first for k in self.names.values()})
+
+    def _move_quietly(self, values: dict[str, float]) -> None:
+        self._syncing = True
+        try:
+            for name, v in values.items():
+                c = self.controls[name]
+                if c.value != v:
+                    c.unobserve(self._on_change, names="value")
+                    try:
+                        c.value = v
+                    finally:
+                        c.observe(self._on_change, names="value")
+        finally:
+            self._syncing = False
+
+    def snap(self, constraint: str) -> ThresholdState:
+        """Move every slider to a solver's thresholds, in one update."""
+        if constraint not in self.policies:
+            raise ValueError(f"no solver {constraint!r} here; choose one of "
+                             f"{list(self.policies)}.")
+        pol = self.policies[constraint]
+        values = {self.names[g]: float(np.clip(t, 0.0, 1.0))
+                  for g, t in pol.thresholds_.items()}
+        self._syncing = True
+        try:
+            state = self.set_values(link=constraint == "single_threshold", **values)
+        finally:
+            self._syncing = False
+        self.snapped = constraint
+        self.readout.value = self._readout(state, constraint)
+        return state
+
+    # ------------------------------------------------------------------ the road
+    def compute(self, *, link: bool = False, **thresholds: float) -> ThresholdState:
+        """Counts and rates per group at these thresholds (pure, microseconds)."""
+        t = self.curves.as_array([thresholds[self.names[g]] for g in self.groups])
+        counts = self.curves.counts_at(t)
+        rates = rates_from_counts(counts, _RATES)
+        n = counts.sum(1)
+        profit = -(counts @ self.cost.reshape(-1)) / n
+        metrics = pd.DataFrame({"threshold": t, **rates, "profit": profit, "count": n},
+                               index=self.curves.index)
+        total = counts.sum(0)
+        overall = {
+            "accuracy": float((total[0] + total[3]) / total.sum()),
+            "profit": float(-(total @ self.cost.reshape(-1)) / total.sum()),
+            "dp_gap": float(np.ptp(rates["selection_rate"])),
+            "tpr_gap": float(np.nanmax(rates["tpr"]) - np.nanmin(rates["tpr"])),
+            "fpr_gap": float(np.nanmax(rates["fpr"]) - np.nanmin(rates["fpr"])),
+        }
+        ts = " · ".join(f"{g} {v:.3f}" for g, v in zip(self.groups, t, strict=True))
+        readout = (f"thresholds {ts} · accuracy {overall['accuracy']:.3f} · profit "
+                   f"{overall['profit']:.3f} · DP gap {overall['dp_gap']:.3f} · TPR gap "
+                   f"{overall['tpr_gap']:.3f} · FPR gap {overall['fpr_gap']:.3f}")
+        return ThresholdState(pd.Series(t, index=self.curves.index, name="threshold"),
+                              counts, metrics, overall, readout)
+
+    def _readout(self, state: ThresholdState, constraint: str | None) -> str:
+        if constraint is None:
+            return state.readout
+        pol = self.policies[constraint]
+        note = f"snapped to {SOLVERS[constraint]}"
+        if any(len(m) > 1 for m in pol.mixtures_.values()):
+            what = "accuracy" if isinstance(pol.objective, str) else "profit"
+            note += (f" (its exact solution randomises between thresholds; expected "
+                     f"{what} {pol.objective_:.3f})")
+        return f"{state.readout} · {note}"
+
+    def render(self, state: ThresholdState) -> None:
+        """Move the operating points, refill the confusion matrices and the table."""
+        m = state.metrics
+        for i, g in enumerate(self.groups):
+            self.points[g].set_data([m["fpr"].iloc[i]], [m["tpr"].iloc[i]])
+            tn, fp, fn, tp = state.counts[i]
+            cells = np.array([[tn, fp], [fn, tp]])
+            if g in self.images:
+                self.images[g].set_data(cells / max(cells.sum(), 1))
+                dark = cells / max(cells.sum(), 1) > 0.55
+                for a in range(2):
+                    for b in range(2):
+                        text = self.cell_text[g][a][b]
+                        text.set_text(f"{cells[a, b]:,.0f}")
+                        text.set_color("white" if dark[a, b] else "black")
+        self.table.value = metrics_table_html(
+            m.rename(columns=lambda c: c.replace("_", " ")))
+        self.snapped = None
+        self.readout.value = state.readout
+        self.fig.canvas.draw_idle()
