@@ -295,23 +295,31 @@ def _roc_hull(fpr: np.ndarray, tpr: np.ndarray):
 def _mix_in_polygon(p: np.ndarray, pts: np.ndarray, verts: np.ndarray):
     """Indices and weights (at most 3) of hull vertices whose mixture is ``p``.
 
-    Among all such mixtures, take the one whose vertices lie closest to ``p``
-    (a small linear programme; a basic solution uses at most three vertices),
-    so the thresholds mixed are near each other and decisions vary little
-    from one random draw to the next.
+    Fan-triangulate the convex polygon from the vertex nearest to ``p`` and take
+    the barycentric coordinates of ``p`` in the triangle that holds it, so one
+    of the mixed thresholds is as close to ``p`` as the hull allows.
     """
-    from scipy.optimize import linprog
-
     v = pts[verts]
-    dist = np.hypot(*(v - p).T)
-    a_eq = np.vstack([np.ones(len(v)), v.T])
-    res = linprog(dist, A_eq=a_eq, b_eq=np.concatenate([[1.0], p]), bounds=(0, None),
-                  method="highs")
-    if res.status != 0:  # p sits outside by rounding: use the nearest vertex
-        return verts[[int(np.argmin(dist))]], np.ones(1)
-    w = np.clip(res.x, 0, None)
-    keep = np.flatnonzero(w > 1e-12)
-    return verts[keep], w[keep] / w[keep].sum()
+    if len(verts) == 2:  # a segment
+        d = v[1] - v[0]
+        lam = float(np.clip(np.dot(p - v[0], d) / np.dot(d, d), 0, 1))
+        w, idx = np.array([1 - lam, lam]), verts
+    else:
+        start = int(np.argmin(np.hypot(*(v - p).T)))
+        verts = np.roll(verts, -start)
+        v = pts[verts]
+        e1, e2, q = v[1:-1] - v[0], v[2:] - v[0], p - v[0]
+        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b1 = (q[0] * e2[:, 1] - q[1] * e2[:, 0]) / det
+            b2 = (e1[:, 0] * q[1] - e1[:, 1] * q[0]) / det
+        bary = np.column_stack([1 - b1 - b2, b1, b2])
+        bary[~np.isfinite(bary).all(1)] = -np.inf
+        best = int(np.argmax(bary.min(1)))  # the triangle holding p, up to rounding
+        w = np.clip(bary[best], 0, None)
+        idx = np.array([verts[0], verts[1 + best], verts[2 + best]])
+    keep = w > 1e-12
+    return idx[keep], w[keep] / w[keep].sum()
 
 
 # ------------------------------------------------------------------------- solvers
