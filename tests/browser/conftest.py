@@ -26,6 +26,7 @@ def pytest_runtest_makereport(item, call):
     """In CI a skipped browser test is a failure: the suite must have really run."""
     outcome = yield
     report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)  # lets fixtures screenshot failures
     if IN_CI and report.skipped and "tests/browser" in str(item.path).replace(os.sep, "/"):
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
@@ -71,3 +72,4 @@ def page(browser_context, jupyter):
     yield page
     page.close()
     shutdown_kernels(jupyter)
+

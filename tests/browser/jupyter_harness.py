@@ -183,6 +183,25 @@ class JupyterServer:
         self.stop()
 
 
+# Installed in every page: when a key was last pressed, and when each canvas last got an
+# image (ipympl paints its figure with drawImage), both on the page's performance clock.
+PROBES_JS = """
+(() => {
+  window.__fairlabLastKey = 0;
+  document.addEventListener('keydown', () => { window.__fairlabLastKey = performance.now(); },
+                            true);
+  const draw = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    try {
+      this.canvas.__fairlabLastDraw = performance.now();
+      this.canvas.__fairlabDraws = (this.canvas.__fairlabDraws || 0) + 1;
+    } catch (e) {}
+    return draw.apply(this, args);
+  };
+})();
+"""
+
+
 @contextmanager
 def launch_browser(playwright: Any) -> Iterator[Any]:
     """Headless Debian chromium with a fresh user-data-dir; yields a Browser."""
@@ -195,6 +214,7 @@ def launch_browser(playwright: Any) -> Iterator[Any]:
         viewport={"width": 1280, "height": 900},
         device_scale_factor=1,
     )
+    context.add_init_script(PROBES_JS)
     try:
         yield context
     finally:

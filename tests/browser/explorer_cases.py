@@ -1,0 +1,307 @@
+"""Small notebooks that build one explorer each, for the browser tests and the latency benchmark.
+
+Each notebook has fixed cells (see :data:`CELL`): a setup cell with probe helpers, a cell that
+builds ``explorer`` and an identical, never-displayed ``reference`` on small data, a cell that
+shows ``explorer``, and probe cells. A probe cell prints, between ``<<<`` and ``>>>``, JSON with
+the explorer's current control values and, for ``k`` steps of the tested control, the readout
+and table HTML that ``reference`` renders for that setting — that is
+``render(compute(**values))`` of the model itself, which the browser must then show.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.browser.jupyter_harness import run_cell, write_notebook
+
+
+@dataclass(frozen=True)
+class ExplorerCase:
+    """How to build one explorer on small data, and which control the tests move."""
+
+    cls: str  # class name in fairlab.widgets
+    control: str  # key in explorer.controls the tests move
+    build: str  # code that defines ``make()`` returning a fresh explorer
+
+    def available(self) -> tuple[bool, str]:
+        """Whether ``fairlab.widgets.<cls>`` imports; the reason when not."""
+        try:
+            widgets = importlib.import_module("fairlab.widgets")
+            getattr(widgets, self.cls)
+        except (ImportError, AttributeError) as exc:
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, ""
+
+
+CASES: dict[str, ExplorerCase] = {
+    "lambda": ExplorerCase(
+        cls="LambdaExplorer",
+        control="lam",
+        build="""
+            from fairlab.widgets import LambdaExplorer
+
+            def make():
+                return LambdaExplorer()
+        """,
+    ),
+    "thresholds": ExplorerCase(
+        cls="ThresholdExplorer",
+        control="A",
+        build="""
+            import numpy as np
+            from fairlab.widgets import ThresholdExplorer
+
+            rng = np.random.default_rng(0)
+            n = 2000
+            group = rng.choice(["A", "B"], n, p=[0.6, 0.4])
+            y = rng.binomial(1, np.where(group == "A", 0.5, 0.35))
+            scores = np.clip(rng.normal(0.35 + 0.3 * y + 0.05 * (group == "A"), 0.18), 0, 1)
+
+            def make():
+                return ThresholdExplorer(y, scores, sensitive_features=group)
+        """,
+    ),
+    "metrics": ExplorerCase(
+        cls="MetricExplorer",
+        control="metric",
+        build="""
+            import numpy as np
+            import pandas as pd
+            from fairlab.widgets import MetricExplorer
+            from fairlab.widgets.metric_explorer import Case
+
+            rng = np.random.default_rng(0)
+            n = 1500
+            sens = pd.DataFrame({"group": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2])})
+            y = rng.binomial(1, 0.4, n)
+            flip = rng.random(n) < np.where(sens["group"] == "a", 0.15, 0.3)
+            y_pred = np.where(flip, 1 - y, y)
+            cases = {("toy", "noisy copy"): Case(y, y_pred, sens)}
+
+            def make():
+                return MetricExplorer(cases, n_boot=100)
+        """,
+    ),
+    "bias_sources": ExplorerCase(
+        cls="BiasSourcesExplorer",
+        control="measurement_bias",
+        build="""
+            from fairlab.widgets import BiasSourcesExplorer
+
+            def make():
+                return BiasSourcesExplorer(n=1000, seed=0)
+        """,
+    ),
+    "resampling": ExplorerCase(
+        cls="ResamplingExplorer",
+        control="strength",
+        build="""
+            from fairlab.widgets import ResamplingExplorer
+
+            def make():
+                return ResamplingExplorer()
+        """,
+    ),
+}
+
+SETUP = '''
+%matplotlib widget
+import json
+import ipywidgets as W
+
+SLIDERS = (W.FloatSlider, W.IntSlider)
+
+
+def _moved(c, k):
+    """The value control ``c`` takes after ``k`` arrow-key steps (clamped at its ends)."""
+    if isinstance(c, SLIDERS):
+        v = min(c.max, max(c.min, c.value + k * c.step))
+        return round(v, 10) if isinstance(c, W.FloatSlider) else int(round(v))
+    i = min(len(c.options) - 1, max(0, c.index + k))
+    return c._options_values[i]
+
+
+def _direction(c, k_max):
+    if isinstance(c, SLIDERS):
+        lo, hi, span = c.value - c.min, c.max - c.value, k_max * c.step
+    else:
+        lo, hi, span = c.index, len(c.options) - 1 - c.index, k_max
+    return 1 if hi >= span - 1e-9 or hi >= lo else -1
+
+
+def fairlab_expected(ks):
+    """JSON: current values, and what ``reference`` shows k steps further on."""
+    c = explorer.controls[CONTROL]
+    values = explorer.values()
+    direction = _direction(c, max(ks))
+    rows = []
+    for k in ks:
+        v = dict(values)
+        v[CONTROL] = _moved(c, direction * k)
+        reference.set_values(**v)
+        rows.append({"k": k, "value": v[CONTROL], "readout": reference.readout.value,
+                     "table": reference.table.value})
+    reference.set_values(**values)
+    kind = "slider" if isinstance(c, SLIDERS) else "select"
+    info = {"control": CONTROL, "kind": kind, "direction": direction, "values": values,
+            "n_updates": explorer.n_updates, "error": repr(explorer.error), "rows": rows}
+    return "<<<" + json.dumps(info, default=str) + ">>>"
+'''
+
+#: Cell indices of an explorer notebook.
+CELL = {"setup": 0, "build": 1, "show": 2, "probe1": 3, "probe30": 4, "probe_bench": 5}
+BENCH_STEPS = 30
+
+
+def write_explorer_notebook(path: Path, case: ExplorerCase, *, bench: bool = False) -> Path:
+    """Write the explorer's notebook (with the benchmark's probe cell when ``bench``)."""
+    build = textwrap.dedent(case.build).strip()
+    sources = [
+        SETUP.strip(),
+        f"{build}\n\nexplorer = make()\nreference = make()\nCONTROL = {case.control!r}",
+        "explorer",
+        "print(fairlab_expected([0, 1]))",
+        "print(fairlab_expected([0, 30]))",
+    ]
+    if bench:
+        sources.append(f"print(fairlab_expected(list(range({BENCH_STEPS} + 1))))")
+    return write_notebook(path, sources)
+
+
+def probe(page: Any, cell: str, *, timeout: float = 60_000) -> dict:
+    """Run a probe cell in the browser and parse what it printed."""
+    text = run_cell(page, CELL[cell], timeout=timeout)
+    start, end = text.find("<<<"), text.rfind(">>>")
+    if start < 0 or end < 0:
+        raise AssertionError(f"probe cell {cell!r} printed no result:\n{text[-3000:]}")
+    return json.loads(text[start + 3:end])
+
+
+# ----------------------------------------------------------------------- driving the panel
+def panel(page: Any) -> Any:
+    return page.locator(".fairlab-explorer").first
+
+
+def control_target(page: Any, control: str, kind: str) -> Any:
+    """What takes the keyboard: the slider's handle, or the dropdown's <select>."""
+    inner = ".noUi-handle" if kind == "slider" else "select"
+    return panel(page).locator(f".fairlab-control-{control} {inner}").first
+
+
+def step_key(kind: str, direction: int) -> str:
+    if kind == "slider":
+        return "ArrowRight" if direction > 0 else "ArrowLeft"
+    return "ArrowDown" if direction > 0 else "ArrowUp"
+
+
+def press(page: Any, target: Any, keys: list[str]) -> None:
+    """Focus ``target`` and press ``keys`` as fast as the browser takes them."""
+    target.focus()
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def keyboard_step(page: Any, target: Any, kind: str, direction: int) -> None:
+    """One step with the keyboard, the way a learner does it.
+
+    A slider handle takes the arrow keys once focused. A focused, closed <select> does not:
+    JupyterLab's command-mode shortcuts take ArrowUp/ArrowDown and move the cell cursor, so
+    the dropdown is opened with a click, moved with an arrow key and closed with Enter.
+    """
+    if kind == "slider":
+        press(page, target, [step_key(kind, direction)])
+    else:
+        target.click()
+        page.keyboard.press(step_key(kind, direction))
+        page.keyboard.press("Enter")
+
+
+BURST_SELECT_JS = """(select, indexes) => {
+    for (const i of indexes) {
+        select.selectedIndex = i;
+        select.dispatchEvent(new Event('change', {bubbles: true}));
+    }
+    window.__fairlabLastKey = performance.now();
+}"""
+
+
+def burst_select(target: Any, indexes: list[int]) -> None:
+    """Change a <select> to each of ``indexes`` in one go (a dropdown has no key burst)."""
+    target.evaluate(BURST_SELECT_JS, indexes)
+
+
+def drag(page: Any, control: str, direction: int, fraction: float = 0.25) -> None:
+    """Drag the slider handle ``fraction`` of the track's width, with the mouse."""
+    slider = panel(page).locator(f".fairlab-control-{control} .noUi-target").first
+    handle = panel(page).locator(f".fairlab-control-{control} .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    track, box = slider.bounding_box(), handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + direction * fraction * track["width"], y, steps=8)
+    page.mouse.up()
+
+
+SHOWN_JS = """(panel, [readout, table]) => {
+    const norm = s => s.replace(/\\s+/g, ' ').trim();
+    const text = h => { const d = document.createElement('div'); d.innerHTML = h;
+                        return norm(d.textContent); };
+    const r = panel.querySelector('.fairlab-readout');
+    const t = panel.querySelector('.fairlab-table');
+    return {readout: r ? norm(r.textContent) : null, table: t ? norm(t.textContent) : null,
+            want_readout: text(readout), want_table: text(table)};
+}"""
+
+WAIT_SHOWN_JS = """([panel, readout, table, status]) => {
+    const norm = s => s.replace(/\\s+/g, ' ').trim();
+    const text = h => { const d = document.createElement('div'); d.innerHTML = h;
+                        return norm(d.textContent); };
+    if (panel.__want === undefined || panel.__wantKey !== readout + table) {
+        panel.__want = [text(readout), text(table)]; panel.__wantKey = readout + table;
+    }
+    const r = panel.querySelector('.fairlab-readout');
+    const t = panel.querySelector('.fairlab-table');
+    if (!r || !t) return false;
+    if (norm(r.textContent) !== panel.__want[0] || norm(t.textContent) !== panel.__want[1])
+        return false;
+    if (status) {
+        const s = document.querySelector(status);
+        if (!s || s.getAttribute('data-status') !== 'idle') return false;
+    }
+    return {since_key: performance.now() - window.__fairlabLastKey};
+}"""
+
+
+def shown(page: Any, row: dict) -> dict:
+    """The readout and table texts shown, and those ``row`` (reference HTML) would show."""
+    return panel(page).evaluate(SHOWN_JS, [row["readout"], row["table"]])
+
+
+def wait_shown(page: Any, row: dict, *, idle: bool = False, timeout: float = 15_000) -> float:
+    """Wait until the panel shows ``row``'s readout and table (and the kernel is idle when
+    ``idle``); return the milliseconds since the last key press, measured in the page."""
+    from tests.browser.jupyter_harness import KERNEL_STATUS
+
+    handle = panel(page).element_handle()
+    result = page.wait_for_function(
+        WAIT_SHOWN_JS, arg=[handle, row["readout"], row["table"], KERNEL_STATUS if idle else ""],
+        timeout=timeout, polling="raf")
+    return float(result.json_value()["since_key"])
+
+
+def canvas_url(page: Any) -> str:
+    return panel(page).locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(
+        "c => c.toDataURL()")
+
+
+def last_draw_since_key(page: Any) -> float | None:
+    """Milliseconds from the last key press to the last image drawn on the panel's canvas."""
+    return panel(page).locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(
+        "c => c.__fairlabLastDraw === undefined ? null"
+        " : c.__fairlabLastDraw - window.__fairlabLastKey")
