@@ -55,14 +55,16 @@ def plot_cell_counts(counts: pd.DataFrame, *, ax: Axes | None = None,
     ax.set_xticks(x, _labels(counts.index), rotation=30 if len(x) > 4 else 0,
                   ha="right" if len(x) > 4 else "center")
     ax.set_ylabel("training rows")
-    ax.set_ylim(0, max(total.max(), 1) * 1.15)
-    ax.legend(loc="upper right", fontsize=8)
+    top = max(total.max(), 1) * 1.15
+    ax.set_ylim(0, max(top, ax.get_ylim()[1]))  # never lower a limit shared with other axes
+    ax.legend(loc="upper left", fontsize=8)
     if title:
         ax.set_title(title)
     return ax
 
 
-def plot_interventions(results: Mapping[str, Any], *, axes: Any = None) -> np.ndarray:
+def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
+                       title: str | None = None) -> np.ndarray:
     """Dot-and-whisker panels: accuracy, DP and EO differences (95 % CIs), training rows.
 
     ``results`` is the dict returned by ``fairlab.resampling.compare_interventions``.
@@ -76,7 +78,8 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None) -> np.nd
     from fairlab.plotting import _RC
 
     names = list(results)
-    if axes is None:
+    created = axes is None
+    if created:
         with mpl.rc_context(_RC):
             _, axes = plt.subplots(1, 4, figsize=(11, 0.45 * len(names) + 1.2), sharey=True,
                                    gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
@@ -93,4 +96,9 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None) -> np.nd
     axes[3].axvline(sizes[0], color="k", lw=0.8, ls=":")
     axes[3].set_title("training rows")
     axes[0].set_yticks(y, names)
+    fig = axes[0].figure
+    if title:
+        fig.suptitle(title)
+    if created:
+        fig.tight_layout()
     return np.asarray(axes)
