@@ -51,13 +51,13 @@ CASES: dict[str, ExplorerCase] = {
     ),
     "thresholds": ExplorerCase(
         cls="ThresholdExplorer",
-        control="A",
+        control="t_a",
         build="""
             import numpy as np
             from fairlab.widgets import ThresholdExplorer
 
             rng = np.random.default_rng(0)
-            n = 2000
+            n = 6000
             group = rng.choice(["A", "B"], n, p=[0.6, 0.4])
             y = rng.binomial(1, np.where(group == "A", 0.5, 0.35))
             scores = np.clip(rng.normal(0.35 + 0.3 * y + 0.05 * (group == "A"), 0.18), 0, 1)
@@ -99,12 +99,15 @@ CASES: dict[str, ExplorerCase] = {
     ),
     "resampling": ExplorerCase(
         cls="ResamplingExplorer",
-        control="strength",
+        control="strategy",
         build="""
+            from fairlab.resampling import compare_interventions, lesson_split
             from fairlab.widgets import ResamplingExplorer
 
+            results = compare_interventions(lesson_split("german"), n_boot=20)
+
             def make():
-                return ResamplingExplorer()
+                return ResamplingExplorer(results)
         """,
     ),
 }
