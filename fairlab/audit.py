@@ -161,16 +161,26 @@ class AuditReport:
     missingness: pd.DataFrame
     summary: pd.DataFrame = field(repr=False)
 
-    def plot(self, fig: Any = None) -> Any:
-        """One figure: shares, base rates, strongest proxies (see ``plot_audit``)."""
+    def plot(self, attribute: str | None = None, fig: Any = None) -> Any:
+        """One figure for ``attribute`` (default the first): shares, base rates, proxies."""
         from fairlab.plotting.audit import plot_audit
 
-        return plot_audit(self, fig=fig)
+        return plot_audit(self, attribute, fig=fig)
+
+    def table(self, digits: int = 3) -> pd.DataFrame:
+        """``summary`` for reading: rounded, p-values as text ("< 0.001"), no NaN, no prose."""
+        out = self.summary.drop(columns="reading").copy()
+        out["p_value"] = [("–" if np.isnan(p) else "< 0.001" if p < 0.001 else f"{p:.3f}")
+                          for p in out["p_value"]]
+        for col in ("statistic", "effect_size"):
+            out[col] = ["–" if np.isnan(v) else f"{v:,.{digits}f}" for v in out[col]]
+        return out
 
     def _repr_html_(self) -> str:
         head = (f"<b>Audit of {self.target} by {', '.join(self.sensitive)}</b> "
                 f"({self.n:,} rows)")
-        return head + self.summary.to_html(border=0, classes="fairlab-table", escape=True)
+        return head + self.table().to_html(border=0, classes="fairlab-table", escape=True,
+                                           index=False)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -857,6 +867,8 @@ def audit_report(
     >>> rep = audit_report(df, "y", "g")
     >>> rep.summary[["check", "effect_size"]].round(2).values.tolist()
     [['representation', nan], ['outcome', 0.2], ['proxy', 1.0]]
+    >>> rep.table()[["check", "p_value", "effect_size", "effect"]].values.tolist()[1]
+    ['outcome', '0.046', '0.200', 'small (V)']
 
     Lesson: 02-auditing-a-dataset
     """
@@ -883,7 +895,8 @@ def audit_report(
                      "statistic": t.statistic if t else np.nan,
                      "p_value": t.p_value if t else np.nan,
                      "effect_size": t.effect_size if t else np.nan,
-                     "effect": f"{t.effect} (w)" if t else "no reference",
+                     "effect": (f"{t.effect} (w)" if t else
+                                f"no reference; smallest group {rep.table['share'].min():.1%}"),
                      "reading": rep.reading})
     for c, out in outcome.items():
         t = out.test

@@ -317,3 +317,12 @@ def test_audit_report_on_german():
     assert rep._repr_html_().startswith("<b>Audit")
     fig = rep.plot()
     assert len(fig.axes) == 3
+
+
+def test_report_table_formats_p_values():
+    df = _frame(np.array([[400, 100], [100, 400]])).assign(x=lambda d: np.arange(len(d)))
+    rep = audit_report(df, "y", "g")
+    table = rep.table()
+    assert table.loc[1, "p_value"] == "< 0.001"
+    assert table.loc[0, "p_value"] == "–" and "smallest group 50.0%" in table.loc[0, "effect"]
+    assert "reading" not in table.columns

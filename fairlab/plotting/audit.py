@@ -35,8 +35,8 @@ def plot_representation(rep: Any, ax: Axes | None = None) -> Axes:
 
     Lesson: 02-auditing-a-dataset
     """
-    ax = new_axes(ax, figsize=(4, 3))
     labels = _labels(rep.table.index)
+    ax = new_axes(ax, figsize=(5, 1.2 + 0.3 * len(labels)), layout="constrained")
     y = np.arange(len(labels))
     colors = list(group_colors(labels).values())
     ax.barh(y, rep.table["share"], color=colors)
@@ -68,9 +68,9 @@ def plot_base_rates(outcome: Any, ax: Axes | None = None) -> Axes:
 
     Lesson: 02-auditing-a-dataset
     """
-    ax = new_axes(ax, figsize=(4, 3))
     t = outcome.table
     labels = _labels(t.index)
+    ax = new_axes(ax, figsize=(6, 1.4 + 0.3 * len(labels)), layout="constrained")
     y = np.arange(len(labels))
     colors = list(group_colors(labels).values())
     bars = ax.barh(y, t["base_rate"], color=colors)
@@ -78,8 +78,10 @@ def plot_base_rates(outcome: Any, ax: Axes | None = None) -> Axes:
         if small:
             bar.set_alpha(0.35)
             bar.set_hatch("///")
-            ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2,
-                    f"n = {n} < 30", va="center", fontsize=8)
+            # Inside the axes even for a rate of 1, on a light box so it stays legible.
+            ax.text(min(bar.get_width() + 0.01, 0.75), bar.get_y() + bar.get_height() / 2,
+                    f"n = {n} < 30", va="center", fontsize=8,
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -102,14 +104,15 @@ def plot_proxies(proxy: Any, top: int = 8, ax: Axes | None = None) -> Axes:
 
     Lesson: 02-auditing-a-dataset
     """
-    ax = new_axes(ax, figsize=(4, 3))
     f = proxy.features.head(top)
+    ax = new_axes(ax, figsize=(5, 1.4 + 0.3 * len(f)), layout="constrained")
     y = np.arange(len(f))
     ax.barh(y, f["mi_share"], color=PALETTE[5])
     ax.set_yticks(y, [str(i) for i in f.index])
     ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of group uncertainty removed (MI / H)")
+    # Weak proxies still get visible bars: the axis follows the largest value.
+    ax.set_xlim(0, max(0.05, min(1.0, 1.25 * float(f["mi_share"].max()))))
+    ax.set_xlabel("MI / H(group)")
     ax.set_title(f"Proxies for {' × '.join(proxy.sensitive)}\nall features: AUC = "
                  f"{proxy.auc:.2f}")
     return ax
@@ -127,7 +130,7 @@ def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = N
         import matplotlib.pyplot as plt
 
         with mpl.rc_context(_RC):
-            fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
+            fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), layout="constrained")
     else:
         axes = fig.subplots(1, 3)
     plot_representation(report.representation[attribute], ax=axes[0])
@@ -147,7 +150,7 @@ def plot_power_curve(curve: Any, ax: Axes | None = None, *, alpha: float = 0.05)
 
     Lesson: 02-auditing-a-dataset
     """
-    ax = new_axes(ax, figsize=(5, 3.2))
+    ax = new_axes(ax, figsize=(6, 3.6), layout="constrained")
     n = curve.index.to_numpy()
     ax.plot(n, curve["theory"], color=PALETTE[0], label="theory (noncentral χ²)")
     ax.plot(n, curve["simulated"], "o", color=PALETTE[1], label="simulated")
@@ -156,6 +159,6 @@ def plot_power_curve(curve: Any, ax: Axes | None = None, *, alpha: float = 0.05)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("rows in the dataset (n)")
     ax.set_ylabel(f"P(p < {alpha:g}) — the gap is found")
-    ax.set_title(f"A real gap (w = {curve['w'].iloc[0]:.2f}) often goes unseen in small data")
+    ax.set_title(f"How often a real gap (w = {curve['w'].iloc[0]:.2f}) is found")
     ax.legend(loc="lower right")
     return ax

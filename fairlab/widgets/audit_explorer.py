@@ -164,7 +164,9 @@ class AuditExplorer(Explorer):
         self._share_bars = axes[0].barh(g, np.zeros(max_groups), color=PALETTE[0])
         self._rate_bars = axes[1].barh(g, np.zeros(max_groups), color=PALETTE[0])
         self._overall = axes[1].axvline(0, color="black", lw=1, ls="--")
-        self._small_text = [axes[1].text(0, i, "", va="center", fontsize=8) for i in g]
+        self._small_text = [axes[1].text(0, i, "", va="center", fontsize=8,
+                                         bbox={"facecolor": "white", "alpha": 0.8,
+                                               "edgecolor": "none", "pad": 1}) for i in g]
         self._proxy_bars = axes[2].barh(np.arange(self.top), np.zeros(self.top),
                                         color=PALETTE[5])
         self._proxy_text = [axes[2].text(0, i, "", va="center", fontsize=8)
@@ -269,7 +271,9 @@ class AuditExplorer(Explorer):
             self._rate_bars[i].set_hatch("///" if small else None)
             txt = self._small_text[i]
             txt.set_text(f"n = {t['n'].iloc[i]} < 30" if small else "")
-            txt.set_position((float(t["base_rate"].iloc[i]) + 0.01 if on else 0.0, i))
+            # Inside the axes even for a rate of 1.
+            x = min(float(t["base_rate"].iloc[i]) + 0.01, 0.75) if on else 0.0
+            txt.set_position((x, i))
         self.axes[0].set_yticks(np.arange(k), labels)  # axes[1] shares them
         self.axes[0].set_ylim(k - 0.5, -0.5)
         overall = t["positives"].sum() / t["n"].sum()
