@@ -460,7 +460,8 @@ def project(emb: Bunch, words: str | Sequence[str], direction: Any) -> pd.Series
     Returns
     -------
     Series
-        One value per word, in the order given, named ``"projection"``.
+        One value per word, in the order given, named ``"projection"``, rounded to
+        7 decimals (the precision of float32 vectors), so a neutralised word reads 0.
 
     Examples
     --------
@@ -473,7 +474,8 @@ def project(emb: Bunch, words: str | Sequence[str], direction: Any) -> pd.Series
     emb = _check_emb(emb)
     rows = _rows(emb, words)
     g = _direction(direction, emb.vectors.shape[1])
-    values = (emb.vectors[rows].astype(np.float64) @ g).round(12)
+    # float32 vectors hold ~7 significant digits: round there, and turn -0.0 into 0.0
+    values = (emb.vectors[rows].astype(np.float64) @ g).round(7) + 0.0
     return pd.Series(values, index=pd.Index([emb.words[i] for i in rows], name="word"),
                      name="projection")
 

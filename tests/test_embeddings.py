@@ -314,3 +314,18 @@ def test_errors_name_the_fix(call, exc, match):
 def test_make_word_vectors_errors(words, vectors, exc, match):
     with pytest.raises(exc, match=match):
         make_word_vectors(words, vectors)
+
+
+# ------------------------------------------------------------------------ plots
+def test_plots_draw_one_mark_per_word(wv, debiased):
+    from fairlab.plotting import plot_bias_clusters, plot_projections
+
+    g = gender_direction(wv, wv.definitional_pairs)
+    ax = plot_projections(project(wv, ["nurse", "carpenter", "teacher"], g))
+    assert len(ax.patches) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["carpenter", "teacher", "nurse"]
+    check = cluster_recoverability(wv, debiased, g, n_per_side=20)
+    ax = plot_bias_clusters(check, debiased, title="after")
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 40
+    with pytest.raises(ValueError, match="non-empty Series"):
+        plot_projections([0.1, 0.2])
