@@ -79,7 +79,7 @@ class ImpossibilityExplorer(Explorer):
         impossibility_calculator([base_rate_a, base_rate_b], auc=auc, tpr=tpr)  # validates
         a, b = self.groups
         style = {"description_width": "initial"}
-        layout = W.Layout(width="250px")
+        layout = W.Layout(width="340px")
         controls = {
             "base_rate_a": W.FloatSlider(value=base_rate_a, min=0.05, max=0.95, step=0.01,
                                          description=f"base rate {a}", style=style,
@@ -93,7 +93,7 @@ class ImpossibilityExplorer(Explorer):
                                  description=f"TPR of {a}", style=style, layout=layout),
         }
         colors = group_colors(self.groups)
-        fig, (self.ax_roc, self.ax_bar) = new_figure(1, 2, figsize=(9.5, 3.8),
+        fig, (self.ax_roc, self.ax_bar) = new_figure(1, 2, figsize=(8.2, 3.5),
                                                      gridspec_kw={"width_ratios": [1, 1.5]})
         ax = self.ax_roc
         ax.plot([0, 1], [0, 1], ":", color="grey", lw=1)
@@ -159,7 +159,8 @@ class ImpossibilityExplorer(Explorer):
         self.bars[b][3].set_hatch("" if feasible else "//")
         same = r.same_error_rates
         rows = "".join(
-            f"<tr><td>{html.escape(name)}</td><td>{'✓ can hold' if ok else '✗ cannot'}</td>"
+            f"<tr><td>{html.escape(name)}</td><td style='white-space: nowrap'>"
+            f"{'✓ can hold' if ok else '✗ cannot'}</td>"
             f"<td>{html.escape(why)}</td></tr>"
             for name, ok, why in r.criteria.itertuples())
         self.table.value = ("<table class='fairlab-table'><thead><tr><th>criteria together"

@@ -216,7 +216,7 @@ class MetricExplorer(Explorer):
         }
         # Registered before _setup's observer, so options follow the dataset first.
         controls["dataset"].observe(self._sync_options, names="value")
-        fig, ax = new_figure(figsize=(9, 4.2))
+        fig, ax = new_figure(figsize=(8.2, 4.0))
         fig.subplots_adjust(left=0.16, right=0.98, top=0.9, bottom=0.3)
         self.ax = ax
         x = np.arange(MAX_BARS)
