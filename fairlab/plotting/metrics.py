@@ -21,6 +21,8 @@ def group_label(key) -> str:
     --------
     >>> group_label(("Caucasian", "Female")), group_label("Male")
     ('Caucasian × Female', 'Male')
+
+    Lesson: 05-fairness-metrics
     """
     return " × ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 

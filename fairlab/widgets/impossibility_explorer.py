@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 import numpy as np
 
+from fairlab._validation import check_in_range
 from fairlab.calibration import ImpossibilityResult, binormal_roc, impossibility_calculator
 from fairlab.plotting import group_colors
 from fairlab.widgets._explorer import Explorer, new_figure
@@ -76,7 +77,11 @@ class ImpossibilityExplorer(Explorer):
         self.groups = tuple(map(str, groups))
         if len(self.groups) != 2 or self.groups[0] == self.groups[1]:
             raise ValueError(f"groups must be two different names; got {groups!r}.")
-        impossibility_calculator([base_rate_a, base_rate_b], auc=auc, tpr=tpr)  # validates
+        # The sliders' ranges: starting values outside them would be clamped silently.
+        base_rate_a = check_in_range(base_rate_a, "base_rate_a", low=0.05, high=0.95)
+        base_rate_b = check_in_range(base_rate_b, "base_rate_b", low=0.05, high=0.95)
+        auc = check_in_range(auc, "auc", low=0.5, high=1)
+        tpr = check_in_range(tpr, "tpr", low=0.05, high=0.95)
         a, b = self.groups
         style = {"description_width": "initial"}
         layout = W.Layout(width="340px")

@@ -21,6 +21,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from fairlab._validation import check_in_range
 from fairlab.metrics import (
     UndefinedRateWarning,
     accuracy_difference,
@@ -102,6 +103,22 @@ def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), 
     features (sensitive attributes excluded); for COMPAS also the COMPAS score
     itself, "medium or high" risk (decile ≥ 5) as the positive prediction.
     Takes a few seconds (Adult has 32,561 rows).
+
+    Parameters
+    ----------
+    datasets : tuple of {"COMPAS", "Adult", "German"}
+    seed : int, default=0
+        Seeds the train/test split and the decision tree.
+
+    Returns
+    -------
+    dict mapping (dataset, model) to :class:`Case`.
+
+    Examples
+    --------
+    >>> cases = precompute_cases(("German",))
+    >>> sorted(cases), len(cases[("German", "logistic regression")].y_true)
+    ([('German', 'decision tree (depth 5)'), ('German', 'logistic regression')], 500)
 
     Lesson: 05-fairness-metrics
     """
@@ -196,8 +213,13 @@ class MetricExplorer(Explorer):
             if not isinstance(case.sensitive, pd.DataFrame):
                 raise TypeError(f"cases[{key!r}].sensitive must be a DataFrame of sensitive "
                                 "columns (e.g. bunch.sensitive).")
-        self.n_boot, self.min_count, self.max_width, self.seed = n_boot, min_count, \
-            max_width, seed
+        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
+            raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}. 400 is plenty "
+                             "for a picture.")
+        self.min_count = int(check_in_range(min_count, "min_count", low=0))
+        self.max_width = check_in_range(max_width, "max_width", low=0, high=1,
+                                        low_inclusive=False)
+        self.n_boot, self.seed = int(n_boot), seed
         self._cache: dict[tuple, object] = {}
         self._models = {}
         for d, m in self.cases:

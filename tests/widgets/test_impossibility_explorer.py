@@ -80,3 +80,12 @@ def test_bad_arguments():
         ImpossibilityExplorer(groups=("A", "A"))
     with pytest.raises(ValueError, match="auc must be >= 0.5"):
         ImpossibilityExplorer(auc=0.2)
+
+
+def test_starting_values_outside_the_sliders_are_refused():
+    with pytest.raises(ValueError, match="base_rate_a must be >= 0.05"):
+        ImpossibilityExplorer(base_rate_a=0.01)
+    with pytest.raises(ValueError, match="tpr must be <= 0.95"):
+        ImpossibilityExplorer(tpr=0.99)
+    with pytest.raises(TypeError, match="base_rate_b must be a number"):
+        ImpossibilityExplorer(base_rate_b="0.4")

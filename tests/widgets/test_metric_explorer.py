@@ -129,6 +129,11 @@ def test_compute_is_pure_and_cached(cases):
 def test_bad_cases():
     with pytest.raises(ValueError, match="cases is empty"):
         MetricExplorer({})
+    case = _cases()[("other", "coin")]
+    with pytest.raises(ValueError, match="n_boot must be an integer >= 10"):
+        MetricExplorer({("a", "b"): case}, n_boot=5)
+    with pytest.raises(ValueError, match="max_width must be <= 1"):
+        MetricExplorer({("a", "b"): case}, max_width=2)
     with pytest.raises(TypeError, match="must be a Case"):
         MetricExplorer({("a", "b"): ([0, 1], [0, 1], ["x", "y"])})
     rng = np.random.default_rng(1)
