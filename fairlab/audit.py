@@ -395,7 +395,9 @@ def representation(
         unknown = [u for u in unknown if u not in known]
     if unknown:
         raise ValueError(f"reference names groups {unknown} that are not categories of "
-                         f"{column!r}; its groups are {sorted(labels)}. Fix the spelling.")
+                         f"{column!r}; its groups are {sorted(labels)}. Fix the spelling, or, "
+                         "if a group is truly absent from the data, make the column a "
+                         "pandas Categorical that lists it.")
     missing = sorted(set(labels) - set(ref_keys))
     if missing:
         raise ValueError(f"reference has no share for groups {missing} of {column!r}; give "
@@ -423,6 +425,9 @@ def representation(
     worst = table["difference"].abs().idxmax()
     reading = (f"{test.reading} Largest gap: {worst} is {table.loc[worst, 'share']:.1%} of the "
                f"data against {table.loc[worst, 'reference_share']:.1%} of the reference.")
+    if (expected < 5).any():
+        reading += (" Some expected counts are below 5, so the chi-square p-value is only "
+                    "approximate.")
     return Representation(column=column, table=table, test=test, reading=reading)
 
 

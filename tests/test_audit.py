@@ -326,3 +326,44 @@ def test_report_table_formats_p_values():
     assert table.loc[1, "p_value"] == "< 0.001"
     assert table.loc[0, "p_value"] == "–" and "smallest group 50.0%" in table.loc[0, "effect"]
     assert "reading" not in table.columns
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 80), min_size=2, max_size=6).filter(lambda c: sum(c) > 0),
+       st.data())
+def test_representation_matches_chisquare_property(counts, data):
+    k = len(counts)
+    raw = data.draw(st.lists(st.floats(0.05, 1.0), min_size=k, max_size=k))
+    shares = np.array(raw) / np.sum(raw)
+    labels = [f"g{i}" for i in range(k)]
+    col = pd.Categorical(np.repeat(labels, counts), categories=labels)
+    if (np.array(counts) > 0).sum() < 2:
+        return  # a single observed group is refused (tested elsewhere)
+    reference = dict(zip(labels, shares, strict=True))
+    rep = representation(pd.DataFrame({"g": col}), "g", reference=reference)
+    n = sum(counts)
+    oracle = chisquare(counts, f_exp=n * shares)
+    assert rep.test.statistic == pytest.approx(oracle.statistic, rel=1e-9)
+    assert rep.test.p_value == pytest.approx(oracle.pvalue, rel=1e-7, abs=1e-12)
+    assert rep.table["share"].sum() == pytest.approx(1.0)
+
+
+ALL_CALLS = {
+    "representation": lambda df, s: representation(df, s),
+    "outcome_by_group": lambda df, s: outcome_by_group(df, "y", s),
+    "proxy_strength": lambda df, s: proxy_strength(df, s),
+    "missingness": lambda df, s: missingness(df, s),
+    "audit_report": lambda df, s: audit_report(df, "y", s),
+}
+
+
+@pytest.mark.parametrize("name", ALL_CALLS)
+def test_every_function_explains_bad_sensitive_columns(name):
+    call = ALL_CALLS[name]
+    df = pd.DataFrame({"g": list("ab") * 10, "x": np.arange(20.0), "y": [0, 1] * 10})
+    with pytest.raises(ValueError, match=r"'sex' is not in df; available columns: \['g'"):
+        call(df, "sex")
+    with pytest.raises(ValueError, match="dropna"):
+        call(df.assign(g=["a", None] * 10), "g")
+    with pytest.raises(ValueError, match="only 1 group"):
+        call(df.assign(g="a"), "g")
