@@ -38,8 +38,23 @@ _RC = {
 
 
 def apply_style() -> None:
-    """Set fairlab's matplotlib style (call once at the top of a lesson)."""
+    """Set fairlab's matplotlib style (call once at the top of a lesson).
+
+    Under ``%matplotlib widget`` it also hides ipympl's "Figure N" header and
+    footer on new figures: the lessons' figures speak through their titles.
+    """
     mpl.rcParams.update(_RC)
+    try:
+        from ipympl.backend_nbagg import Canvas
+    except ImportError:  # pragma: no cover - ipympl is a dependency, but be gentle
+        return
+    traits = Canvas.class_traits()
+    initial = getattr(Canvas, "_static_immutable_initial_values", {})
+    for name in ("header_visible", "footer_visible"):
+        if name in traits:
+            traits[name].default_value = False
+            if name in initial:  # traitlets caches immutable defaults per class
+                initial[name] = False
 
 
 def group_colors(groups: Iterable) -> dict:
