@@ -364,3 +364,27 @@ def _timed(fn):
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
+
+
+def test_sample_weight_equals_repeating_rows_and_intersections_work():
+    rng = np.random.default_rng(5)
+    n = 300
+    g = rng.choice(["a", "b"], n)
+    s = rng.integers(0, 30, n) / 29
+    y = (rng.random(n) < s).astype(int)
+    w = rng.integers(1, 4, n)
+    rep = np.repeat(np.arange(n), w)
+    for c in ["none", "demographic_parity", "equal_opportunity", "equalized_odds"]:
+        a = optimize_thresholds(y, s, sensitive_features=g, sample_weight=w, constraint=c)
+        b = optimize_thresholds(y[rep], s[rep], sensitive_features=g[rep], constraint=c)
+        assert a.objective_ == pytest.approx(b.objective_, abs=1e-12)
+        np.testing.assert_allclose(a.counts_, b.counts_, atol=1e-9)
+    frame = pd.DataFrame({"sex": g, "age": np.where(s > 0.5, "old", "young")})
+    pol = optimize_thresholds(y, s, sensitive_features=frame, constraint="demographic_parity")
+    assert len(pol.groups_) == 4 and np.ptp(pol.rates_["selection_rate"]) < 1e-9
+    assert pol.predict(s[:5], frame.iloc[:5], random_state=0).shape == (5,)
+    # predicting for a subset of the groups maps each row to its own group's threshold
+    only_b = optimize_thresholds(y, s, sensitive_features=g)
+    m = g == "b"
+    np.testing.assert_array_equal(only_b.predict(s[m], g[m]),
+                                  (s[m] >= only_b.thresholds_["b"]).astype(int))
