@@ -83,11 +83,11 @@ class ResamplingExplorer(Explorer):
         controls = {
             "strategy": W.Dropdown(options=[o for o in _STRATEGY_OPTIONS if o[1] in strategies],
                                    value="none", description="strategy"),
-            "balance": W.ToggleButtons(options=_BALANCE_OPTIONS, value="groups",
-                                       description="balance"),
+            "balance": W.Dropdown(options=_BALANCE_OPTIONS, value="groups",
+                                  description="balance"),
         }
         self.fig, (self.ax_counts, self.ax_metrics) = new_figure(
-            1, 2, figsize=(9, 3.3), gridspec_kw={"width_ratios": [1.3, 1]})
+            1, 2, figsize=(7.6, 3.2), gridspec_kw={"width_ratios": [1.25, 1]})
         x = np.arange(len(self.groups))
         zeros = np.zeros(len(x))
         self.bars0 = self.ax_counts.bar(x, zeros, color="#BBBBBB", label="label 0")
@@ -106,13 +106,13 @@ class ResamplingExplorer(Explorer):
         mx = np.arange(len(_METRICS))
         self.metric_bars = self.ax_metrics.bar(mx, np.zeros(len(mx)), 0.6,
                                                color=[PALETTE[0], PALETTE[1], PALETTE[2]])
-        (self.ci_line,) = self.ax_metrics.plot([], [], color="k", lw=1.5)
+        (self.ci_line,) = self.ax_metrics.plot([], [], color="k", lw=1.2, label="95% CI")
         ref = [base.metrics[k][0] for k, _ in _METRICS]
-        self.ax_metrics.plot(mx, ref, "_", color="k", ms=28, mew=1.5,
+        self.ax_metrics.plot(mx, ref, "_", color=PALETTE[5], ms=30, mew=2.5,
                              label="no intervention")
         self.ax_metrics.set_xticks(mx, [label for _, label in _METRICS])
         self.ax_metrics.set_ylim(0, 1)
-        self.ax_metrics.set_title("test split (95% bootstrap CI)")
+        self.ax_metrics.set_title("on the test split")
         self.ax_metrics.legend(loc="upper right", fontsize=8)
         self.fig.tight_layout()
         self.table = W.HTML()
