@@ -1,0 +1,343 @@
+"""fairlab.monitoring: the drifting stream, the rolling-window monitor, feedback, trade-off.
+
+Oracles: fairlearn's gap functions and MetricFrame on the rows of each window (sliced
+by hand), fairlab.metrics.bootstrap_ci for band widths, a plain Python loop for run
+lengths, and the simulation's known change points.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import (
+    MetricFrame,
+    demographic_parity_difference,
+    equalized_odds_difference,
+    true_positive_rate,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fairlab.metrics import bootstrap_ci
+from fairlab.metrics import demographic_parity_difference as dp_fairlab
+from fairlab.monitoring import (
+    FairnessMonitor,
+    _run_lengths,
+    detection_tradeoff,
+    simulate_complaints,
+    simulate_stream,
+)
+
+
+@pytest.fixture(scope="module")
+def drifting():
+    return simulate_stream(120, 300, proxy_appears_at=60, seed=3)
+
+
+@pytest.fixture(scope="module")
+def fitted(drifting):
+    return FairnessMonitor(window=14, limit=0.1, n_boot=200).fit_stream(drifting)
+
+
+def _window_rows(df, day, window):
+    return df[(df.day <= day) & (df.day > day - window)]
+
+
+# ------------------------------------------------------------------------- stream
+def test_stream_shape_types_and_determinism():
+    s = simulate_stream(10, 50, seed=1)
+    assert len(s) == 500 and s.day.max() == 9
+    assert list(s.columns) == ["day", "group", "newcomer", "test_score", "experience",
+                               "neighbourhood", "y_true", "score", "y_pred"]
+    assert isinstance(s.group.dtype, pd.CategoricalDtype)
+    assert set(s.y_true.unique()) <= {0, 1}
+    np.testing.assert_array_equal(s.y_pred, (s.score >= 0.5).astype(int))
+    pd.testing.assert_frame_equal(s, simulate_stream(10, 50, seed=1))
+    assert not s.equals(simulate_stream(10, 50, seed=2))
+
+
+def test_stream_without_knobs_is_fair():
+    s = simulate_stream(60, 400, seed=0)
+    gap = demographic_parity_difference(s.y_true, s.y_pred, sensitive_features=s.group)
+    assert gap < 0.03
+    assert s.newcomer.sum() == 0
+
+
+def test_proxy_opens_a_gap_on_its_day_and_changes_nothing_before():
+    base = simulate_stream(80, 300, seed=4)
+    proxy = simulate_stream(80, 300, proxy_appears_at=40, seed=4)
+    before = proxy.day < 40
+    # The same people, the same decisions before the change point.
+    pd.testing.assert_frame_equal(base[before], proxy[before])
+    after = proxy[~before]
+    rate = after.groupby("group", observed=True).y_pred.mean()
+    assert rate["A"] - rate["B"] > 0.15
+    # ... and the labels did not change: the model got worse, not the people.
+    np.testing.assert_array_equal(base.y_true, proxy.y_true)
+
+
+def test_mix_shift_grows_group_b_with_newcomers_the_model_underrates():
+    s = simulate_stream(100, 400, mix_shift=0.4, seed=0)
+    share = s.assign(b=s.group == "B").groupby(s.day // 20).b.mean()
+    assert share.iloc[0] == pytest.approx(0.34, abs=0.03)  # 0.3 + 0.4 * (mean day 9.5)/99
+    assert share.iloc[-1] == pytest.approx(0.66, abs=0.03)
+    assert not (s.newcomer & (s.group == "A")).any()
+    qualified = s[s.y_true == 1]
+    tpr = qualified.groupby("newcomer").y_pred.mean()
+    assert tpr[False] - tpr[True] > 0.2
+    # newcomers are as qualified as the rest of B
+    b = s[s.group == "B"]
+    base = b.groupby("newcomer").y_true.mean()
+    assert abs(base[True] - base[False]) < 0.04
+
+
+def test_feedback_lets_decisions_change_future_labels():
+    kw = dict(n_days=150, per_day=300, proxy_appears_at=30, seed=0)
+    still = simulate_stream(**kw)
+    loop = simulate_stream(**kw, feedback=0.05)
+    late = lambda s: s[s.day >= 120].groupby("group", observed=True).y_true.mean()  # noqa: E731
+    assert late(still)["B"] - late(loop)["B"] > 0.05  # B's qualification eroded
+    assert late(loop)["A"] > late(still)["A"]  # while A, selected more, gained
+    # before the proxy the loop has nothing to amplify but noise
+    early = lambda s: s[s.day < 30].y_true.mean()  # noqa: E731
+    assert abs(early(still) - early(loop)) < 0.02
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_days": 0}, "n_days must be >= 1"),
+    ({"per_day": 2.5}, "per_day must be an integer"),
+    ({"minority_share": 1.0}, "minority_share must be < 1"),
+    ({"mix_shift": 0.8}, "Use a smaller mix_shift"),
+    ({"proxy_appears_at": -1}, "proxy_appears_at must be >= 0"),
+    ({"feedback": -0.1}, "feedback must be >= 0"),
+    ({"threshold": 2}, "threshold must be <= 1"),
+])
+def test_stream_errors(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        simulate_stream(**kwargs)
+
+
+def test_complaints_come_from_wrongful_rejections_only():
+    s = simulate_stream(30, 300, seed=0)
+    c = simulate_complaints(s, rate=1.0)
+    wrong = s[(s.y_true == 1) & (s.y_pred == 0)]
+    assert len(c) == len(wrong)
+    np.testing.assert_array_equal(c.day, wrong.day)
+    silent_b = simulate_complaints(s, rate={"A": 1.0, "B": 0.0})
+    assert set(silent_b.group) == {"A"}
+    with pytest.raises(ValueError, match="give every group a complaint rate"):
+        simulate_complaints(s, rate={"A": 0.1})
+    with pytest.raises(ValueError, match="rate must be <= 1"):
+        simulate_complaints(s, rate=2)
+
+
+# ------------------------------------------------------------------------ monitor
+@pytest.mark.parametrize("day", [13, 40, 59, 60, 75, 119])
+def test_window_gaps_match_fairlearn_on_the_sliced_rows(drifting, fitted, day):
+    rows = _window_rows(drifting, day, 14)
+    h = fitted.history_.loc[day]
+    assert h["gap"] == pytest.approx(demographic_parity_difference(
+        rows.y_true, rows.y_pred, sensitive_features=rows.group), abs=1e-12)
+    assert h["selection_rate_B"] == pytest.approx(rows[rows.group == "B"].y_pred.mean())
+    assert h["n_A"] == (rows.group == "A").sum()
+    eo = fitted.evaluate(metric="equal_opportunity_difference", window=7)
+    rows7 = _window_rows(drifting, day, 7)
+    mf = MetricFrame(metrics=true_positive_rate, y_true=rows7.y_true, y_pred=rows7.y_pred,
+                     sensitive_features=rows7.group)
+    assert eo.gap[day] == pytest.approx(mf.difference(), abs=1e-12)
+    np.testing.assert_allclose(eo.rates[day], mf.by_group.to_numpy())
+    assert eo.n[day].tolist() == rows7[rows7.y_true == 1].groupby(
+        "group", observed=True).size().tolist()
+    odds = fitted.evaluate(metric="equalized_odds_difference", window=21)
+    rows21 = _window_rows(drifting, day, 21)
+    assert odds.gap[day] == pytest.approx(equalized_odds_difference(
+        rows21.y_true, rows21.y_pred, sensitive_features=rows21.group), abs=1e-12)
+
+
+def test_first_days_use_the_days_so_far_and_are_warming_up(drifting, fitted):
+    rows = drifting[drifting.day <= 4]
+    assert fitted.report_.gap[4] == pytest.approx(
+        dp_fairlab(rows.y_true, rows.y_pred, sensitive_features=rows.group))
+    assert (fitted.report_.status[:13] == "warming up").all()
+    assert fitted.report_.status[13] != "warming up"
+
+
+def test_bands_are_as_wide_as_a_plain_bootstrap_and_shrink_with_the_window(drifting, fitted):
+    day = 50
+    rows = _window_rows(drifting, day, 14)
+    ci = bootstrap_ci(dp_fairlab, rows.y_true, rows.y_pred, sensitive_features=rows.group,
+                      n_boot=2000, level=0.9, seed=1)
+    h = fitted.history_.loc[day]
+    assert h["high"] - h["low"] == pytest.approx(ci.high - ci.low, rel=0.25)
+    assert h["low"] <= h["gap"] <= h["high"] or h["gap"] < 0.02  # |gap| is biased near 0
+    widths = {w: np.nanmedian((r := fitted.evaluate(window=w)).high[50:60] - r.low[50:60])
+              for w in (7, 28)}
+    assert widths[28] < 0.7 * widths[7]  # about 1/sqrt(4) = 0.5
+    # per-group bands contain the per-group rates
+    r = fitted.report_
+    inside = (r.rate_low[20:] <= r.rates[20:] + 1e-12) & (r.rates[20:] <= r.rate_high[20:] + 1e-12)
+    assert inside.mean() > 0.99
+
+
+def test_alert_is_raised_after_consecutive_breaches(drifting):
+    mon = FairnessMonitor(window=7, limit=0.1, consecutive=3, n_boot=0).fit_stream(drifting)
+    r = mon.report_
+    breach = (r.gap > 0.1) & (r.status != "warming up") & (r.status != "too few rows")
+    runs = _run_lengths(breach)
+    np.testing.assert_array_equal(r.status == "ALERT", runs >= 3)
+    np.testing.assert_array_equal(r.raised, r.days[runs == 3])
+    assert mon.alerts_["day"].tolist() == r.raised.tolist()
+    # the proxy on day 60 is caught within a week, and there is no alert before it
+    after = r.raised[r.raised >= 60]
+    assert len(after) and after[0] - 60 <= 7
+    assert (r.raised < 55).sum() == 0
+
+
+def test_lower_band_alerts_later_than_estimate(drifting):
+    kw = dict(window=7, limit=0.12, consecutive=1, n_boot=200)
+    est = FairnessMonitor(**kw).fit_stream(drifting).report_
+    low = FairnessMonitor(**kw, alert_on="lower").fit_stream(drifting).report_
+    assert low.alert.sum() < est.alert.sum()
+    assert set(low.days[low.alert]) <= set(est.days[est.alert])
+
+
+def test_too_few_rows_are_not_judged():
+    df = pd.DataFrame({"day": np.repeat([0, 1, 2], 10), "group": ["A"] * 28 + ["B"] * 2,
+                       "y_true": 1, "y_pred": np.r_[np.ones(28), 0, 0].astype(int)})
+    mon = FairnessMonitor(window=1, limit=0.1, consecutive=1, n_boot=0,
+                          min_group_size=5).fit_stream(df)
+    assert mon.report_.status.tolist() == ["too few rows"] * 3
+    assert len(mon.alerts_) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=40))
+def test_run_lengths_match_a_loop(flags):
+    expected, run = [], 0
+    for f in flags:
+        run = run + 1 if f else 0
+        expected.append(run)
+    assert _run_lengths(np.array(flags, bool)).tolist() == expected
+
+
+def test_update_equals_fit_on_everything(drifting):
+    full = FairnessMonitor(window=10, n_boot=50).fit_stream(drifting)
+    inc = FairnessMonitor(window=10, n_boot=50).fit_stream(drifting[drifting.day < 50])
+    for start in range(50, 120, 7):
+        inc.update(drifting[(drifting.day >= start) & (drifting.day < start + 7)])
+    a, b = full.report_, inc.report_
+    np.testing.assert_array_equal(a.days, b.days)
+    np.testing.assert_allclose(a.gap, b.gap)
+    np.testing.assert_allclose(a.rates, b.rates)
+    np.testing.assert_array_equal(a.status, b.status)
+    assert np.isfinite(b.low[20:]).all()
+    with pytest.raises(ValueError, match="send only later days"):
+        inc.update(drifting[drifting.day == 100])
+
+
+def test_days_without_data_count_as_empty():
+    df = pd.DataFrame({"day": [0, 0, 3, 3], "group": list("ABAB"), "y_true": [1] * 4,
+                       "y_pred": [1, 0, 1, 1]})
+    mon = FairnessMonitor(window=2, n_boot=0, min_group_size=1).fit_stream(df)
+    assert mon.report_.days.tolist() == [0, 1, 2, 3]
+    assert mon.report_.n[:, 0].tolist() == [1, 1, 0, 1]
+    assert mon.report_.status[2] == "too few rows"
+
+
+def test_evaluate_equals_a_fresh_monitor_with_those_settings(drifting, fitted):
+    a = fitted.evaluate(window=28, limit=0.05, consecutive=2)
+    b = FairnessMonitor(window=28, limit=0.05, consecutive=2, n_boot=200).fit_stream(
+        drifting).report_
+    np.testing.assert_allclose(a.gap, b.gap)
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_allclose(a.low, b.low)  # same seed, same replicates
+    assert fitted.report_.window == 14  # evaluate does not change the monitor
+
+
+# ----------------------------------------------------------------------- feedback
+def test_feedback_log_counts_in_windows_and_triggers_reviews(drifting):
+    mon = FairnessMonitor(window=5, complaint_limit=3, n_boot=0).fit_stream(drifting)
+    mon.log_feedback(10, "B", "complaint", "turned down")
+    mon.log_feedback([11, 12], ["B", "B"], ["appeal", "complaint"], "")
+    mon.log_feedback(12, "A", "praise", "quick answer")
+    mon.log_feedback(500, "A")  # a future day: kept, not counted yet
+    assert len(mon.feedback_) == 5
+    r = mon.report_
+    assert r.complaints[12].tolist() == [0, 3]  # praise does not count
+    assert r.complaints[15].tolist() == [0, 2]  # days 11 and 12 still inside, day 10 not
+    assert r.review[12:15].all() and not r.review[11] and not r.review[15]
+    assert mon.reviews_.to_dict("records") == [{"day": 12, "group": "B", "complaints": 3}]
+    assert mon.history_.loc[12, "complaints_B"] == 3
+
+
+@pytest.mark.parametrize("args, match", [
+    ((1, "C"), "pass every group in groups"),
+    ((1, "A", "angry"), "kind must be one of"),
+    (([1, 2], ["A"]), "pass one group per feedback entry"),
+    ((-1, "A"), "must be >= 0"),
+    ((1.5, "A"), "whole day numbers"),
+])
+def test_feedback_errors(fitted, args, match):
+    with pytest.raises(ValueError, match=match):
+        fitted.log_feedback(*args)
+
+
+# ------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("kwargs, match", [
+    ({"metric": "dp"}, "metric must be one of"),
+    ({"window": 0}, "window must be >= 1"),
+    ({"limit": 1.5}, "limit must be <= 1"),
+    ({"alert_on": "upper"}, "alert_on must be one of"),
+    ({"n_boot": 5}, "n_boot must be 0"),
+    ({"n_boot": 0, "alert_on": "lower"}, "needs bootstrap bands"),
+    ({"level": 1.0}, "level must be < 1"),
+    ({"consecutive": 0}, "consecutive must be >= 1"),
+])
+def test_monitor_parameter_errors(drifting, kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        FairnessMonitor(**kwargs).fit_stream(drifting)
+
+
+def test_monitor_data_errors(drifting):
+    small = drifting.head(600)
+    with pytest.raises(ValueError, match="column 'decision' is not in df"):
+        FairnessMonitor(pred_col="decision").fit_stream(small)
+    with pytest.raises(ValueError, match="threshold them first"):
+        FairnessMonitor(pred_col="score").fit_stream(small)
+    with pytest.raises(ValueError, match="at least two"):
+        FairnessMonitor().fit_stream(small[small.group == "A"])
+    with pytest.raises(ValueError, match="whole day numbers"):
+        FairnessMonitor().fit_stream(small.assign(day=small.day + 0.5))
+    with pytest.raises(TypeError, match="Convert dates first"):
+        FairnessMonitor().fit_stream(small.assign(day="monday"))
+    with pytest.raises(ValueError, match="missing groups"):
+        FairnessMonitor(groups=["A", "B"]).fit_stream(
+            small.assign(group=small.group.astype(object).where(small.day > 0)))
+    mon = FairnessMonitor(groups=["A", "B"]).fit_stream(small)
+    with pytest.raises(ValueError, match=r"groups \['C'\] the monitor does not know"):
+        mon.update(small.assign(day=small.day + 10, group="C"))
+    with pytest.raises(RuntimeError, match="call fit_stream"):
+        FairnessMonitor().evaluate()
+    with pytest.raises(ValueError, match="outside the monitored days"):
+        mon.report_.at(99)
+
+
+# ---------------------------------------------------------------------- trade-off
+def test_detection_tradeoff_short_windows_alarm_more_and_detect_sooner():
+    t = detection_tradeoff((3, 21), n_runs=8, n_days=100, change_day=60, per_day=300,
+                           limit=0.08, consecutive=1)
+    assert t.loc[3, "false_alarm_rate"] > t.loc[21, "false_alarm_rate"]
+    assert t.loc[3, "median_lag"] < t.loc[21, "median_lag"]
+    assert (t["detected"] == 1).all()
+    with pytest.raises(ValueError, match="full window before the change"):
+        detection_tradeoff((30,), change_day=20)
+
+
+def test_importing_monitoring_loads_no_plotting_or_widgets():
+    code = ("import sys, fairlab.monitoring; "
+            "print(any(m in sys.modules for m in ('matplotlib', 'ipywidgets', 'torch')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
