@@ -118,9 +118,11 @@ def load_word_vectors() -> Bunch:
     -------
     Bunch
         ``words`` (list), ``vectors`` (float32, unit rows), ``index`` (word → row),
-        ``dim``, ``definitional_pairs`` and ``equalize_pairs`` (lists of
-        (female, male) tuples), ``gender_specific`` and ``professions`` (lists of
-        words), ``DESCR`` and ``citation``.
+        ``dim``, ``definitional_pairs`` (list of (female, male) tuples),
+        ``equalize_pairs`` (list of tuples in the source's order, which mixes
+        (female, male) and (male, female); :func:`hard_debias` does not mind),
+        ``gender_specific`` and ``professions`` (lists of words), ``DESCR`` and
+        ``citation``.
 
     Raises
     ------
@@ -594,7 +596,7 @@ def cluster_recoverability(original: Bunch, debiased: Bunch, direction: Any, *,
 
     Gonen & Goldberg (2019): take the ``n_per_side`` words that lean most towards
     each side of ``direction`` in the *original* vectors (they used the he−she
-    direction, and 500 per side out of 50,000 words), label them by that side,
+    direction, and 500 words per side), label them by that side,
     and cluster their vectors with k-means (k=2), once with the original vectors
     and once with the debiased ones. Accuracy is the share of words whose cluster
     matches their label (under the better of the two ways to name the clusters):
