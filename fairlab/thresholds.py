@@ -644,6 +644,16 @@ def fico_curves(fico: Any = None, *, loss_ratio: float = FICO_LOSS_RATIO):
     Each score cell ``s`` of a group holds ``total * pmf(s)`` people, of whom a
     fraction ``repay(s)`` repay (positives: a loan would be repaid). Returns
     ``(curves, cost_matrix, groups)`` for the solvers.
+
+    Examples
+    --------
+    >>> curves, cost, groups = fico_curves()
+    >>> groups, cost.tolist()
+    (['Asian', 'Black', 'Hispanic', 'White'], [[0.0, 4.555555555555555], [0.0, -1.0]])
+    >>> round(curves[1].n_pos + curves[1].n_neg)  # Black applicants in the sample
+    18274
+
+    Lesson: 06-decision-thresholds
     """
     from fairlab.datasets import load_fico
 
