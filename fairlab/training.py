@@ -1,0 +1,699 @@
+"""Fairness penalties that actually move a model, and λ sweeps trained in one pass.
+
+The common recipe ``loss = task_loss + λ·|error_A − error_B|`` with error rates
+counted from ``argmax`` (or rounded) predictions does nothing: counting is a step
+function, its gradient is zero almost everywhere, and autograd does not even see
+it (``argmax`` returns integers with no ``grad_fn``). Whatever λ is, the
+parameters receive the same update. :func:`hard_error_rate_gap` is that broken
+penalty, kept so that the lesson can show it fail.
+
+The surrogates below replace counts by *probabilities*, which are smooth in the
+weights, so the penalty has a gradient and λ trades accuracy for fairness:
+
+=====================  =================================================================
+``demographic_parity`` max_g mean(p | g) − min_g mean(p | g)
+``equal_opportunity``  the same among rows with y = 1 (a soft true-positive rate)
+``equalized_odds``     max(soft-TPR gap, soft-FPR gap), the FPR part among rows with y = 0
+``error_rate``         the gap in mean log-loss between groups (a soft error rate)
+=====================  =================================================================
+
+With more than two groups each surrogate is the *largest pairwise gap*, i.e. the
+largest group value minus the smallest, as in :mod:`fairlab.metrics`. Group means
+come from one matrix product with a one-hot group matrix: no Python loop over
+groups. On a mini-batch, groups with no rows of the needed kind are left out.
+
+:class:`FairPenaltyClassifier` is a scikit-learn estimator (an MLP trained with
+Adam on ``log-loss + λ·penalty``); :func:`lambda_sweep` trains a whole grid of λ
+values as one batched model (stacked weights, a single matrix product for the
+first layer of every model), so 21 values of λ cost little more than one.
+
+Lesson: 04-lambda-penalized-training
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from fairlab._validation import Groups, as_1d, check_choice, check_groups, check_in_range
+from fairlab.metrics import rates_from_counts
+
+__all__ = [
+    "PENALTIES",
+    "hard_error_rate_gap",
+    "demographic_parity_surrogate",
+    "equal_opportunity_surrogate",
+    "equalized_odds_surrogate",
+    "error_rate_surrogate",
+    "FairPenaltyClassifier",
+    "LambdaSweep",
+    "lambda_sweep",
+]
+
+#: Gap columns that :func:`lambda_sweep` reports, and the penalty that targets each.
+GAP_OF_PENALTY = {
+    "demographic_parity": "dp_gap",
+    "equal_opportunity": "eo_gap",
+    "equalized_odds": "eodds_gap",
+    "error_rate": "error_rate_gap",
+    "hard_error_rate": "error_rate_gap",
+}
+
+
+# ------------------------------------------------------------------ group algebra
+def _one_hot(sensitive: torch.Tensor, n_groups: int | None = None) -> torch.Tensor:
+    """``(n, G)`` float one-hot matrix from integer codes (or a one-hot matrix as is)."""
+    if sensitive.ndim == 2:
+        return sensitive.to(torch.get_default_dtype())
+    if sensitive.dtype.is_floating_point:
+        sensitive = sensitive.long()
+    n_groups = int(sensitive.max()) + 1 if n_groups is None else n_groups
+    return torch.nn.functional.one_hot(sensitive, n_groups).to(torch.get_default_dtype())
+
+
+def _largest_gap(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Largest pairwise gap of the weighted group means of ``values``.
+
+    ``values`` has shape ``(..., n)``; ``weights`` ``(n, G)`` is the one-hot group
+    matrix, possibly with some rows zeroed (a row filter such as y = 1). Group means
+    are one matrix product; groups with zero weight are left out of the max and min.
+    """
+    weights = weights.to(values.dtype)
+    totals = weights.sum(0)
+    present = totals > 0
+    means = (values @ weights) / totals.clamp(min=1)
+    big = torch.finfo(values.dtype).max
+    hi = torch.where(present, means, torch.full_like(means, -big)).amax(-1)
+    lo = torch.where(present, means, torch.full_like(means, big)).amin(-1)
+    if int(present.sum()) < 2:  # nothing to compare on this batch
+        return (hi - lo) * 0.0 if bool(present.any()) else means.sum(-1) * 0.0
+    return hi - lo
+
+
+def demographic_parity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+                                 y: torch.Tensor | None = None) -> torch.Tensor:
+    r"""Soft demographic-parity gap: the spread of the groups' mean predicted probability.
+
+    .. math:: \max_g \bar p_g - \min_g \bar p_g, \qquad
+              \bar p_g = \frac{1}{n_g}\sum_{i \in g} p_i
+
+    A smooth stand-in for the gap in selection rates P(ŷ = 1 | g): moving the
+    probabilities moves it, so its gradient is not zero.
+
+    Parameters
+    ----------
+    proba : Tensor of shape (n,) or (k, n)
+        Predicted P(y = 1) of each row (k models at once in a sweep).
+    sensitive : Tensor
+        Integer group codes of shape (n,), or a one-hot matrix (n, G).
+    y : Tensor, default=None
+        Ignored; accepted so that every surrogate has the same signature.
+
+    Returns
+    -------
+    Tensor of shape () or (k,)
+
+    Examples
+    --------
+    >>> p = torch.tensor([0.9, 0.7, 0.2, 0.4], requires_grad=True)
+    >>> gap = demographic_parity_surrogate(p, torch.tensor([0, 0, 1, 1]))
+    >>> round(gap.item(), 3)
+    0.5
+    >>> gap.backward(); p.grad.tolist()  # raise group 1, lower group 0
+    [0.5, 0.5, -0.5, -0.5]
+
+    Lesson: 04-lambda-penalized-training
+    """
+    return _largest_gap(proba, _one_hot(sensitive))
+
+
+def equal_opportunity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+                                y: torch.Tensor) -> torch.Tensor:
+    r"""Soft equal-opportunity gap: mean probability among the true positives, per group.
+
+    .. math:: \max_g \bar p_g^{+} - \min_g \bar p_g^{+}, \qquad
+              \bar p_g^{+} = \operatorname{mean}\{p_i : i \in g,\ y_i = 1\}
+
+    A smooth stand-in for the true-positive-rate gap of Hardt et al. (2016).
+
+    Examples
+    --------
+    >>> p = torch.tensor([0.9, 0.1, 0.3, 0.8], requires_grad=True)
+    >>> y = torch.tensor([1, 0, 1, 0])
+    >>> gap = equal_opportunity_surrogate(p, torch.tensor([0, 0, 1, 1]), y)
+    >>> round(gap.item(), 3)
+    0.6
+    >>> gap.backward(); p.grad.tolist()  # only the positives matter
+    [1.0, 0.0, -1.0, 0.0]
+
+    Lesson: 04-lambda-penalized-training
+    """
+    onehot = _one_hot(sensitive)
+    return _largest_gap(proba, onehot * y.reshape(-1, 1).to(onehot.dtype))
+
+
+def equalized_odds_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+                             y: torch.Tensor) -> torch.Tensor:
+    r"""Soft equalized-odds gap: the larger of the soft TPR gap and the soft FPR gap.
+
+    .. math:: \max\bigl(\Delta_g \operatorname{mean}\{p_i : y_i = 1\},\;
+              \Delta_g \operatorname{mean}\{p_i : y_i = 0\}\bigr)
+
+    where Δ_g is the largest minus the smallest group value, as in
+    :func:`fairlab.metrics.equalized_odds_difference`.
+
+    Examples
+    --------
+    >>> p = torch.tensor([0.9, 0.1, 0.3, 0.8], requires_grad=True)
+    >>> y = torch.tensor([1, 0, 1, 0])
+    >>> round(float(equalized_odds_surrogate(p, torch.tensor([0, 0, 1, 1]), y)), 3)
+    0.7
+
+    Lesson: 04-lambda-penalized-training
+    """
+    onehot = _one_hot(sensitive)
+    yy = y.reshape(-1, 1).to(onehot.dtype)
+    return torch.maximum(_largest_gap(proba, onehot * yy), _largest_gap(proba, onehot * (1 - yy)))
+
+
+def error_rate_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+                         y: torch.Tensor) -> torch.Tensor:
+    r"""Soft error-rate gap: the spread of the groups' mean log-loss.
+
+    .. math:: \max_g \bar\ell_g - \min_g \bar\ell_g, \qquad
+              \ell_i = -y_i \log p_i - (1 - y_i)\log(1 - p_i)
+
+    The log-loss is a smooth upper bound of the 0/1 error, so this is what the
+    "error-rate gap" recipe meant to minimise.
+
+    Examples
+    --------
+    >>> p = torch.tensor([0.9, 0.8, 0.6, 0.5])
+    >>> y = torch.tensor([1, 1, 1, 1])
+    >>> round(float(error_rate_surrogate(p, torch.tensor([0, 0, 1, 1]), y)), 3)
+    0.438
+
+    Lesson: 04-lambda-penalized-training
+    """
+    p = proba.clamp(1e-7, 1 - 1e-7)
+    yy = y.to(p.dtype)
+    loss = -(yy * torch.log(p) + (1 - yy) * torch.log1p(-p))
+    return _largest_gap(loss, _one_hot(sensitive))
+
+
+def hard_error_rate_gap(proba: torch.Tensor, sensitive: torch.Tensor,
+                        y: torch.Tensor) -> torch.Tensor:
+    """The broken penalty: the error-rate gap counted from ``argmax`` predictions.
+
+    ``argmax`` returns class indices (integers), so the result carries no
+    ``grad_fn``: ``loss + λ·hard_error_rate_gap(...)`` has exactly the gradient of
+    ``loss``, and λ changes nothing in training. Kept for the lesson; use
+    :func:`error_rate_surrogate` instead.
+
+    Examples
+    --------
+    >>> p = torch.tensor([0.9, 0.4, 0.6, 0.7], requires_grad=True)
+    >>> gap = hard_error_rate_gap(p, torch.tensor([0, 0, 1, 1]), torch.tensor([1, 1, 1, 1]))
+    >>> round(float(gap), 3), gap.requires_grad
+    (0.5, False)
+
+    Lesson: 04-lambda-penalized-training
+    """
+    pred = torch.stack([1 - proba, proba], dim=-1).argmax(-1)  # integers: the graph ends here
+    wrong = (pred != y.reshape(-1).long()).to(proba.dtype)
+    return _largest_gap(wrong, _one_hot(sensitive))
+
+
+#: Penalty name → function ``(proba, sensitive, y) -> gap``.
+PENALTIES: dict[str, Callable[..., torch.Tensor]] = {
+    "demographic_parity": demographic_parity_surrogate,
+    "equal_opportunity": equal_opportunity_surrogate,
+    "equalized_odds": equalized_odds_surrogate,
+    "error_rate": error_rate_surrogate,
+    "hard_error_rate": hard_error_rate_gap,
+}
+
+
+# --------------------------------------------------------- the batched network
+def _init_params(n_in: int, hidden: tuple[int, ...], seed: int) -> list[torch.Tensor]:
+    """One model's weights and biases, like ``nn.Linear``: U(±1/√fan_in)."""
+    gen = torch.Generator().manual_seed(seed)
+    sizes = [n_in, *hidden, 1]
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+        bound = 1.0 / np.sqrt(a)
+        params.append((torch.rand(a, b, generator=gen) * 2 - 1) * bound)
+        params.append((torch.rand(1, b, generator=gen) * 2 - 1) * bound)
+    return params
+
+
+def _forward(X: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Logits of k stacked models, shape ``(k, n)``.
+
+    ``params`` alternate weights ``(k, in, out)`` and biases ``(k, 1, out)``. The
+    first layer of all k models is ONE matrix product ``X @ [W_1 | … | W_k]``.
+    """
+    W0, b0 = params[0], params[1]
+    k, d, h = W0.shape
+    z = (X @ W0.permute(1, 0, 2).reshape(d, k * h)).reshape(-1, k, h).transpose(0, 1) + b0
+    for W, b in zip(params[2::2], params[3::2], strict=True):
+        z = torch.baddbmm(b, torch.relu(z), W)
+    return z.squeeze(-1)
+
+
+def _train_stack(
+    X: np.ndarray,
+    y: np.ndarray,
+    codes: np.ndarray | None,
+    n_groups: int,
+    lams: np.ndarray,
+    *,
+    penalty: str,
+    hidden: tuple[int, ...],
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    progress: bool | None = None,
+    callback: Callable[[int, int], Any] | None = None,
+) -> list[np.ndarray]:
+    """Train ``len(lams)`` models at once; every model starts from the same weights
+    (seeded by ``seed``) and sees the same mini-batches, so only λ differs."""
+    k = len(lams)
+    # Small matrix products run faster on one thread (no OpenMP hand-offs per op).
+    work = min(batch_size, len(y)) * k * hidden[0] * X.shape[1]
+    threads = torch.get_num_threads()
+    if work < 4_000_000:
+        torch.set_num_threads(1)
+    try:
+        return _train_loop(X, y, codes, n_groups, lams, penalty=penalty, hidden=hidden,
+                           epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                           progress=progress, callback=callback)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, batch_size, seed,
+                progress, callback) -> list[np.ndarray]:
+    k = len(lams)
+    Xt = torch.tensor(np.asarray(X, dtype=np.float32))  # a copy: read-only inputs are fine
+    yt = torch.as_tensor(y, dtype=torch.float32)
+    onehot = (torch.nn.functional.one_hot(torch.as_tensor(codes), n_groups).float()
+              if codes is not None else None)
+    lam_t = torch.as_tensor(lams, dtype=torch.float32)
+    one = _init_params(Xt.shape[1], hidden, seed)
+    params = [p.unsqueeze(0).repeat(k, 1, 1).requires_grad_(True) for p in one]
+    opt = torch.optim.Adam(params, lr=lr)
+    fn = PENALTIES[penalty]
+    use_penalty = onehot is not None and bool((lam_t > 0).any())
+    gen = torch.Generator().manual_seed(seed + 1)
+    n = len(yt)
+    n_batches = -(-n // batch_size)
+    bar = None
+    if progress is not False:
+        from tqdm import tqdm
+
+        bar = tqdm(total=epochs * n_batches, delay=0 if progress else 1.0, file=sys.stderr,
+                   desc=f"training {k} model{'s' if k > 1 else ''}", leave=False,
+                   mininterval=0.5, disable=progress is False)
+    try:
+        for epoch in range(epochs):
+            order = torch.randperm(n, generator=gen)
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                xb, yb = Xt[idx], yt[idx]
+                logits = _forward(xb, params)
+                task = torch.nn.functional.binary_cross_entropy_with_logits(
+                    logits, yb.expand_as(logits), reduction="none").mean(-1)
+                loss = task
+                if use_penalty:
+                    loss = loss + lam_t * fn(torch.sigmoid(logits), onehot[idx], yb)
+                opt.zero_grad(set_to_none=True)
+                loss.sum().backward()  # models are independent: each gets its own gradient
+                opt.step()
+                if bar is not None:
+                    bar.update(1)
+            if callback is not None:
+                callback(epoch + 1, epochs)
+    finally:
+        if bar is not None:
+            bar.close()
+    return [p.detach().numpy().copy() for p in params]
+
+
+def _numpy_proba(X: np.ndarray, params: Sequence[np.ndarray]) -> np.ndarray:
+    """P(y = 1) of one model from its numpy weights (no torch needed to predict)."""
+    z = np.asarray(X, dtype=np.float64)  # float64: a row's score must not depend on the batch
+    n_layers = len(params) // 2
+    for i in range(n_layers):
+        z = z @ params[2 * i].astype(np.float64) + params[2 * i + 1]
+        if i < n_layers - 1:
+            z = np.maximum(z, 0)
+    z = z[:, 0].astype(np.float64)
+    return 0.5 * (1 + np.tanh(0.5 * z))  # a sigmoid that never overflows
+
+
+# ------------------------------------------------------------------ validation
+def _check_hyper(penalty, lam, hidden, epochs, lr, batch_size) -> tuple[int, ...]:
+    check_choice(penalty, "penalty", list(PENALTIES))
+    if lam is not None:
+        check_in_range(lam, "lam", low=0)
+    if isinstance(hidden, int | np.integer):
+        hidden = (int(hidden),)
+    try:
+        hidden = tuple(int(h) for h in hidden)
+    except TypeError:
+        raise TypeError(f"hidden must be a tuple of layer sizes such as (32,); got {hidden!r}."
+                        ) from None
+    if not hidden or min(hidden) < 1:
+        raise ValueError(f"hidden must hold at least one layer size >= 1, such as (32,); "
+                         f"got {hidden!r}.")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    check_in_range(lr, "lr", low=0, low_inclusive=False)
+    return hidden
+
+
+def _check_sensitive(sensitive_features: Any, n_rows: int) -> Groups:
+    return check_groups(sensitive_features, n_rows, min_groups=2)
+
+
+def _encode_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Two classes → (classes_, 0/1 codes); anything else is a clear error."""
+    arr = as_1d(y, "y")
+    if pd.isna(arr).any() if arr.dtype.kind == "O" else (
+            arr.dtype.kind == "f" and np.isnan(arr).any()):
+        raise ValueError("y has missing values; drop those rows before fitting.")
+    check_classification_targets(arr)  # continuous y → "Unknown label type"
+    classes, codes = np.unique(arr, return_inverse=True)
+    if len(classes) != 2:
+        raise ValueError(
+            f"Only binary classification is supported. y has {len(classes)} "
+            f"class(es) {classes[:5].tolist()}; pass a label with exactly two classes "
+            "(for more, choose the positive class: y == k)."
+        )
+    return classes, codes.astype(np.float32)
+
+
+# ------------------------------------------------------------------- estimator
+class FairPenaltyClassifier(ClassifierMixin, BaseEstimator):
+    """A small MLP trained on ``log-loss + λ · fairness penalty`` (PyTorch, CPU).
+
+    Parameters
+    ----------
+    penalty : {"demographic_parity", "equal_opportunity", "equalized_odds", \
+"error_rate"}, default="demographic_parity"
+        Which differentiable gap to penalise (see the module docstring).
+        ``"hard_error_rate"`` is the broken argmax recipe, for demonstration only.
+    lam : float, default=1.0
+        Weight λ >= 0 of the penalty; 0 trains a plain MLP.
+    hidden : tuple of int, default=(32,)
+        Hidden layer sizes (ReLU).
+    epochs : int, default=20
+    lr : float, default=0.01
+        Adam learning rate.
+    batch_size : int, default=512
+    random_state : int or None, default=None
+        Seeds the initial weights and the mini-batch order: same seed, same model.
+
+    Attributes
+    ----------
+    classes_ : ndarray of the two labels
+    coefs_, intercepts_ : lists of ndarray, the fitted weights per layer
+    groups_ : list, the sensitive groups seen in ``fit``
+    n_features_in_ : int
+
+    Notes
+    -----
+    ``fit(X, y, sensitive_features=s)`` needs the groups whenever ``lam > 0``;
+    ``predict`` does not use them. In a :class:`~sklearn.pipeline.Pipeline`, pass
+    them as a step fit parameter, ``pipe.fit(X, y, clf__sensitive_features=s)``,
+    or, with ``sklearn.set_config(enable_metadata_routing=True)``, request them
+    once, ``FairPenaltyClassifier().set_fit_request(sensitive_features=True)``, and
+    call ``pipe.fit(X, y, sensitive_features=s)``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> s = np.where(X[:, 0] + rng.normal(size=200) > 0, "a", "b")
+    >>> clf = FairPenaltyClassifier(lam=0.5, epochs=50, lr=0.05, random_state=0)
+    >>> clf.fit(X, y, sensitive_features=s).predict(X[:4]).tolist(), y[:4].tolist()
+    ([1, 1, 1, 0], [1, 1, 1, 0])
+
+    Lesson: 04-lambda-penalized-training
+    """
+
+    def __init__(self, penalty: str = "demographic_parity", lam: float = 1.0,
+                 hidden: tuple[int, ...] = (32,), epochs: int = 20, lr: float = 0.01,
+                 batch_size: int = 512, random_state: int | None = None) -> None:
+        self.penalty = penalty
+        self.lam = lam
+        self.hidden = hidden
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X: Any, y: Any, *, sensitive_features: Any = None,
+            callback: Callable[[int, int], Any] | None = None) -> FairPenaltyClassifier:
+        """Train on ``X, y``; ``sensitive_features`` (one label per row) when ``lam > 0``.
+
+        ``callback(epoch, epochs)`` is called after every epoch (a progress bar).
+        """
+        hidden = _check_hyper(self.penalty, self.lam, self.hidden, self.epochs, self.lr,
+                              self.batch_size)
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+        self.classes_, y01 = _encode_labels(y)
+        codes, n_groups, self.groups_ = None, 0, []
+        if sensitive_features is not None:
+            groups = _check_sensitive(sensitive_features, len(y01))
+            codes, n_groups, self.groups_ = groups.codes, groups.n_groups, groups.labels
+        elif self.lam > 0:
+            raise ValueError(
+                f"lam={self.lam:g} penalises a gap between groups, so fit needs "
+                "sensitive_features (one group label per row): "
+                "fit(X, y, sensitive_features=s). Use lam=0 for a plain MLP."
+            )
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        params = _train_stack(X, y01, codes, n_groups, np.array([self.lam]),
+                              penalty=self.penalty, hidden=hidden, epochs=int(self.epochs),
+                              lr=float(self.lr), batch_size=int(self.batch_size), seed=seed,
+                              progress=False, callback=callback)
+        self._set_params([p[0] for p in params])
+        return self
+
+    def _set_params(self, params: list[np.ndarray]) -> None:
+        self.coefs_ = params[0::2]
+        self.intercepts_ = params[1::2]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probabilities of ``classes_``, shape (n, 2)."""
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        params = [a for pair in zip(self.coefs_, self.intercepts_, strict=True) for a in pair]
+        p = _numpy_proba(X, params)
+        return np.column_stack([1 - p, p])
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The logit of P(y = classes_[1])."""
+        p = self.predict_proba(X)[:, 1].clip(1e-12, 1 - 1e-12)
+        return np.log(p) - np.log1p(-p)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class with probability >= 0.5."""
+        check_is_fitted(self, "coefs_")
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+# ----------------------------------------------------------------------- sweep
+@dataclass
+class LambdaSweep:
+    """What :func:`lambda_sweep` returns; unpacks as ``frame, models = sweep``.
+
+    ``frame`` is tidy: one row per (λ, split) with ``accuracy`` and every gap
+    (``dp_gap``, ``eo_gap``, ``eodds_gap``, ``error_rate_gap``), computed on hard
+    predictions at threshold 0.5. ``proba[split]`` has shape (len(lams), n_rows).
+    """
+
+    frame: pd.DataFrame
+    models: list[FairPenaltyClassifier]
+    lams: np.ndarray
+    penalty: str
+    proba: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    sensitive: dict[str, np.ndarray]
+    X: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def __iter__(self) -> Iterator:
+        return iter((self.frame, self.models))
+
+    @property
+    def gap_column(self) -> str:
+        """The frame column of the gap this sweep's penalty targets."""
+        return GAP_OF_PENALTY[self.penalty]
+
+    def row(self, lam: float, split: str = "test") -> pd.Series:
+        """The frame row for ``lam`` (the nearest λ of the grid) on ``split``."""
+        i = int(np.argmin(np.abs(self.lams - lam)))
+        f = self.frame
+        return f[(f["split"] == split)].iloc[i]
+
+
+def _sweep_metrics(proba: np.ndarray, y: np.ndarray, groups: Groups) -> dict[str, np.ndarray]:
+    """Accuracy and every gap for k models at once: one bincount for all (model, group)."""
+    k, n = proba.shape
+    g = groups.n_groups
+    pred = (proba >= 0.5).astype(np.int64)
+    cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * y[None, :] + pred
+    counts = np.bincount(cell.ravel(), minlength=k * g * 4).reshape(k, g, 4)
+    r = rates_from_counts(counts, ("selection_rate", "tpr", "fpr", "accuracy"))
+    spread = {name: np.nanmax(v, 1) - np.nanmin(v, 1) for name, v in r.items()}
+    return {
+        "accuracy": (pred == y[None, :]).mean(1),
+        "dp_gap": spread["selection_rate"],
+        "eo_gap": spread["tpr"],
+        "eodds_gap": np.maximum(spread["tpr"], spread["fpr"]),
+        "error_rate_gap": spread["accuracy"],
+    }
+
+
+def lambda_sweep(
+    X: Any,
+    y: Any,
+    sensitive_features: Any,
+    lams: Sequence[float] | np.ndarray,
+    *,
+    X_test: Any = None,
+    y_test: Any = None,
+    sensitive_test: Any = None,
+    penalty: str = "demographic_parity",
+    hidden: tuple[int, ...] = (32,),
+    epochs: int = 20,
+    lr: float = 0.01,
+    batch_size: int = 512,
+    random_state: int = 0,
+    progress: bool | None = None,
+) -> LambdaSweep:
+    """Train one model per λ, all in one batched pass, and tabulate accuracy and gaps.
+
+    Every model starts from the same seeded weights and sees the same mini-batches,
+    so the models differ only by λ; each equals ``FairPenaltyClassifier(lam=λ,
+    random_state=random_state, ...)`` fitted alone (up to float rounding). The
+    weights of all models are stacked and trained together: the first layer of
+    every model is one matrix product.
+
+    Parameters
+    ----------
+    X, y, sensitive_features : training data (numeric features, two-class label, groups)
+    lams : sequence of float >= 0
+    X_test, y_test, sensitive_test : optional held-out data, reported as split "test"
+    penalty, hidden, epochs, lr, batch_size, random_state
+        As in :class:`FairPenaltyClassifier`.
+    progress : bool or None, default=None
+        Show a tqdm bar: None shows it once training has taken more than a second.
+
+    Returns
+    -------
+    LambdaSweep
+        ``.frame`` (columns ``lam, split, accuracy, dp_gap, eo_gap, eodds_gap,
+        error_rate_gap``), ``.models`` (fitted classifiers, one per λ), ``.proba``.
+
+    Raises
+    ------
+    ValueError
+        A λ < 0, an unknown penalty, fewer than two groups, mismatched lengths.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)); s = np.repeat(["a", "b"], 150)
+    >>> y = (X[:, 0] + (s == "a") + rng.normal(size=300) > 0.5).astype(int)
+    >>> X = np.column_stack([X, s == "a"])
+    >>> frame, models = lambda_sweep(X, y, s, [0.0, 2.0], epochs=50, lr=0.05, random_state=0)
+    >>> frame[["lam", "split", "accuracy", "dp_gap"]].round(2)
+       lam  split  accuracy  dp_gap
+    0  0.0  train      0.83    0.29
+    1  2.0  train      0.76    0.01
+
+    Lesson: 04-lambda-penalized-training
+    """
+    hidden = _check_hyper(penalty, None, hidden, epochs, lr, batch_size)
+    lam_arr = np.asarray(lams, dtype=float).reshape(-1)
+    if lam_arr.size == 0:
+        raise ValueError("lams is empty; pass a grid such as np.linspace(0, 5, 21).")
+    for lam in lam_arr:
+        check_in_range(float(lam), "every lam", low=0)
+    template = FairPenaltyClassifier(penalty=penalty, hidden=hidden, epochs=epochs, lr=lr,
+                                     batch_size=batch_size, random_state=random_state)
+    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+    classes, y01 = _encode_labels(y_raw)
+    groups = _check_sensitive(sensitive_features, len(y01))
+    seed = int(check_random_state(random_state).randint(2**31 - 1))
+    start = time.perf_counter()
+    stacked = _train_stack(X, y01, groups.codes, groups.n_groups, lam_arr, penalty=penalty,
+                           hidden=hidden, epochs=epochs, lr=lr, batch_size=batch_size,
+                           seed=seed, progress=progress)
+    seconds = time.perf_counter() - start
+
+    models = []
+    for i, lam in enumerate(lam_arr):
+        m = FairPenaltyClassifier(penalty=penalty, lam=float(lam), hidden=hidden,
+                                  epochs=epochs, lr=lr, batch_size=batch_size,
+                                  random_state=random_state)
+        m.classes_, m.n_features_in_, m.groups_ = classes, X.shape[1], groups.labels
+        m._set_params([p[i] for p in stacked])
+        models.append(m)
+
+    splits = {"train": (X, y01.astype(np.int64), groups, as_1d(sensitive_features,
+                                                             "sensitive_features"))}
+    if X_test is not None or y_test is not None or sensitive_test is not None:
+        if X_test is None or y_test is None or sensitive_test is None:
+            raise ValueError("pass all of X_test, y_test and sensitive_test, or none of them.")
+        Xt = validate_data(models[0], X_test, reset=False, dtype=[np.float64, np.float32])
+        yt = as_1d(y_test, "y_test")
+        unknown = ~np.isin(yt, classes)
+        if unknown.any():
+            raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
+                             f"y does not have ({classes.tolist()}); use the same coding.")
+        yt01 = (yt == classes[1]).astype(np.int64)
+        gt = check_groups(sensitive_test, len(yt01), name="sensitive_test", min_groups=2)
+        splits["test"] = (Xt, yt01, gt, as_1d(sensitive_test, "sensitive_test"))
+
+    with torch.no_grad():
+        torch_params = [torch.as_tensor(p, dtype=torch.float64) for p in stacked]
+        proba = {name: torch.sigmoid(_forward(torch.tensor(np.asarray(Xs, dtype=np.float64)),
+                                              torch_params)).numpy()
+                 for name, (Xs, *_rest) in splits.items()}
+    rows = []
+    for name, (_, ys, gs, _) in splits.items():
+        metrics = _sweep_metrics(proba[name], ys, gs)
+        rows.append(pd.DataFrame({"lam": lam_arr, "split": name, **metrics}))
+    frame = pd.concat(rows, ignore_index=True)
+    return LambdaSweep(
+        frame=frame, models=models, lams=lam_arr, penalty=penalty, proba=proba,
+        y={k: v[1] for k, v in splits.items()},
+        sensitive={k: v[3] for k, v in splits.items()},
+        X={k: v[0] for k, v in splits.items()},
+        params=dict(penalty=penalty, hidden=hidden, epochs=epochs, lr=lr,
+                    batch_size=batch_size, random_state=random_state),
+        seconds=seconds,
+    )
