@@ -163,10 +163,12 @@ class EmbeddingExplorer(Explorer):
             readout = f"{space} vectors · no words picked: select occupations in the list"
         else:
             hi, lo = int(np.argmax(shown)), int(np.argmin(shown))
+            female = (f"most female-leaning {frame.index[hi]} {shown[hi]:+.3f}"
+                      if shown[hi] >= 0.0005 else "none leans female")
+            male = (f"most male-leaning {frame.index[lo]} {shown[lo]:+.3f}"
+                    if shown[lo] <= -0.0005 else "none leans male")
             readout = (f"{space} vectors · {len(frame)} words · mean |projection| "
-                       f"{np.abs(shown).mean():.3f} · most female-leaning "
-                       f"{frame.index[hi]} {shown[hi]:+.3f} · most male-leaning "
-                       f"{frame.index[lo]} {shown[lo]:+.3f}")
+                       f"{np.abs(shown).mean():.3f} · {female} · {male}")
             if len(selected) > len(kept):
                 readout += f" · showing the first {len(kept)} of {len(selected)}"
         return EmbeddingState(space=space, frame=frame, shown=shown,

@@ -70,8 +70,8 @@ def test_controls_move_artists_table_and_readout(explorer, setup):
     assert [b.get_width() for b in explorer.bars[:2]] == [0.0, 0.0]
     # circles still mark the original projections
     np.testing.assert_allclose(explorer.marks.get_offsets()[:, 0], widths[:2], atol=1e-6)
-    assert explorer.readout.value.startswith("debiased vectors · 2 words · mean |projection| "
-                                             "0.000")
+    assert explorer.readout.value == ("debiased vectors · 2 words · mean |projection| 0.000 · "
+                                      "none leans female · none leans male")
     assert "debiased vectors" in explorer.heading.get_text()
 
 
