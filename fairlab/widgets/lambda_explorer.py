@@ -1,0 +1,218 @@
+"""LambdaExplorer: slide λ over a precomputed sweep and watch accuracy trade against a gap.
+
+Everything heavy happens in ``__init__``: the sweep is already trained
+(:func:`fairlab.training.lambda_sweep`), and the explorer precomputes, for every λ
+of the grid, the per-group metrics table and the per-group score histograms. A
+slider move then only picks row ``i`` of those arrays and moves artists.
+
+Lesson: 04-lambda-penalized-training
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from fairlab._validation import check_choice, check_groups
+from fairlab.metrics import group_metrics
+from fairlab.plotting import PALETTE, metrics_table_html
+from fairlab.training import FairPenaltyClassifier, LambdaSweep
+from fairlab.widgets._explorer import Explorer, new_figure
+
+__all__ = ["LambdaExplorer", "LambdaState"]
+
+#: Short names of the gap columns, for labels and the readout.
+GAP_LABELS = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "EOdds gap",
+              "error_rate_gap": "error-rate gap"}
+TABLE_COLUMNS = ["count", "selection_rate", "tpr", "fpr", "accuracy"]
+
+
+@dataclass(frozen=True)
+class LambdaState:
+    """What the explorer shows for one λ of the grid."""
+
+    index: int
+    lam: float
+    row: pd.Series          # the sweep frame's row for this λ on the explorer's split
+    table: pd.DataFrame     # per-group metrics (fairlab.metrics.group_metrics)
+    hist: np.ndarray        # (n_groups, bins): share of each group's rows per score bin
+
+
+class LambdaExplorer(Explorer):
+    """One λ slider over a trained sweep: frontier, score histograms, group table.
+
+    Parameters
+    ----------
+    sweep : LambdaSweep
+        The result of :func:`fairlab.training.lambda_sweep`.
+    split : {"test", "train"}, default="test"
+        Which split the frontier point, histograms and table describe (the other
+        split's frontier is drawn dashed for comparison).
+    gap : str, default=None
+        Frontier x-axis: a gap column of ``sweep.frame``; default, the gap the
+        sweep's penalty targets.
+    bins : int, default=20
+        Score histogram bins on [0, 1].
+
+    Examples
+    --------
+    >>> from fairlab.training import lambda_sweep
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); s = np.repeat(["a", "b"], 100)
+    >>> y = (X[:, 0] + (s == "a") > 0.5).astype(int)
+    >>> sweep = lambda_sweep(X, y, s, [0.0, 1.0], epochs=2, progress=False)
+    >>> ex = LambdaExplorer(sweep, split="train")
+    >>> ex.controls["lam"].value = 1
+    >>> ex.readout.value.startswith("λ = 1.00 · accuracy")
+    True
+
+    Lesson: 04-lambda-penalized-training
+    """
+
+    def __init__(self, sweep: LambdaSweep, *, split: str = "test", gap: str | None = None,
+                 bins: int = 20) -> None:
+        if not isinstance(sweep, LambdaSweep):
+            raise TypeError(f"LambdaExplorer needs the result of lambda_sweep(...); got "
+                            f"{type(sweep).__name__}.")
+        check_choice(split, "split", sorted(sweep.proba))
+        gap = sweep.gap_column if gap is None else gap
+        check_choice(gap, "gap", list(GAP_LABELS))
+        self.sweep, self.split, self.gap, self.bins = sweep, split, gap, int(bins)
+        frame = sweep.frame
+        self._rows = frame[frame["split"] == split].reset_index(drop=True)
+        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive[split]
+
+        # ---- precomputed for every λ: tables and histograms
+        pred = (proba >= 0.5).astype(np.int64)
+        self._tables = [group_metrics(y, p, sensitive_features=sens)[TABLE_COLUMNS]
+                        for p in pred]
+        groups = check_groups(sens, len(y))
+        self.groups = [str(g) for g in groups.labels]
+        k, g = len(proba), groups.n_groups
+        bin_of = np.clip((proba * self.bins).astype(np.int64), 0, self.bins - 1)
+        cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * self.bins + bin_of
+        counts = np.bincount(cell.ravel(), minlength=k * g * self.bins)
+        self._hist = counts.reshape(k, g, self.bins) / groups.counts[None, :, None]
+
+        # ---- controls
+        options = [(f"{lam:.2f}", i) for i, lam in enumerate(sweep.lams)]
+        slider = W.SelectionSlider(options=options, value=0, description="λ",
+                                   continuous_update=True,
+                                   layout=W.Layout(width="420px"))
+
+        # ---- figure, built once
+        fig, (ax_f, ax_h) = new_figure(1, 2, figsize=(9.5, 3.4))
+        other = "train" if split == "test" else "test"
+        if other in sweep.proba:
+            o = frame[frame["split"] == other]
+            ax_f.plot(o[gap], o["accuracy"], "--", color="0.6", lw=1, marker=".",
+                      label=f"{other} (λ grid)")
+        ax_f.plot(self._rows[gap], self._rows["accuracy"], "-", color=PALETTE[0], lw=1.5,
+                  marker=".", label=f"{split} (λ grid)")
+        (self._point,) = ax_f.plot([], [], "o", ms=11, mfc="none", mec=PALETTE[5], mew=2.5,
+                                   label="current λ")
+        self._label = ax_f.annotate("", (0, 0), xytext=(8, 6), textcoords="offset points",
+                                    color=PALETTE[5])
+        ax_f.set_xlabel(f"{GAP_LABELS[gap]} ({split})")
+        ax_f.set_ylabel("accuracy")
+        ax_f.set_title("accuracy vs fairness gap")
+        ax_f.legend(loc="lower right", fontsize=8)
+        ax_f.margins(0.08)
+
+        edges = np.linspace(0, 1, self.bins + 1)
+        width = (edges[1] - edges[0]) / max(g, 1)
+        self._bars = []
+        for j, name in enumerate(self.groups):
+            bars = ax_h.bar(edges[:-1] + j * width, np.zeros(self.bins), width=width,
+                            align="edge", color=PALETTE[j % len(PALETTE)], alpha=0.85,
+                            label=name)
+            self._bars.append(bars)
+        ax_h.axvline(0.5, color="0.3", lw=1, ls=":")
+        ax_h.set_xlim(0, 1)
+        ax_h.set_ylim(0, max(0.05, float(self._hist.max()) * 1.05))
+        ax_h.set_xlabel(f"predicted P(y = 1) ({split})")
+        ax_h.set_ylabel("share of group")
+        ax_h.set_title("scores by group (threshold 0.5 dotted)")
+        ax_h.legend(title=getattr(groups.index, "name", None), fontsize=8)
+        fig.tight_layout()
+
+        # ---- panels
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self.train_button = W.Button(description="train this λ now", icon="play",
+                                     tooltip="train one model at the current λ, live")
+        self.progress = W.IntProgress(value=0, min=0, max=int(sweep.params.get("epochs", 1)),
+                                      description="training")
+        self.live = W.HTML()
+        self.live.add_class("fairlab-live")
+        self.live_model: FairPenaltyClassifier | None = None
+        self.train_button.on_click(self._train_now)
+        live_box = W.HBox([self.train_button, self.progress, self.live])
+        self._setup({"lam": slider}, fig=fig, panels=[self.readout, self.table, live_box],
+                    title=f"λ-penalized training · penalty: {sweep.penalty}")
+
+    # ------------------------------------------------------------------ pattern
+    def compute(self, lam: int) -> LambdaState:
+        """The state for grid index ``lam`` (the slider's value)."""
+        i = int(lam)
+        return LambdaState(index=i, lam=float(self.sweep.lams[i]), row=self._rows.iloc[i],
+                           table=self._tables[i], hist=self._hist[i])
+
+    def render(self, state: LambdaState) -> None:
+        x, y = float(state.row[self.gap]), float(state.row["accuracy"])
+        self._point.set_data([x], [y])
+        self._label.xy = (x, y)
+        self._label.set_text(f"λ = {state.lam:.2f}")
+        for bars, heights in zip(self._bars, state.hist, strict=True):
+            for bar, h in zip(bars, heights, strict=True):
+                bar.set_height(h)
+        self.table.value = metrics_table_html(state.table)
+        self.readout.value = html.escape(self.readout_text(state))
+        self.fig.canvas.draw_idle()
+
+    def readout_text(self, state: LambdaState) -> str:
+        """One line of plain text with the key numbers."""
+        r = state.row
+        parts = [f"λ = {state.lam:.2f}", f"accuracy {r['accuracy']:.3f}",
+                 f"{GAP_LABELS[self.gap]} {r[self.gap]:.3f}"]
+        parts += [f"{GAP_LABELS[c]} {r[c]:.3f}" for c in ("dp_gap", "eo_gap")
+                  if c != self.gap]
+        return " · ".join(parts) + f" ({self.split})"
+
+    # --------------------------------------------------------------- live training
+    def _train_now(self, _button: Any = None) -> FairPenaltyClassifier:
+        """Train one model at the current λ with the sweep's settings, showing progress."""
+        state = self.state if self.state is not None else self.compute(**self.values())
+        sweep = self.sweep
+        params = dict(sweep.params)
+        model = FairPenaltyClassifier(lam=state.lam, **params)
+        self.progress.max = int(params["epochs"])
+        self.progress.value = 0
+        self.train_button.disabled = True
+        self.live.value = f"training at λ = {state.lam:.2f} …"
+
+        def tick(epoch: int, epochs: int) -> None:
+            self.progress.value = epoch
+
+        try:
+            model.fit(sweep.X["train"], sweep.y["train"],
+                      sensitive_features=sweep.sensitive["train"], callback=tick)
+        finally:
+            self.train_button.disabled = False
+        pred = model.predict(sweep.X[self.split])
+        y = sweep.y[self.split]
+        table = group_metrics(y, pred, sensitive_features=sweep.sensitive[self.split])
+        acc = float((pred == y).mean())
+        gap = float(table["selection_rate"].max() - table["selection_rate"].min())
+        self.live_model = model
+        self.live.value = html.escape(
+            f"trained live at λ = {state.lam:.2f}: accuracy {acc:.3f} · DP gap {gap:.3f} "
+            f"(sweep: {state.row['accuracy']:.3f} · {state.row['dp_gap']:.3f})")
+        return model
