@@ -166,7 +166,7 @@ def simulate_stream(
     feedback = check_in_range(feedback, "feedback", low=0)
     threshold = check_in_range(threshold, "threshold", low=0, high=1)
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 80])  # salted: other simulations draw other numbers
     n = n_days * per_day
     day = np.repeat(np.arange(n_days), per_day)
     # Every random quantity is drawn up front: the knobs never shift the draws.
@@ -270,7 +270,7 @@ def simulate_complaints(
                                      f"rate[{g!r}]", low=0, high=1) for g in group])
     else:
         p = np.full(len(y), check_in_range(rate, "rate", low=0, high=1))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 81])  # not the stream's numbers, whatever the seeds
     hit = (y == 1) & (yp == 0) & (rng.random(len(y)) < p)
     return pd.DataFrame({
         "day": stream["day"].to_numpy()[hit],
@@ -312,8 +312,12 @@ class MonitorReport:
         Complaints and appeals logged in the window.
     new_complaints : ndarray (n_days, n_groups)
         Complaints and appeals logged on each day.
+    complaint_rate : ndarray (n_days, n_groups)
+        Complaints and appeals per 1,000 decisions in the window.
     review : ndarray of bool (n_days,)
-        Some group's complaints in the window reached ``complaint_limit``.
+        Some group has at least ``complaint_limit`` complaints in the window
+        and a complaint rate at least ``complaint_ratio`` times the lowest
+        group's.
     """
 
     days: np.ndarray
@@ -333,6 +337,7 @@ class MonitorReport:
     raised: np.ndarray
     complaints: np.ndarray
     new_complaints: np.ndarray
+    complaint_rate: np.ndarray
     review: np.ndarray
 
     @property
@@ -358,6 +363,7 @@ class MonitorReport:
             frame[f"{self.rate}_{g}"] = self.rates[:, j]
             frame[f"n_{g}"] = self.n[:, j]
             frame[f"complaints_{g}"] = self.complaints[:, j]
+            frame[f"complaints_per_1000_{g}"] = self.complaint_rate[:, j]
         return frame
 
 
@@ -371,8 +377,10 @@ class FairnessMonitor:
     ``consecutive`` days in a row. Days whose window is not yet full, or where
     a group has fewer than ``min_group_size`` rows behind its rate, are never
     judged. Logged complaints and appeals are counted over the same window; a
-    group reaching ``complaint_limit`` of them triggers a review, whatever the
-    metric says.
+    group with at least ``complaint_limit`` of them, complaining (per decision)
+    at least ``complaint_ratio`` times as often as the group that complains
+    least, triggers a review, whatever the metric says. Raw counts would not
+    do: every model wrongly rejects someone, so every busy group complains.
 
     Parameters
     ----------
@@ -392,6 +400,7 @@ class FairnessMonitor:
     consecutive : int >= 1, default=3
     min_group_size : int >= 1, default=30
     complaint_limit : int >= 1, default=5
+    complaint_ratio : float >= 1, default=2.0
     groups : sequence, default=None
         All groups to expect; by default those in the data given to
         :meth:`fit_stream`.
@@ -409,7 +418,8 @@ class FairnessMonitor:
     feedback_ : DataFrame
         The feedback log: day, group, kind, text.
     reviews_ : DataFrame
-        Days on which a review was triggered, and the group whose complaints did it.
+        Days on which a review was triggered, the group complaining most (per
+        decision), its complaints and complaints per 1,000 decisions.
 
     Examples
     --------
@@ -444,6 +454,7 @@ class FairnessMonitor:
         consecutive: int = 3,
         min_group_size: int = 30,
         complaint_limit: int = 5,
+        complaint_ratio: float = 2.0,
         groups: Sequence | None = None,
         day_col: str = "day",
         group_col: str = "group",
@@ -460,6 +471,7 @@ class FairnessMonitor:
         self.consecutive = consecutive
         self.min_group_size = min_group_size
         self.complaint_limit = complaint_limit
+        self.complaint_ratio = complaint_ratio
         self.groups = groups
         self.day_col = day_col
         self.group_col = group_col
@@ -471,7 +483,7 @@ class FairnessMonitor:
     def _check_params(self, **over: Any) -> dict:
         p = {k: getattr(self, k) for k in ("metric", "window", "limit", "alert_on",
                                             "consecutive", "min_group_size",
-                                            "complaint_limit")}
+                                            "complaint_limit", "complaint_ratio")}
         p.update({k: v for k, v in over.items() if v is not None})
         check_choice(p["metric"], "metric", list(MONITOR_METRICS))
         p["window"] = _check_int(p["window"], "window", 1)
@@ -480,6 +492,7 @@ class FairnessMonitor:
         p["consecutive"] = _check_int(p["consecutive"], "consecutive", 1)
         p["min_group_size"] = _check_int(p["min_group_size"], "min_group_size", 1)
         p["complaint_limit"] = _check_int(p["complaint_limit"], "complaint_limit", 1)
+        p["complaint_ratio"] = check_in_range(p["complaint_ratio"], "complaint_ratio", low=1)
         if p["alert_on"] == "lower" and self.n_boot == 0:
             raise ValueError("alert_on='lower' needs bootstrap bands, but n_boot=0; set "
                              "n_boot (e.g. 200) or use alert_on='estimate'.")
@@ -606,8 +619,8 @@ class FairnessMonitor:
                      text: Any = "") -> FairnessMonitor:
         """Log user feedback: one entry, or equal-length arrays of entries.
 
-        Complaints and appeals count towards a review (``complaint_limit`` in a
-        window); praise and notes are only kept. Feedback for days the stream
+        Complaints and appeals count towards a review (see the class
+        description); praise and notes are only kept. Feedback for days the stream
         has not reached yet is kept and counted once those days arrive.
 
         Parameters
@@ -694,6 +707,7 @@ class FairnessMonitor:
         consecutive: int | None = None,
         min_group_size: int | None = None,
         complaint_limit: int | None = None,
+        complaint_ratio: float | None = None,
     ) -> MonitorReport:
         """The monitor's report with some settings changed (the rest as constructed).
 
@@ -707,7 +721,8 @@ class FairnessMonitor:
         self._check_fitted()
         p = self._check_params(metric=metric, window=window, limit=limit, alert_on=alert_on,
                                consecutive=consecutive, min_group_size=min_group_size,
-                               complaint_limit=complaint_limit)
+                               complaint_limit=complaint_limit,
+                               complaint_ratio=complaint_ratio)
         w = self._windowed(p["metric"], p["window"])
         n_days = len(w["gap"])
         days = np.arange(self._first_day, self._first_day + n_days)
@@ -723,14 +738,21 @@ class FairnessMonitor:
         status[small] = "too few rows"
         status[warming] = "warming up"
         complaints, new_complaints = self._complaint_counts(p["window"])
+        end = np.arange(1, n_days + 1)
+        decisions = (self._cum[end] - self._cum[np.maximum(end - p["window"], 0)]).sum(-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = 1000 * complaints / decisions
+            lowest = np.nanmin(np.where(decisions > 0, rate, np.inf), axis=1, keepdims=True)
+            review = ((complaints >= p["complaint_limit"])
+                      & (rate >= p["complaint_ratio"] * lowest)).any(1)
         return MonitorReport(
             days=days, groups=self._group_index.tolist(), metric=p["metric"],
             rate=MONITOR_METRICS[p["metric"]][0], window=p["window"], limit=p["limit"],
             gap=w["gap"], low=w["low"], high=w["high"], rates=w["rates"],
             rate_low=w["rate_low"], rate_high=w["rate_high"], n=w["n"],
             status=status.astype(str), raised=days[run == p["consecutive"]],
-            complaints=complaints, new_complaints=new_complaints,
-            review=(complaints >= p["complaint_limit"]).any(1))
+            complaints=complaints, new_complaints=new_complaints, complaint_rate=rate,
+            review=review)
 
     def _refresh(self) -> None:
         report = self.evaluate()
@@ -741,11 +763,13 @@ class FairnessMonitor:
                                      "low": report.low[pos], "high": report.high[pos]})
         rev = report.review
         starts = np.flatnonzero(rev & ~np.concatenate([[False], rev[:-1]]))
-        worst = report.complaints[starts].argmax(1) if len(starts) else np.zeros(0, int)
+        rates = np.nan_to_num(report.complaint_rate[starts], nan=-1.0)
+        worst = rates.argmax(1) if len(starts) else np.zeros(0, int)
         self.reviews_ = pd.DataFrame({
             "day": report.days[starts],
             "group": [report.groups[j] for j in worst],
             "complaints": report.complaints[starts, worst] if len(starts) else [],
+            "per_1000": report.complaint_rate[starts, worst] if len(starts) else [],
         })
         self.feedback_ = self._feedback.copy()
 

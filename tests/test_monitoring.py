@@ -125,6 +125,9 @@ def test_complaints_come_from_wrongful_rejections_only():
     wrong = s[(s.y_true == 1) & (s.y_pred == 0)]
     assert len(c) == len(wrong)
     np.testing.assert_array_equal(c.day, wrong.day)
+    # independent of who is in which group (the draws are not the stream's own)
+    some = simulate_complaints(s, rate=0.1, seed=0)
+    assert (some.group == "A").mean() == pytest.approx((wrong.group == "A").mean(), abs=0.08)
     silent_b = simulate_complaints(s, rate={"A": 1.0, "B": 0.0})
     assert set(silent_b.group) == {"A"}
     with pytest.raises(ValueError, match="give every group a complaint rate"):
@@ -268,8 +271,24 @@ def test_feedback_log_counts_in_windows_and_triggers_reviews(drifting):
     assert r.complaints[12].tolist() == [0, 3]  # praise does not count
     assert r.complaints[15].tolist() == [0, 2]  # days 11 and 12 still inside, day 10 not
     assert r.review[12:15].all() and not r.review[11] and not r.review[15]
-    assert mon.reviews_.to_dict("records") == [{"day": 12, "group": "B", "complaints": 3}]
+    rev = mon.reviews_.iloc[0]
+    assert (rev.day, rev.group, rev.complaints) == (12, "B", 3) and len(mon.reviews_) == 1
+    rows = _window_rows(drifting, 12, 5)
+    assert rev.per_1000 == pytest.approx(3000 / (rows.group == "B").sum())
     assert mon.history_.loc[12, "complaints_B"] == 3
+
+
+def test_reviews_compare_complaint_rates_not_counts():
+    # A makes 1,000 decisions a day and B 100: 5 complaints each is 10x more often for B.
+    df = pd.DataFrame({"day": 0, "group": ["A"] * 1000 + ["B"] * 100, "y_true": 1,
+                       "y_pred": 1})
+    mon = FairnessMonitor(window=1, n_boot=0, complaint_limit=5,
+                          complaint_ratio=2).fit_stream(df)
+    mon.log_feedback([0] * 10, ["A"] * 5 + ["B"] * 5)
+    assert mon.report_.complaint_rate[0].tolist() == [5.0, 50.0]
+    assert mon.reviews_.group.tolist() == ["B"]
+    assert not mon.evaluate(complaint_ratio=20).review[0]
+    assert not mon.evaluate(complaint_limit=6).review[0]
 
 
 @pytest.mark.parametrize("args, match", [
