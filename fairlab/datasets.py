@@ -306,7 +306,8 @@ From the US Federal Reserve's 2007 "Report to the Congress on Credit Scoring and
 Its Effects on the Availability and Affordability of Credit" (data from 301,536
 TransUnion files, 2003). Aggregate tables only, no individuals:
 ``cdf``          fraction of each group with score <= s (0–1), s = 0, 0.5, …, 100
-``performance``  fraction of each group at score s that did NOT default (0–1)
+``performance``  fraction of each group at score s that did NOT default (0–1),
+                 i.e. 1 − the report's default percentage at that score
 ``totals``       number of people in each group in the sample
 A default is 90 days or more late on a debt within 18 months. Groups: Asian,
 Black, Hispanic, White (non-Hispanic). Public domain (US government work);
@@ -339,7 +340,8 @@ def load_fico() -> Bunch:
     totals = pd.read_csv(io.BytesIO(_read_bytes("fico_totals.csv"))).rename(columns=rename)
     return Bunch(
         cdf=table("fico_transrisk_cdf_by_race_ssa.csv"),
-        performance=table("fico_transrisk_performance_by_race_ssa.csv"),
+        # The file gives the percentage who defaulted at each score; we report repayment.
+        performance=1.0 - table("fico_transrisk_performance_by_race_ssa.csv"),
         totals=totals.iloc[0][groups].astype(np.int64).rename("count"),
         groups=groups,
         DESCR=_FICO_DESCR,

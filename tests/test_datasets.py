@@ -86,6 +86,9 @@ def test_fico_tables():
     assert np.all(np.diff(fico.cdf.to_numpy(), axis=0) >= -1e-9)  # CDFs never decrease
     assert fico.cdf.iloc[-1].tolist() == pytest.approx([1, 1, 1, 1], abs=1e-3)
     assert fico.performance.to_numpy().max() <= 1
+    # repayment rises with the score: about 1 % repay at score 0, about 99 % at 100
+    assert fico.performance.loc[0.0, "White"] == pytest.approx(1 - 0.9854)
+    assert (fico.performance.loc[100.0] > 0.97).all()
     assert fico.totals["White"] == 133_165
 
 
