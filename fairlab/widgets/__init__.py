@@ -18,6 +18,9 @@ _WHERE = {
     "MetricExplorer": "metric_explorer",
     "ImpossibilityExplorer": "impossibility_explorer",
     "ThresholdExplorer": "threshold_explorer",
+    "EmbeddingExplorer": "embedding_explorer",
+    "MonitorExplorer": "monitor_explorer",
+    "FeedbackExplorer": "feedback_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]
