@@ -338,9 +338,19 @@ class GroupBalancedSampler(BaseSampler):
         plan = {int(c): int(targets.reshape(-1)[c]) for c in present}
         self.sampler_ = self._inner_sampler(X, counts, targets, groups, classes)
         self.sampler_.set_params(sampling_strategy=plan)
+        whole = []
+        if self.strategy == "smote" and isinstance(X, pd.DataFrame):
+            # SMOTE and SMOTENC work in the dtype of the numeric columns: with only integer
+            # columns SMOTENC's category encoding is truncated to 0 and the synthetic rows
+            # get random categories. Interpolate in float, round back to whole numbers.
+            whole = [c for c in X.columns if pd.api.types.is_integer_dtype(X[c].dtype)
+                     and not isinstance(X[c].dtype, pd.CategoricalDtype)]
+            X = X.astype(dict.fromkeys(whole, np.float64))
         X_res, cell_res = self.sampler_.fit_resample(X, cell)
         cell_res = np.asarray(cell_res)
         n_new = len(cell_res) - n
+        if whole:
+            X_res[whole] = X_res[whole].round()
         if self.strategy == "smote":
             self.sample_indices_ = np.concatenate([np.arange(n), np.full(n_new, -1)])
         else:
@@ -348,6 +358,14 @@ class GroupBalancedSampler(BaseSampler):
         self.is_synthetic_ = self.sample_indices_ < 0
         if isinstance(X_res, pd.DataFrame):
             X_res = X_res.reset_index(drop=True)
+            if self.sensitive is not None and n_new > 0:
+                # a synthetic row belongs to the cell it was made in: write its group
+                # into the sensitive column(s) rather than trust a vote of neighbours
+                new_groups = groups.index[cell_res[n:] // n_classes]
+                for level, col in enumerate(self._sensitive_columns()):
+                    values = (new_groups.get_level_values(level) if new_groups.nlevels > 1
+                              else new_groups)
+                    X_res.loc[n:, col] = np.asarray(values, dtype=object)
         self.groups_ = groups.index
         self.classes_ = classes
         self.groups_resampled_ = np.asarray(groups.index, dtype=object)[cell_res // n_classes]

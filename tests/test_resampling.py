@@ -391,3 +391,30 @@ def test_compare_interventions_and_leakage_on_german():
     leak = measure_leakage(split.X_train, split.y_train, sensitive="sex", strategy="over")
     assert leak["test_rows_seen_in_train"] > leak["test_rows_seen_honest"]
     assert leak["accuracy_resample_then_split"] > leak["accuracy_split_then_resample"]
+
+
+def test_smotenc_with_integer_columns_keeps_categories_of_the_cell():
+    # Regression: with only integer numeric columns imbalanced-learn's SMOTENC encodes the
+    # categories in the integer dtype, truncating them to 0, and picks categories at random.
+    rng = np.random.default_rng(3)
+    n = 400
+    grp = rng.choice(["young", "mid", "old"], n, p=[0.2, 0.6, 0.2])
+    age = np.select([grp == "young", grp == "mid"], [rng.integers(18, 25, n),
+                                                     rng.integers(25, 45, n)],
+                    rng.integers(45, 80, n))
+    rare = (rng.random((3, n)) < 0.05).astype(np.int64)  # median std < 1: truncates to 0
+    df = pd.DataFrame({"age": age, "priors": rng.integers(0, 4, n),
+                       "j1": rare[0], "j2": rare[1], "j3": rare[2],
+                       "band": pd.Categorical(np.char.upper(grp.astype(str))),  # a copy of grp
+                       "grp": pd.Categorical(grp)})
+    y = pd.Series((rng.random(n) < 0.4).astype(int))
+    s = GroupBalancedSampler("smote", "group_label", sensitive="grp", random_state=0)
+    X_res, _ = s.fit_resample(df, y)
+    syn = X_res[s.is_synthetic_]
+    # the non-sensitive copy is voted by neighbours of the same cell: it must match too
+    np.testing.assert_array_equal(syn["band"].astype(str).str.lower().to_numpy(),
+                                  s.groups_resampled_[s.is_synthetic_].astype(str))
+    assert X_res["age"].dtype == np.int64
+    for g, lo, hi in (("young", 18, 24), ("mid", 25, 44), ("old", 45, 79)):
+        ages = syn.loc[syn["grp"] == g, "age"]
+        assert ages.between(lo, hi).all()
