@@ -317,7 +317,7 @@ class MonitorReport:
     review : ndarray of bool (n_days,)
         Some group has at least ``complaint_limit`` complaints in the window
         and a complaint rate at least ``complaint_ratio`` times the lowest
-        group's.
+        group's (judged once the window is full).
     """
 
     days: np.ndarray
@@ -744,7 +744,7 @@ class FairnessMonitor:
             rate = 1000 * complaints / decisions
             lowest = np.nanmin(np.where(decisions > 0, rate, np.inf), axis=1, keepdims=True)
             review = ((complaints >= p["complaint_limit"])
-                      & (rate >= p["complaint_ratio"] * lowest)).any(1)
+                      & (rate >= p["complaint_ratio"] * lowest)).any(1) & ~warming
         return MonitorReport(
             days=days, groups=self._group_index.tolist(), metric=p["metric"],
             rate=MONITOR_METRICS[p["metric"]][0], window=p["window"], limit=p["limit"],
