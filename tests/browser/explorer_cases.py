@@ -43,10 +43,22 @@ CASES: dict[str, ExplorerCase] = {
         cls="LambdaExplorer",
         control="lam",
         build="""
+            import numpy as np
+            from fairlab.training import lambda_sweep
             from fairlab.widgets import LambdaExplorer
 
+            rng = np.random.default_rng(0)
+            n = 3000
+            s = rng.choice(["a", "b"], n, p=[0.6, 0.4])
+            X = rng.normal(size=(n, 4)) + (s == "a")[:, None] * [0.6, 0.0, 0.3, 0.0]
+            y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
+            half = n // 2
+            sweep = lambda_sweep(X[:half], y[:half], s[:half], np.linspace(0, 5, 51),
+                                 X_test=X[half:], y_test=y[half:], sensitive_test=s[half:],
+                                 epochs=5, progress=False)
+
             def make():
-                return LambdaExplorer()
+                return LambdaExplorer(sweep)
         """,
     ),
     "thresholds": ExplorerCase(
@@ -117,7 +129,7 @@ SETUP = '''
 import json
 import ipywidgets as W
 
-SLIDERS = (W.FloatSlider, W.IntSlider)
+SLIDERS = (W.FloatSlider, W.IntSlider)  # numeric; a SelectionSlider steps through options
 
 
 def _moved(c, k):
@@ -150,7 +162,7 @@ def fairlab_expected(ks):
         rows.append({"k": k, "value": v[CONTROL], "readout": reference.readout.value,
                      "table": reference.table.value})
     reference.set_values(**values)
-    kind = "slider" if isinstance(c, SLIDERS) else "select"
+    kind = "slider" if isinstance(c, (*SLIDERS, W.SelectionSlider)) else "select"
     info = {"control": CONTROL, "kind": kind, "direction": direction, "values": values,
             "n_updates": explorer.n_updates, "error": repr(explorer.error), "rows": rows}
     return "<<<" + json.dumps(info, default=str) + ">>>"
@@ -158,7 +170,7 @@ def fairlab_expected(ks):
 
 #: Cell indices of an explorer notebook.
 CELL = {"setup": 0, "build": 1, "show": 2, "probe1": 3, "probe30": 4, "probe_bench": 5}
-BENCH_STEPS = 30
+BENCH_STEPS = 50
 
 
 def write_explorer_notebook(path: Path, case: ExplorerCase, *, bench: bool = False) -> Path:

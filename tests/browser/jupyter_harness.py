@@ -87,7 +87,8 @@ def free_port() -> int:
 class JupyterServer:
     """A JupyterLab server on a temporary copy of ``notebooks/``; use as a context manager."""
 
-    def __init__(self, *, source: Path = NOTEBOOKS, startup_timeout: float = 120.0) -> None:
+    def __init__(self, *, source: Path | None = NOTEBOOKS,
+                 startup_timeout: float = 120.0) -> None:
         self.source = source
         self.startup_timeout = startup_timeout
         self.port = free_port()
@@ -113,7 +114,7 @@ class JupyterServer:
             return json.loads(response.read())
 
     def start(self) -> JupyterServer:
-        if self.source.exists():
+        if self.source is not None and self.source.exists():
             shutil.copytree(self.source, self.root_dir,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         else:
@@ -195,6 +196,8 @@ PROBES_JS = """
     try {
       this.canvas.__fairlabLastDraw = performance.now();
       this.canvas.__fairlabDraws = (this.canvas.__fairlabDraws || 0) + 1;
+      (this.canvas.__fairlabDrawTimes = this.canvas.__fairlabDrawTimes || []).push(
+        performance.now());
     } catch (e) {}
     return draw.apply(this, args);
   };
@@ -362,16 +365,25 @@ def notebook_scroller(page: Any) -> Any:
 
 
 def full_screenshot(page: Any, path: Path, *, max_height: int = 30_000) -> None:
-    """Screenshot the whole notebook: grow the viewport to its height, shoot, restore."""
+    """Screenshot the whole notebook: grow the viewport to its height, shoot, restore.
+
+    The notebook estimates the height of cells it has not painted yet, so the viewport is
+    grown until the notebook's scroll height stops changing.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     scroller = notebook_scroller(page)
     scroller.evaluate("e => e.scrollTo(0, 0)")
-    inner = scroller.evaluate("e => e.scrollHeight")
-    visible = scroller.evaluate("e => e.clientHeight")
-    height = min(max_height, size["height"] + max(0, inner - visible))
-    page.set_viewport_size({"width": size["width"], "height": height})
-    page.wait_for_timeout(1500)  # let content-visibility cells and widgets paint
+    height = size["height"]
+    for _ in range(6):
+        inner = scroller.evaluate("e => e.scrollHeight")
+        visible = scroller.evaluate("e => e.clientHeight")
+        if inner <= visible + 2 or height >= max_height:
+            break
+        height = min(max_height, height + inner - visible)
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(1000)  # let newly visible cells and widgets paint
+    page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
 
