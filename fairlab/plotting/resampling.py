@@ -70,6 +70,14 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
     ``results`` is the dict returned by ``fairlab.resampling.compare_interventions``.
     Returns the array of four Axes.
 
+    Examples
+    --------
+    >>> from fairlab.resampling import compare_interventions, lesson_split
+    >>> runs = compare_interventions(lesson_split("german"), n_boot=20, interventions={
+    ...     "none": ("none", None), "reweighing": ("reweigh", None)})
+    >>> [ax.get_title() for ax in plot_interventions(runs)][-1]
+    'training rows'
+
     Lesson: 03-resampling
     """
     import matplotlib as mpl
