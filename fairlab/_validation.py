@@ -206,12 +206,14 @@ def check_groups(
     name: str = "sensitive_features",
     min_rows: int = 1,
     min_groups: int = 1,
+    rows_of: str = "y_true",
 ) -> Groups:
     """Map group labels to integer codes, once.
 
     Accepts a list, array, Series (categorical keeps its order) or a DataFrame of
     several columns, whose combinations are the intersectional groups. Groups
-    that do not occur are dropped.
+    that do not occur are dropped. ``rows_of`` names what ``n_rows`` counts, for
+    the length message (``"y_true"``, ``"X"``).
 
     Examples
     --------
@@ -234,7 +236,8 @@ def check_groups(
         raise ValueError(f"{name} is empty; pass one group label per row.")
     if n_rows is not None and length != n_rows:
         raise ValueError(
-            f"{name} has {length} entries but y_true has {n_rows}; pass one group label per row."
+            f"{name} has {length} entries but {rows_of} has {n_rows}; pass one group label "
+            "per row."
         )
     combined = np.zeros(length, dtype=np.int64)
     for codes, labels in parts:
