@@ -840,11 +840,12 @@ def detection_tradeoff(
     """Detection lag and false alarms of each window size, from simulations.
 
     Each run is a :func:`simulate_stream` whose proxy appears on ``change_day``
-    (a known change point). An alert before ``change_day`` is a false alarm;
-    the first alert raised on or after it detects the change, ``lag`` days
-    late. To compare windows fairly, false alarms are counted over the same
-    days for every window: from day ``max(windows) - 1`` (the first day every
-    window is full) up to ``change_day - 1``.
+    (a known change point). An alert raised before ``change_day`` is a false
+    alarm; the first day on or after it in the ALERT state detects the change,
+    ``lag`` days late (0 when a false alarm happens to be still on). To
+    compare windows fairly, false alarms are counted over the same days for
+    every window: from day ``max(windows) - 1`` (the first day every window is
+    full) up to ``change_day - 1``.
 
     Parameters
     ----------
@@ -893,10 +894,12 @@ def detection_tradeoff(
                               alert_on=alert_on, consecutive=consecutive, min_group_size=1,
                               random_state=seed + r).fit_stream(stream)
         for j, w in enumerate(windows):
-            raised = mon.evaluate(window=w).raised
+            report = mon.evaluate(window=w)
+            raised = report.raised
             before = raised[(raised >= lo) & (raised < change_day)]
             fa[r, j], fa_count[r, j] = len(before) > 0, len(before)
-            after = raised[raised >= change_day]
+            alert = report.days[report.alert]
+            after = alert[alert >= change_day]
             if len(after):
                 lag[r, j] = after[0] - change_day
     with np.errstate(invalid="ignore"):

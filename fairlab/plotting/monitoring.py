@@ -200,7 +200,7 @@ def plot_detection_tradeoff(table: pd.DataFrame, *, ax: Axes | None = None) -> A
         ax.annotate(f"{w}-day window", (xi, yi), textcoords="offset points", xytext=(6, 4),
                     fontsize=8)
     ax.set_xlabel("median detection lag (days after the change)")
-    ax.set_ylabel("runs with a false alarm before it")
+    ax.set_ylabel("share of runs with a false alarm\nbefore the change")
     ax.set_ylim(-0.03, 1.05)
     ax.set_xlim(0, max(1.0, float(np.nanmax(np.r_[lag, 1]))) * 1.3)
     return ax
