@@ -1,0 +1,105 @@
+"""FeedbackExplorer, headless: sliders move the points, the gap curve, the table and readout.
+
+Oracle: the reward model refitted directly (BradleyTerryRewardModel on the same
+comparisons), and per-group means and top-k selections counted with pandas.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairlab.feedback import (
+    BradleyTerryRewardModel,
+    feedback_grid,
+    make_candidates,
+    simulate_comparisons,
+)
+from fairlab.widgets.feedback_explorer import FeedbackExplorer
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return feedback_grid(make_candidates(30, random_state=0), biases=[0.0, 0.5, 1.0],
+                         n_comparisons=[100, 400, 1600], n_audit=300, random_state=0)
+
+
+def _by_hand(c, reward, top=0.2):
+    """Aligned mean error and top-k selection share per group, with pandas."""
+    err = reward - c.quality
+    err = err - err.mean()
+    k = int(round(top * len(reward)))
+    chosen = np.zeros(len(reward), bool)
+    chosen[np.argsort(-reward, kind="stable")[:k]] = True
+    df = pd.DataFrame({"g": c.group, "err": err, "chosen": chosen})
+    return df.groupby("g")[["err", "chosen"]].mean()
+
+
+def test_compute_matches_a_direct_fit(grid):
+    ex = FeedbackExplorer(grid, rater_bias=0.5, n_comparisons=400)
+    n = ex.n_updates
+    s = ex.compute(rater_bias=1.0, n_comparisons=1600, corrected=False)
+    assert ex.n_updates == n  # compute does not render
+    c = grid.candidates
+    comps = simulate_comparisons(c, 1600, rater_bias=1.0, random_state=0)
+    m = BradleyTerryRewardModel().fit(c.features, comps.left, comps.right, comps.left_wins)
+    assert s.gap == pytest.approx(m.coef_[-1], abs=1e-6)
+    assert s.gap_se == pytest.approx(m.stderr_[-1], rel=1e-6)
+    r = m.predict(c.features)
+    np.testing.assert_allclose(s.reward, r - (r - c.quality).mean(), atol=1e-6)
+    hand = _by_hand(c, r)
+    np.testing.assert_allclose(s.report["mean_error"], hand["err"], atol=1e-6)
+    np.testing.assert_allclose(s.report["selected_learned"], hand["chosen"])
+    assert s.report["selected_true"].tolist() == [0.2, 0.2]  # twins: equal by design
+
+
+def test_sliders_update_artists_table_and_readout(grid):
+    ex = FeedbackExplorer(grid, rater_bias=0.0, n_comparisons=100)
+    n = ex.n_updates
+    ex.controls["rater_bias"].value = 1.0
+    ex.controls["n_comparisons"].value = 1600
+    assert ex.n_updates == n + 2
+    c = grid.candidates
+    r = grid.reward(1.0, 1600)
+    aligned = r - (r - c.quality).mean()
+    b_points = ex.points["B"].get_offsets()
+    np.testing.assert_allclose(b_points[:, 0], c.quality[c.codes == 1])
+    np.testing.assert_allclose(b_points[:, 1], aligned[c.codes == 1], atol=1e-9)
+    # twins: every B point sits below its A twin by the learned gap
+    a_points = ex.points["A"].get_offsets()
+    np.testing.assert_allclose(b_points[:, 1] - a_points[:, 1], grid.gap()[2, 2], atol=1e-9)
+    np.testing.assert_allclose(ex.gap_line.get_ydata(), grid.gap()[2])
+    np.testing.assert_allclose(ex.band_lo.get_ydata(),
+                               grid.gap()[2] - 2 * grid.stderr[2, :, -1])
+    assert ex.current.get_xdata()[0] == 1600
+    assert ex.bias_line.get_ydata()[0] == -1.0
+    assert not ex.fixed_line.get_visible()
+    gap = grid.gap()[2, 2]
+    assert gap < -0.5
+    assert f"learned gap B − A {gap:+.3f}" in ex.readout.value
+    assert "1,600 comparisons" in ex.readout.value
+    hand = _by_hand(c, r)
+    assert f"{hand.loc['A', 'err']:.3f}" in ex.table.value
+    assert f"{hand.loc['B', 'chosen']:.3f}" in ex.table.value
+
+
+def test_audit_toggle_moves_the_gap_towards_zero(grid):
+    ex = FeedbackExplorer(grid, rater_bias=1.0, n_comparisons=1600)
+    before = ex.state.gap
+    ex.controls["corrected"].value = True
+    after = ex.state.gap
+    assert after == pytest.approx(grid.gap()[2, 2] + grid.audit_offset[2, 2])
+    assert abs(after) < abs(before)
+    assert ex.fixed_line.get_visible()
+    assert ex.current.get_ydata()[0] == pytest.approx(after)
+    assert "audit-corrected gap" in ex.readout.value
+    b_points, a_points = ex.points["B"].get_offsets(), ex.points["A"].get_offsets()
+    np.testing.assert_allclose(b_points[:, 1] - a_points[:, 1], after, atol=1e-9)
+
+
+def test_bad_arguments(grid):
+    with pytest.raises(ValueError, match="rater_bias 0.3 is not on the grid"):
+        FeedbackExplorer(grid, rater_bias=0.3, n_comparisons=100)
+    with pytest.raises(ValueError, match="n_comparisons 50 is not on the grid"):
+        FeedbackExplorer(grid, rater_bias=0.0, n_comparisons=50)
+    with pytest.raises(TypeError, match="feedback_grid"):
+        FeedbackExplorer({"biases": [0]})
