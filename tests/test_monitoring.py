@@ -360,3 +360,28 @@ def test_importing_monitoring_loads_no_plotting_or_widgets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 6), st.integers(0, 10_000))
+def test_every_window_matches_pandas_on_the_sliced_rows(n_days, window, seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 80))
+    df = pd.DataFrame({"day": rng.integers(0, n_days, n), "group": rng.choice(list("abc"), n),
+                       "y_true": rng.integers(0, 2, n), "y_pred": rng.integers(0, 2, n)})
+    df.loc[0, "day"] = 0  # the stream starts on day 0
+    mon = FairnessMonitor("equal_opportunity_difference", window=window, n_boot=0,
+                          min_group_size=1, groups=list("abc")).fit_stream(df)
+    r = mon.report_
+    assert r.days.tolist() == list(range(df.day.max() + 1))
+    for day in r.days:
+        rows = _window_rows(df, day, window)
+        pos = rows[rows.y_true == 1]
+        tpr = pos.groupby("group").y_pred.mean().reindex(list("abc"))
+        np.testing.assert_allclose(r.rates[day], tpr.to_numpy(), equal_nan=True)
+        assert r.n[day].tolist() == pos.group.value_counts().reindex(list("abc"),
+                                                                     fill_value=0).tolist()
+        if tpr.notna().all():
+            assert r.gap[day] == pytest.approx(tpr.max() - tpr.min())
+        else:
+            assert r.status[day] in ("too few rows", "warming up")

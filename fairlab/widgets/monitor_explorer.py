@@ -110,8 +110,8 @@ class MonitorExplorer(Explorer):
                            max=controls["day"].max, step=1, interval=80,
                            description="play")
         W.jslink((self.play, "value"), (controls["day"], "value"))
-        fig, axes = new_figure(2, 1, figsize=(9, 5.4), sharex=True)
-        fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.1, hspace=0.12)
+        fig, axes = new_figure(2, 1, figsize=(8.2, 5.0), sharex=True)
+        fig.subplots_adjust(left=0.12, right=0.98, top=0.94, bottom=0.1, hspace=0.12)
         self.axes = axes
         self.artists = build_dashboard(axes, report)
         self.table = W.HTML()
@@ -131,7 +131,7 @@ class MonitorExplorer(Explorer):
             report.rate: report.rates[i],
             "low": report.rate_low[i],
             "high": report.rate_high[i],
-            "complaints": report.complaints[i].astype(float),
+            "complaints": report.complaints[i].astype(int),
         }, index=pd.Index(report.groups, name="group"))
         earlier = report.raised[report.raised <= day]
         last = int(earlier[-1]) if len(earlier) else None
