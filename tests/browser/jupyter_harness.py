@@ -8,12 +8,19 @@ helpers open a notebook, run every cell and wait until the kernel is idle.
 
 Selectors that work in JupyterLab 4.6 (found by trying them):
 
-- Run All: the command ``notebook:run-all-cells`` through the command palette
-  (``Control+Shift+C``, type "Run All Cells", Enter); the Run menu item
-  ``Run All Cells`` is the fallback.
-- Kernel idle: the toolbar's kernel status circle
-  ``.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator`` carries
-  ``data-status="idle"``, and no input prompt shows ``[*]``.
+- Run All: click the menu bar item ``.lm-MenuBar-item`` "Run", then
+  ``.lm-Menu-item[data-command="runmenu:run-all"]`` ("Run All Cells"). The command palette
+  (Ctrl+Shift+C) opened but its input was not fillable headless, so it is not used.
+- Kernel idle: the toolbar's ``.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator``
+  has ``data-status="idle"`` AND the status bar's kernel item
+  ``.jp-StatusBar-TextItem[title^="Change kernel"]`` reads "Python 3 (ipykernel) | Idle"
+  (the toolbar indicator already says idle while the status bar says "No Kernel |
+  Initializing") AND no ``.jp-InputArea-prompt`` shows ``[*]``.
+- Kernel picker: ``.jp-Dialog`` ("Select Kernel"); news prompt and other notifications:
+  ``.Toastify__toast``. Both were checked to appear with an empty Jupyter config and a
+  notebook without a kernelspec.
+- A focused, closed ``<select>`` does not take ArrowUp/ArrowDown: JupyterLab's command-mode
+  shortcuts take them and move the cell cursor (see ``explorer_cases.keyboard_step``).
 """
 
 from __future__ import annotations
@@ -382,8 +389,8 @@ def full_screenshot(page: Any, path: Path, *, max_height: int = 30_000) -> None:
             break
         height = min(max_height, height + inner - visible)
         page.set_viewport_size({"width": size["width"], "height": height})
-        page.wait_for_timeout(1000)  # let newly visible cells and widgets paint
-    page.wait_for_timeout(500)
+        page.wait_for_timeout(600)  # let newly visible cells and widgets paint
+    page.wait_for_timeout(400)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
 

@@ -78,6 +78,8 @@ def explorer(request, browser_context, jupyter):
             ".some(c => c.__fairlabDraws > 0)",
             arg=panel(page).element_handle(), timeout=30_000)
         assert widget_problems(page) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        panel(page).screenshot(path=str(ARTIFACTS / f"explorer-{name}.png"))
         yield SimpleNamespace(page=page, case=case, name=name)
     finally:
         page.close()
