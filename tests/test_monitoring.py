@@ -385,3 +385,22 @@ def test_every_window_matches_pandas_on_the_sliced_rows(n_days, window, seed):
             assert r.gap[day] == pytest.approx(tpr.max() - tpr.min())
         else:
             assert r.status[day] in ("too few rows", "warming up")
+
+
+# ------------------------------------------------------------------------- plots
+def test_plot_monitor_draws_the_report(fitted):
+    from fairlab.plotting import plot_detection_tradeoff, plot_monitor
+
+    report = fitted.evaluate(window=7, limit=0.05)
+    ax_rate, ax_gap = plot_monitor(fitted, day=70, window=7, limit=0.05)
+    gap_line = next(line for line in ax_gap.lines if line.get_label() == "gap")
+    shown = report.status != "warming up"
+    np.testing.assert_allclose(gap_line.get_ydata()[shown], report.gap[shown])
+    assert np.isnan(gap_line.get_ydata()[~shown]).all()
+    limit = next(line for line in ax_gap.lines if line.get_label() == "limit")
+    assert limit.get_ydata()[0] == 0.05
+    b = next(line for line in ax_rate.lines if line.get_label() == "group B")
+    np.testing.assert_allclose(b.get_ydata()[shown], report.rates[shown, 1])
+    assert ax_rate.get_title(loc="left").startswith("day 70: gap")
+    with pytest.raises(ValueError, match="detection_tradeoff"):
+        plot_detection_tradeoff(pd.DataFrame({"lag": [1.0]}))
