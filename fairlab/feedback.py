@@ -647,8 +647,10 @@ def reward_report(candidates: Candidates, reward: Any, *, top: float = 0.2) -> p
 
     r = check_scores(reward, "reward", n_rows=candidates.n_items, probabilities=False)
     top = check_in_range(top, "top", low=0, high=1, low_inclusive=False)
-    return _report(candidates.quality, r[None, :], candidates.codes, top,
-                   candidates.groups).iloc[0].unstack(0)
+    rep = _report(candidates.quality, r[None, :], candidates.codes, top,
+                  candidates.groups).iloc[0].unstack(0)
+    rep = rep[["n", "mean_error", "selected_learned", "selected_true"]]
+    return rep.astype({"n": np.int64})
 
 
 def _report(quality: np.ndarray, rewards: np.ndarray, codes: np.ndarray, top: float,

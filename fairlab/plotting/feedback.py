@@ -64,7 +64,8 @@ def plot_goodhart(histories: pd.DataFrame | dict[str, pd.DataFrame], *,
     twin.set_ylabel("reader satisfaction (true)", color=PALETTE[0])
     twin.spines["right"].set_visible(True)
     lines = ax.get_lines() + twin.get_lines()[:-1]
-    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="lower right")
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="upper center",
+              bbox_to_anchor=(0.5, -0.2), ncols=2)
     return ax
 
 
@@ -106,5 +107,5 @@ def plot_gap_by_comparisons(grid, *, biases: Sequence[float] | None = None,
     ax.set_xscale("log")
     ax.set(xlabel="number of comparisons", ylabel=f"learned gap {bname} − {a}",
            title="after audit correction" if corrected else "learned from raters")
-    ax.legend(fontsize=8, loc="lower left", ncols=2)
+    ax.legend(fontsize=8, loc="upper right", ncols=2)
     return ax
