@@ -371,11 +371,20 @@ def notebook_scroller(page: Any) -> Any:
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
 
 
+LAST_CELL_BOTTOM_JS = """e => {
+    const cells = e.querySelectorAll('.jp-Cell');
+    if (!cells.length) return 0;
+    const last = cells[cells.length - 1].getBoundingClientRect().bottom;
+    return last - e.getBoundingClientRect().top + e.scrollTop;
+}"""
+
+
 def full_screenshot(page: Any, path: Path, *, max_height: int = 30_000) -> None:
     """Screenshot the whole notebook: grow the viewport to its height, shoot, restore.
 
-    The notebook estimates the height of cells it has not painted yet, so the viewport is
-    grown until the notebook's scroll height stops changing.
+    The notebook estimates the height of cells it has not painted yet, and pads its end by
+    a share of the viewport (scroll past the end), so the viewport grows until the last
+    cell's bottom edge fits, measured again after each growth.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
@@ -383,11 +392,11 @@ def full_screenshot(page: Any, path: Path, *, max_height: int = 30_000) -> None:
     scroller.evaluate("e => e.scrollTo(0, 0)")
     height = size["height"]
     for _ in range(6):
-        inner = scroller.evaluate("e => e.scrollHeight")
+        needed = scroller.evaluate(LAST_CELL_BOTTOM_JS) + 30
         visible = scroller.evaluate("e => e.clientHeight")
-        if inner <= visible + 2 or height >= max_height:
+        if needed <= visible or height >= max_height:
             break
-        height = min(max_height, height + inner - visible)
+        height = min(max_height, int(height + needed - visible))
         page.set_viewport_size({"width": size["width"], "height": height})
         page.wait_for_timeout(600)  # let newly visible cells and widgets paint
     page.wait_for_timeout(400)
