@@ -1,0 +1,218 @@
+"""AdversarialExplorer: slide the adversary's weight α over a trained sweep.
+
+Everything heavy happens before the explorer exists (:func:`fairlab.adversarial.
+adversary_sweep` trained every α of the grid). ``__init__`` precomputes, for every
+α, the per-group metrics table and the per-group score histograms; a slider move
+only picks row ``i`` of those arrays and moves artists.
+
+Lesson: 07-adversarial-debiasing
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from fairlab._validation import check_choice, check_groups
+from fairlab.adversarial import AdversarialSweep
+from fairlab.metrics import group_metrics
+from fairlab.plotting import PALETTE, metrics_table_html
+from fairlab.widgets._explorer import Explorer, new_figure
+
+__all__ = ["AdversarialExplorer", "AdversarialState"]
+
+GAP_LABELS = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "EOdds gap",
+              "error_rate_gap": "error-rate gap"}
+TABLE_COLUMNS = ["count", "selection_rate", "tpr", "fpr", "accuracy"]
+
+
+@dataclass(frozen=True)
+class AdversarialState:
+    """What the explorer shows for one α of the grid."""
+
+    index: int
+    alpha: float
+    row: pd.Series          # the sweep frame's row for this α on the explorer's split
+    table: pd.DataFrame     # per-group metrics (fairlab.metrics.group_metrics)
+    hist: np.ndarray        # (n_groups, bins): share of each group's rows per score bin
+    curve: pd.DataFrame     # training history of this α (one row per epoch)
+
+
+class AdversarialExplorer(Explorer):
+    """One α slider over a trained adversarial sweep.
+
+    Panels: the accuracy–gap frontier (optionally beside another sweep's, e.g.
+    lesson 04's λ penalty), per-group score histograms, and the training curves
+    of the chosen α: the adversary's AUC (accuracy with more than two groups)
+    and the training DP gap per epoch, which show whether training settled.
+
+    Parameters
+    ----------
+    sweep : AdversarialSweep
+        The result of :func:`fairlab.adversarial.adversary_sweep`.
+    split : {"test", "train"}, default="test"
+    gap : str, default=None
+        Frontier x-axis; default, the gap the sweep's target aims at.
+    compare : DataFrame or object with ``.frame``, default=None
+        Another sweep to draw on the frontier (``lambda_sweep(...)``).
+    compare_label : str, default="λ penalty (lesson 04)"
+    bins : int, default=20
+
+    Examples
+    --------
+    >>> from fairlab.adversarial import adversary_sweep
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); s = np.repeat(["a", "b"], 100)
+    >>> y = (X[:, 0] + (s == "a") > 0.5).astype(int)
+    >>> sweep = adversary_sweep(X, y, s, [0.0, 1.0], epochs=2, progress=False)
+    >>> ex = AdversarialExplorer(sweep, split="train")
+    >>> ex.controls["alpha"].value = 1
+    >>> ex.readout.value.startswith("α = 1 · accuracy")
+    True
+
+    Lesson: 07-adversarial-debiasing
+    """
+
+    def __init__(self, sweep: AdversarialSweep, *, split: str = "test", gap: str | None = None,
+                 compare: Any = None, compare_label: str = "λ penalty (lesson 04)",
+                 bins: int = 20) -> None:
+        if not isinstance(sweep, AdversarialSweep):
+            raise TypeError(f"AdversarialExplorer needs the result of adversary_sweep(...); "
+                            f"got {type(sweep).__name__}.")
+        check_choice(split, "split", sorted(sweep.proba))
+        gap = sweep.gap_column if gap is None else gap
+        check_choice(gap, "gap", list(GAP_LABELS))
+        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
+            raise ValueError(f"bins must be an integer >= 2 such as 20; got {bins!r}.")
+        compare_frame = getattr(compare, "frame", compare)
+        if compare_frame is not None and not (isinstance(compare_frame, pd.DataFrame)
+                                              and {gap, "accuracy"} <= set(compare_frame)):
+            raise TypeError(f"compare must be a sweep (lambda_sweep(...)) or its frame, with "
+                            f"columns 'accuracy' and {gap!r}; got {type(compare).__name__}.")
+        self.sweep, self.split, self.gap, self.bins = sweep, split, gap, bins
+        frame = sweep.frame
+        self._rows = frame[frame["split"] == split].reset_index(drop=True)
+        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive[split]
+
+        # ---- precomputed for every α: tables, histograms, training curves
+        pred = (proba >= 0.5).astype(np.int64)
+        self._tables = [group_metrics(y, p, sensitive_features=sens)[TABLE_COLUMNS]
+                        for p in pred]
+        groups = check_groups(sens, len(y))
+        self.groups = [str(g) for g in groups.labels]
+        k, g = len(proba), groups.n_groups
+        bin_of = np.clip((proba * bins).astype(np.int64), 0, bins - 1)
+        cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * bins + bin_of
+        counts = np.bincount(cell.ravel(), minlength=k * g * bins)
+        self._hist = counts.reshape(k, g, bins) / groups.counts[None, :, None]
+        self._curves = [sweep.curve(a) for a in sweep.alphas]
+        two = len(sweep.models[0].groups_) == 2
+        self._adv_col = "adversary_auc" if two else "adversary_accuracy"
+
+        # ---- control
+        options = [(f"{a:g}", i) for i, a in enumerate(sweep.alphas)]
+        slider = W.SelectionSlider(options=options, value=0, description="α (adversary)",
+                                   continuous_update=True, style={"description_width": "initial"},
+                                   layout=W.Layout(width="460px"))
+
+        # ---- figure, built once
+        fig, (ax_f, ax_h, ax_c) = new_figure(1, 3, figsize=(13, 3.6))
+        if compare_frame is not None:
+            c = compare_frame[compare_frame["split"] == split] if "split" in compare_frame \
+                else compare_frame
+            ax_f.plot(c[gap], c["accuracy"], "-", color=PALETTE[1], lw=1.2, marker="s", ms=4,
+                      label=compare_label)
+        other = "train" if split == "test" else "test"
+        if other in sweep.proba:
+            o = frame[frame["split"] == other]
+            ax_f.plot(o[gap], o["accuracy"], "--", color="0.6", lw=1, marker=".",
+                      label=f"adversary, {other}")
+        ax_f.plot(self._rows[gap], self._rows["accuracy"], "-", color=PALETTE[0], lw=1.5,
+                  marker="o", ms=4, label=f"adversary, {split}")
+        (self._point,) = ax_f.plot([], [], "o", ms=12, mfc="none", mec=PALETTE[5], mew=2.5,
+                                   label="current α")
+        self._label = ax_f.annotate("", (0, 0), xytext=(8, 6), textcoords="offset points",
+                                    color=PALETTE[5])
+        ax_f.set_xlabel(f"{GAP_LABELS[gap]} ({split})")
+        ax_f.set_ylabel("accuracy")
+        ax_f.set_title("accuracy vs fairness gap")
+        ax_f.legend(loc="lower right", fontsize=7)
+        ax_f.margins(0.08)
+
+        edges = np.linspace(0, 1, bins + 1)
+        width = (edges[1] - edges[0]) / g
+        self._bars = [ax_h.bar(edges[:-1] + j * width, np.zeros(bins), width=width,
+                               align="edge", color=PALETTE[j % len(PALETTE)], alpha=0.85,
+                               label=name) for j, name in enumerate(self.groups)]
+        ax_h.axvline(0.5, color="0.3", lw=1, ls=":")
+        ax_h.set_xlim(0, 1)
+        ax_h.set_ylim(0, max(0.05, float(self._hist.max()) * 1.05))
+        ax_h.set_xlabel(f"predicted P(y = 1) ({split})")
+        ax_h.set_ylabel("share of group")
+        ax_h.set_title("scores by group (threshold 0.5 dotted)")
+        ax_h.legend(title=getattr(groups.index, "name", None), fontsize=8)
+
+        epochs = int(sweep.params["epochs"])
+        (self._adv_line,) = ax_c.plot([], [], "-", marker=".", color=PALETTE[0],
+                                      label=self._adv_col.replace("_", " "))
+        (self._gap_line,) = ax_c.plot([], [], "-", marker=".", color=PALETTE[5],
+                                      label="DP gap (train)")
+        ref = 0.5 if two else sweep.baseline["train"]
+        ax_c.axhline(ref, color="0.3", ls="--", lw=1,
+                     label="chance AUC 0.5" if two else "majority baseline")
+        hist_all = sweep.history
+        top = float(np.nanmax(hist_all[[self._adv_col, "dp_gap"]].to_numpy(float)))
+        ax_c.set_xlim(0.5, epochs + 0.5)
+        ax_c.set_ylim(0, max(1.0, top * 1.05))
+        ax_c.set_xlabel("epoch")
+        ax_c.set_title("training curves for this α")
+        ax_c.legend(fontsize=7, loc="upper right")
+        fig.tight_layout()
+
+        # ---- panels
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup({"alpha": slider}, fig=fig, panels=[self.readout, self.table],
+                    title=f"Adversarial debiasing · target: {sweep.target}")
+
+    # ------------------------------------------------------------------ pattern
+    def compute(self, alpha: int) -> AdversarialState:
+        """The state for grid index ``alpha`` (the slider's value)."""
+        i = int(alpha)
+        return AdversarialState(index=i, alpha=float(self.sweep.alphas[i]),
+                                row=self._rows.iloc[i], table=self._tables[i],
+                                hist=self._hist[i], curve=self._curves[i])
+
+    def render(self, state: AdversarialState) -> None:
+        x, y = float(state.row[self.gap]), float(state.row["accuracy"])
+        self._point.set_data([x], [y])
+        self._label.xy = (x, y)
+        self._label.set_text(f"α = {state.alpha:g}")
+        for bars, heights in zip(self._bars, state.hist, strict=True):
+            for bar, h in zip(bars, heights, strict=True):
+                bar.set_height(h)
+        c = state.curve
+        self._adv_line.set_data(c["epoch"].to_numpy(), c[self._adv_col].to_numpy())
+        self._gap_line.set_data(c["epoch"].to_numpy(), c["dp_gap"].to_numpy())
+        self.table.value = metrics_table_html(state.table)
+        self.readout.value = html.escape(self.readout_text(state))
+        self.fig.canvas.draw_idle()
+
+    def readout_text(self, state: AdversarialState) -> str:
+        """One line of plain text with the key numbers."""
+        r = state.row
+        parts = [f"α = {state.alpha:g}", f"accuracy {r['accuracy']:.3f}",
+                 f"{GAP_LABELS[self.gap]} {r[self.gap]:.3f}"]
+        parts += [f"{GAP_LABELS[c]} {r[c]:.3f}" for c in ("dp_gap", "eo_gap") if c != self.gap]
+        parts.append(f"adversary accuracy {r['adversary_accuracy']:.3f} "
+                     f"(baseline {self.sweep.baseline[self.split]:.3f})")
+        if not np.isnan(r["audit_auc"]):
+            parts.append(f"fresh adversary AUC {r['audit_auc']:.3f}")
+        return " · ".join(parts) + f" ({self.split})"
