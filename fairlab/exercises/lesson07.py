@@ -1,0 +1,126 @@
+"""Exercise checks for lesson 07 (adversarial debiasing).
+
+Every expected value is computed here with :mod:`fairlab.adversarial`, never
+typed in.
+
+Lesson: 07-adversarial-debiasing
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from fairlab.exercises._core import check_number, check_option
+
+__all__ = ["STEP", "LESSON_DATA", "check_projected_step", "check_adversary_baseline",
+           "check_leak_detector"]
+
+#: Exercise 1: two gradients of the same two weights, and the adversary's weight α.
+STEP = {"grad_task": np.array([2.0, 1.0]), "grad_adv": np.array([1.0, 1.0]), "alpha": 0.5}
+#: The Adult sample of the lesson (``fairlab.adversarial.adult_arrays(**LESSON_DATA)``).
+LESSON_DATA = {"sensitive": "sex", "n_train": 8000, "n_test": 4000, "random_state": 0}
+
+
+def check_projected_step(answer: Any) -> bool:
+    """Exercise 1: the second coordinate of Zhang et al.'s combined gradient for :data:`STEP`.
+
+    Examples
+    --------
+    >>> check_projected_step(0.5)
+    ✗ ...
+    False
+
+    Lesson: 07-adversarial-debiasing
+    """
+    from fairlab.adversarial import zhang_update
+
+    gp, ga, alpha = STEP["grad_task"], STEP["grad_adv"], STEP["alpha"]
+    expected = float(zhang_update(gp, ga, alpha)[1])
+    reversal = float(zhang_update(gp, ga, alpha, projection=False)[1])
+    proj_only = float(gp[1] - (gp @ ga) / (ga @ ga) * ga[1])
+    plus_alpha = float(proj_only + alpha * ga[1])
+    return check_number(
+        answer, expected, tol=1e-3,
+        praise="Correct: the projection removed everything in the task step that points "
+               "along the adversary's gradient, and −α·∇L_A then pushes against it.",
+        hint="Compute the projection of ∇L_P on ∇L_A, (∇L_P·∇L_A / ∇L_A·∇L_A)·∇L_A, "
+             "subtract it from ∇L_P, then subtract α·∇L_A; read off the second entry.",
+        near_misses={
+            "That is gradient reversal alone (∇L_P − α∇L_A): you left out the projection "
+            "term.": lambda a: abs(a - reversal) < 1e-3,
+            "You removed the projection but forgot the −α·∇L_A term.":
+                lambda a: abs(a - proj_only) < 1e-3,
+            "Check the sign of the α term: the predictor climbs the adversary's loss, so "
+            "the combined gradient has −α·∇L_A.": lambda a: abs(a - plus_alpha) < 1e-3,
+        },
+    )
+
+
+def check_adversary_baseline(answer: Any) -> bool:
+    """Exercise 2: the accuracy an adversary must beat on the lesson's Adult test rows.
+
+    Examples
+    --------
+    >>> check_adversary_baseline(None)
+    ✗ Not answered yet: replace None with your answer and run the cell again.
+    False
+
+    Lesson: 07-adversarial-debiasing
+    """
+    from fairlab.adversarial import adult_arrays, adversary_baseline
+
+    s = adult_arrays(**LESSON_DATA).s_test
+    expected = adversary_baseline(s)
+    return check_number(
+        answer, expected, tol=2e-3,
+        praise="Correct: always guessing the larger group is right this often without "
+               "looking at the model at all. An adversary at this accuracy has shown nothing.",
+        hint="Count each group among the test rows (d.s_test) and divide the larger count "
+             "by the number of rows.",
+        near_misses={
+            "0.5 is a coin flip, but the groups are not the same size: guessing the larger "
+            "group every time does better.": lambda a: abs(a - 0.5) < 1e-3,
+            "That is the share of the smaller group; the baseline always guesses the larger "
+            "one.": lambda a: abs(a - (1 - expected)) < 2e-3,
+            "Give a share between 0 and 1, not a percentage or a count.": lambda a: a > 1,
+        },
+    )
+
+
+_DETECTORS = {"auc": "auc", "adversary auc": "auc", "roc auc": "auc",
+              "accuracy": "accuracy", "adversary accuracy": "accuracy",
+              "task loss": "task loss", "loss": "task loss"}
+
+
+def _detector(answer: Any) -> str:
+    text = str(answer).strip().lower().replace("_", " ")
+    if not isinstance(answer, str):
+        raise TypeError
+    return _DETECTORS.get(text, text)
+
+
+def check_leak_detector(answer: Any) -> bool:
+    """Exercise 3: which number revealed the group leak of the α = 0 model.
+
+    Examples
+    --------
+    >>> check_leak_detector("accuracy")
+    ✗ ...
+    False
+
+    Lesson: 07-adversarial-debiasing
+    """
+    return check_option(
+        answer, "auc", normalize=_detector,
+        praise="Correct: the AUC compares how the adversary *ranks* the two groups, so it "
+               "sees a leak even when the majority group wins in every score range.",
+        hint="Answer with one of 'accuracy', 'auc' or 'task loss' (a string).",
+        hints={
+            "accuracy": "The adversary's accuracy stayed at the majority baseline although "
+                        "the model had a DP gap: look for the number that moved.",
+            "task loss": "The task loss says how well y is predicted, not whether the scores "
+                         "carry the group.",
+        },
+    )
