@@ -17,7 +17,7 @@ from fairlab.feedback import FeedbackGrid, feedback_grid, make_candidates
 from fairlab.plotting import group_colors
 from fairlab.widgets._explorer import Explorer, new_figure
 
-__all__ = ["FeedbackExplorer", "FeedbackState"]
+__all__ = ["FeedbackExplorer", "FeedbackState", "GoodhartExplorer", "GoodhartState"]
 
 
 @dataclass(frozen=True)
@@ -216,4 +216,161 @@ class FeedbackExplorer(Explorer):
             f"{b} {rep['selected_learned'].iloc[1]:.3f} "
             f"(true quality: {rep['selected_true'].iloc[0]:.3f} / "
             f"{rep['selected_true'].iloc[1]:.3f})")
+        self.fig.canvas.draw_idle()
+
+
+@dataclass(frozen=True)
+class GoodhartState:
+    """One optimisation step of one agent: its metrics and where its impressions go."""
+
+    agent: str
+    step: int
+    metrics: pd.Series  # a row of the agent's history_
+    shares: np.ndarray  # impressions by (post kind, creator group), in GoodhartExplorer.cells
+    steps: np.ndarray
+    proxy: np.ndarray
+    true: np.ndarray
+
+
+class GoodhartExplorer(Explorer):
+    """Scrub through an agent's training and watch the feed drift into the loophole.
+
+    Left: the proxy (click rate) and the true objective (satisfaction) across
+    steps, with a cursor at the chosen step. Right: the share of impressions
+    going to each kind of post (ordinary or clickbait) from each creator group
+    under the policy at that step. Policies for every step are computed once,
+    in ``__init__``, from the agents' recorded weights.
+
+    Parameters
+    ----------
+    feed : Feed
+    agents : mapping of name → fitted PolicyGradientAgent
+    step : int, optional
+        Starting step (default: the first agent's best step for the true objective).
+
+    Examples
+    --------
+    >>> from fairlab.feedback import PolicyGradientAgent, make_feed
+    >>> feed = make_feed(100)
+    >>> ex = GoodhartExplorer(feed, {"clicks": PolicyGradientAgent(n_steps=5).fit(feed)})
+    >>> ex.controls["step"].value = 0
+    >>> round(float(ex.state.shares.sum()), 6)  # step 0: the uniform feed
+    1.0
+    >>> bool(np.isclose(ex.state.metrics["proxy_reward"], feed.click_prob.mean()))
+    True
+
+    Lesson: 09-reward-hacking-and-human-feedback
+    """
+
+    def __init__(self, feed, agents, *, step: int | None = None):
+        from fairlab.feedback import Feed, PolicyGradientAgent
+
+        if not isinstance(feed, Feed):
+            raise TypeError(f"feed must be a Feed from make_feed(); got {type(feed).__name__}.")
+        if not isinstance(agents, dict) or not agents:
+            raise TypeError("agents must be a non-empty dict of name → fitted "
+                            "PolicyGradientAgent, e.g. {'clicks': agent}.")
+        for name, agent in agents.items():
+            if not isinstance(agent, PolicyGradientAgent) or not hasattr(agent, "history_"):
+                raise TypeError(f"agents[{name!r}] must be a PolicyGradientAgent fitted on "
+                                "the feed; call .fit(feed) first.")
+        self.feed = feed
+        self.histories = {str(k): a.history_ for k, a in agents.items()}
+        n_steps = {len(h) for h in self.histories.values()}
+        if len(n_steps) != 1:
+            raise ValueError(f"agents were trained for different numbers of steps "
+                             f"{sorted(n - 1 for n in n_steps)}; train them for the same "
+                             "n_steps.")
+        last = n_steps.pop() - 1
+        first = next(iter(self.histories.values()))
+        if step is None:
+            step = int(first["true_objective"].to_numpy().argmax())
+        step = int(check_in_range(step, "step", low=0, high=last))
+        # impressions by cell: (ordinary, clickbait) × creator groups, every step at once
+        groups = list(feed.groups)
+        gcode = np.searchsorted(np.asarray(groups, dtype=object), feed.group)
+        cell = feed.clickbait.astype(int) * len(groups) + gcode
+        self.cells = [f"{kind}, {g}" for kind in ("ordinary", "clickbait") for g in groups]
+        onehot = np.zeros((feed.n_items, len(self.cells)))
+        onehot[np.arange(feed.n_items), cell] = 1.0
+        self._shares = {}
+        X = feed.features
+        for name, h in self.histories.items():
+            z = X @ h[["theta_quality", "theta_clickbait"]].to_numpy(float).T  # items × steps
+            p = np.exp(z - z.max(axis=0))
+            p /= p.sum(axis=0)
+            self._shares[name] = p.T @ onehot  # steps × cells
+        style = {"description_width": "initial"}
+        controls = {
+            "agent": W.ToggleButtons(options=list(self.histories), value=next(iter(
+                self.histories)), description="agent trained on", style=style),
+            "step": W.IntSlider(value=step, min=0, max=last, description="optimisation step",
+                                style=style, layout=W.Layout(width="420px")),
+        }
+        fig, (self.ax_curve, self.ax_bar) = new_figure(1, 2, figsize=(8.6, 3.4),
+                                                       gridspec_kw={"width_ratios": [1.4, 1]})
+        ax = self.ax_curve
+        self.twin = ax.twinx()
+        self.twin.grid(False)
+        steps = np.arange(last + 1)
+        (self.proxy_line,) = ax.plot(steps, np.zeros(last + 1), color="#E69F00",
+                                     label="click rate (proxy)")
+        (self.true_line,) = self.twin.plot(steps, np.zeros(last + 1), color="#0072B2",
+                                           label="satisfaction (true)")
+        self.cursor = ax.axvline(step, color="black", lw=1)
+        (self.proxy_mark,) = ax.plot([], [], "o", color="#E69F00")
+        (self.true_mark,) = self.twin.plot([], [], "o", color="#0072B2")
+        all_h = pd.concat(self.histories.values())
+        pad = 0.05
+        ax.set(xlim=(0, last), ylim=(all_h["proxy_reward"].min() - pad,
+                                     all_h["proxy_reward"].max() + pad),
+               xlabel="optimisation step", title="Proxy vs true objective")
+        ax.set_ylabel("click rate", color="#E69F00")
+        self.twin.set_ylim(all_h["true_objective"].min() - 0.2,
+                           all_h["true_objective"].max() + 0.2)
+        self.twin.set_ylabel("satisfaction", color="#0072B2")
+        self.twin.spines["right"].set_visible(True)
+        colors = group_colors(groups)
+        bar_colors = [colors[g] for g in groups] * 2
+        self.bars = self.ax_bar.bar(np.arange(len(self.cells)), np.zeros(len(self.cells)),
+                                    color=bar_colors)
+        for rect in list(self.bars)[len(groups):]:
+            rect.set_hatch("//")
+        self.ax_bar.set_xticks(np.arange(len(self.cells)),
+                               [c.replace(", ", "\n") for c in self.cells], fontsize=8)
+        self.ax_bar.set(ylim=(0, 1), ylabel="share of impressions",
+                        title="Where the feed's impressions go")
+        fig.tight_layout()
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup(controls, fig=fig, panels=[self.readout, self.table],
+                    title="Goodhart explorer: an agent optimising clicks")
+
+    def compute(self, *, agent: str, step: int) -> GoodhartState:
+        """Pure: a lookup of the precomputed policy at this step."""
+        h = self.histories[agent]
+        step = int(step)
+        return GoodhartState(agent=agent, step=step, metrics=h.iloc[step],
+                             shares=self._shares[agent][step], steps=np.arange(len(h)),
+                             proxy=h["proxy_reward"].to_numpy(float),
+                             true=h["true_objective"].to_numpy(float))
+
+    def render(self, state: GoodhartState) -> None:
+        m = state.metrics
+        self.proxy_line.set_ydata(state.proxy)
+        self.true_line.set_ydata(state.true)
+        self.cursor.set_xdata([state.step, state.step])
+        self.proxy_mark.set_data([state.step], [m["proxy_reward"]])
+        self.true_mark.set_data([state.step], [m["true_objective"]])
+        for rect, h in zip(self.bars, state.shares, strict=True):
+            rect.set_height(h)
+        frame = pd.DataFrame({"share of impressions": state.shares}, index=self.cells)
+        self.table.value = frame.to_html(classes="fairlab-table", border=0,
+                                         float_format=lambda v: f"{v:.3f}")
+        self.readout.value = html.escape(
+            f"{state.agent} · step {state.step} · click rate {m['proxy_reward']:.3f} · "
+            f"satisfaction {m['true_objective']:+.3f} · clickbait share "
+            f"{m['clickbait_share']:.3f}")
         self.fig.canvas.draw_idle()

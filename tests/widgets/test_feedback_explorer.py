@@ -103,3 +103,60 @@ def test_bad_arguments(grid):
         FeedbackExplorer(grid, rater_bias=0.0, n_comparisons=50)
     with pytest.raises(TypeError, match="feedback_grid"):
         FeedbackExplorer({"biases": [0]})
+
+
+# ------------------------------------------------------------------- GoodhartExplorer
+@pytest.fixture(scope="module")
+def trained():
+    from fairlab.feedback import PolicyGradientAgent, make_feed
+
+    feed = make_feed(400, random_state=3)  # clicks agent peaks at step 40
+    agents = {"clicks": PolicyGradientAgent(n_steps=60, random_state=1).fit(feed),
+              "satisfaction": PolicyGradientAgent("true", n_steps=60, random_state=1).fit(feed)}
+    return feed, agents
+
+
+def test_goodhart_explorer_matches_the_policy_by_hand(trained):
+    from fairlab.widgets.feedback_explorer import GoodhartExplorer
+
+    feed, agents = trained
+    ex = GoodhartExplorer(feed, agents)
+    h = agents["clicks"].history_
+    assert ex.controls["step"].value == h["true_objective"].idxmax()  # starts at the peak
+    n = ex.n_updates
+    assert ex.controls["step"].value != 20
+    ex.controls["step"].value = 20
+    ex.controls["agent"].value = "satisfaction"
+    assert ex.n_updates == n + 2
+    hs = agents["satisfaction"].history_
+    theta = hs.loc[20, ["theta_quality", "theta_clickbait"]].to_numpy(float)
+    p = feed.policy(theta)
+    # independent oracle: pandas group-by of the policy's probabilities
+    kind = np.where(feed.clickbait, "clickbait", "ordinary")
+    by_cell = pd.Series(p).groupby([kind, feed.group]).sum()
+    heights = [r.get_height() for r in ex.bars]
+    expected = [by_cell.get((k, g), 0.0) for k in ("ordinary", "clickbait") for g in ("A", "B")]
+    np.testing.assert_allclose(heights, expected, atol=1e-12)
+    assert float(p @ feed.click_prob) == pytest.approx(hs.loc[20, "proxy_reward"])
+    np.testing.assert_allclose(ex.true_line.get_ydata(), hs["true_objective"])
+    assert ex.cursor.get_xdata()[0] == 20
+    assert ex.true_mark.get_ydata()[0] == pytest.approx(hs.loc[20, "true_objective"])
+    assert f"click rate {hs.loc[20, 'proxy_reward']:.3f}" in ex.readout.value
+    assert ex.readout.value.startswith("satisfaction · step 20")
+    assert f"{expected[0]:.3f}" in ex.table.value
+
+
+def test_goodhart_explorer_errors(trained):
+    from fairlab.feedback import PolicyGradientAgent
+    from fairlab.widgets.feedback_explorer import GoodhartExplorer
+
+    feed, agents = trained
+    with pytest.raises(ValueError, match="step must be <= 60"):
+        GoodhartExplorer(feed, agents, step=99)
+    with pytest.raises(TypeError, match="call .fit"):
+        GoodhartExplorer(feed, {"clicks": PolicyGradientAgent()})
+    with pytest.raises(TypeError, match="non-empty dict"):
+        GoodhartExplorer(feed, {})
+    short = PolicyGradientAgent(n_steps=10).fit(feed)
+    with pytest.raises(ValueError, match="same n_steps"):
+        GoodhartExplorer(feed, {"a": agents["clicks"], "b": short})
