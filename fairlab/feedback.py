@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import as_1d, check_binary, check_choice, check_in_range
+from fairlab._validation import (
+    as_1d,
+    check_binary,
+    check_choice,
+    check_in_range,
+    check_scores,
+)
 
 __all__ = [
     "MAX_RATER_BIAS",
@@ -556,8 +562,6 @@ class BradleyTerryRewardModel:
         max_iter = _check_count(self.max_iter, "max_iter", low=1, what="L-BFGS iterations")
         seed = _check_seed(self.random_state)
         offset = np.zeros(len(X)) if base_reward is None else base_reward
-        from fairlab._validation import check_scores
-
         offset = check_scores(offset, "base_reward", n_rows=len(X), probabilities=False)
         D = X[left] - X[right]
         sign = 2.0 * y - 1.0
@@ -643,8 +647,6 @@ def reward_report(candidates: Candidates, reward: Any, *, top: float = 0.2) -> p
     if not isinstance(candidates, Candidates):
         raise TypeError(f"candidates must come from make_candidates(); got "
                         f"{type(candidates).__name__}.")
-    from fairlab._validation import check_scores
-
     r = check_scores(reward, "reward", n_rows=candidates.n_items, probabilities=False)
     top = check_in_range(top, "top", low=0, high=1, low_inclusive=False)
     rep = _report(candidates.quality, r[None, :], candidates.codes, top,
@@ -659,12 +661,17 @@ def _report(quality: np.ndarray, rewards: np.ndarray, codes: np.ndarray, top: fl
     k = max(1, int(round(top * len(quality))))
     err = rewards - quality
     err = err - err.mean(axis=1, keepdims=True)
+    n_rows = rewards.shape[0]
     counts = np.bincount(codes, minlength=2).astype(float)
-    mean_err = np.stack([np.bincount(codes, weights=e, minlength=2) for e in err]) / counts
+    # one bincount for every (reward vector, group) cell: code + 2 * row
+    cell = (codes[None, :] + 2 * np.arange(n_rows)[:, None]).ravel()
+    mean_err = np.bincount(cell, weights=err.ravel(), minlength=2 * n_rows).reshape(
+        n_rows, 2) / counts
     chosen = np.zeros(rewards.shape, dtype=float)
     order = np.argsort(-rewards, axis=1, kind="stable")[:, :k]
     np.put_along_axis(chosen, order, 1.0, axis=1)
-    sel = np.stack([np.bincount(codes, weights=c, minlength=2) for c in chosen]) / counts
+    sel = np.bincount(cell, weights=chosen.ravel(), minlength=2 * n_rows).reshape(
+        n_rows, 2) / counts
     true_chosen = np.zeros(len(quality))
     true_chosen[np.argsort(-quality, kind="stable")[:k]] = 1.0
     sel_true = np.bincount(codes, weights=true_chosen, minlength=2) / counts

@@ -265,9 +265,11 @@ def test_reward_report_by_hand():
     # B under-rated by 0.6: aligned errors are +0.3 (A) and -0.3 (B)
     rep = reward_report(c, c.quality - 0.6 * c.codes, top=1 / 3)
     np.testing.assert_allclose(rep["mean_error"], [0.3, -0.3])
-    best = np.argsort(-c.quality[:3])[:2]  # top 2 of 6 by learned reward: A's two best
+    assert rep["n"].tolist() == [3, 3]
+    # top 2 of 6, counted with pandas: the learned reward picks A's two best here
+    learned = pd.Series(c.quality - 0.6 * c.codes, index=c.group).nlargest(2)
+    assert learned.index.tolist() == ["A", "A"]
     assert rep["selected_learned"].tolist() == [2 / 3, 0.0]
-    assert set(best) <= set(range(3))
     assert rep["selected_true"].tolist() == [1 / 3, 1 / 3]  # twins tie: one pair in the top 2
     with pytest.raises(ValueError, match="reward has 2 entries"):
         reward_report(c, [1.0, 2.0])
