@@ -107,5 +107,5 @@ def plot_gap_by_comparisons(grid, *, biases: Sequence[float] | None = None,
     ax.set_xscale("log")
     ax.set(xlabel="number of comparisons", ylabel=f"learned gap {bname} − {a}",
            title="after audit correction" if corrected else "learned from raters")
-    ax.legend(fontsize=8, loc="upper right", ncols=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
