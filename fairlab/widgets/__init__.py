@@ -21,6 +21,8 @@ _WHERE = {
     "EmbeddingExplorer": "embedding_explorer",
     "MonitorExplorer": "monitor_explorer",
     "FeedbackExplorer": "feedback_explorer",
+    "GoodhartExplorer": "feedback_explorer",
+    "AdversarialExplorer": "adversarial_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]
