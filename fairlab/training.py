@@ -321,11 +321,11 @@ def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, bat
     n_batches = -(-n // batch_size)
     bar = None
     if progress is not False:
-        from tqdm import tqdm
+        from tqdm.auto import tqdm  # a widget in notebooks, text in a terminal
 
         bar = tqdm(total=epochs * n_batches, delay=0 if progress else 1.0, file=sys.stderr,
                    desc=f"training {k} model{'s' if k > 1 else ''}", leave=False,
-                   mininterval=0.5, disable=progress is False)
+                   mininterval=0.5)
     try:
         for epoch in range(epochs):
             order = torch.randperm(n, generator=gen)
