@@ -27,6 +27,8 @@ from pathlib import Path
 import nbformat
 
 EXERCISE = re.compile(r"\Aanswer = None\b")
+STUDENT = re.compile(r"answer = None  # replace None with your answer\n"
+                     r"exercises\.(check_\w+)\(answer\)\s*")
 DETAILS = "<details><summary>Show a solution</summary>"
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 LINK = re.compile(r"\]\(([\w.-]+\.ipynb)(#[^)]*)?\)")
@@ -81,7 +83,17 @@ def build(lesson: Path, solution_names: set[str]) -> nbformat.NotebookNode:
             if nxt is None or nxt.cell_type != "markdown" or not nxt.source.startswith(DETAILS):
                 raise SolutionError(f"{where}: an exercise cell must be followed by a markdown "
                                     f"cell that starts with {DETAILS!r}; add the solution there.")
+            student = STUDENT.fullmatch(cell.source)
+            if student is None:
+                raise SolutionError(f"{where}: an exercise cell holds exactly two lines, "
+                                    "'answer = None  # replace None with your answer' and "
+                                    "'exercises.check_<name>(answer)'; move anything else to "
+                                    "the cell before it or into the solution.")
             cell.source = solution_code(nxt.source, f"{lesson.name} cell {k + 1}")
+            call = f"exercises.{student.group(1)}(answer)"
+            if call not in cell.source:
+                raise SolutionError(f"{where}: the solution never calls {call}; end the "
+                                    "solution with that line so it checks its own answer.")
             cell.metadata["tags"] = sorted({*cell.metadata.get("tags", []), "solution"})
             k += 1  # the <details> cell is dropped
         elif cell.cell_type == "markdown":

@@ -122,6 +122,31 @@ def test_exercise_without_solution_is_an_error(tmp_path, capsys):
         ms.solution_code("<details><summary>Show a solution</summary>\nno code</details>", "x")
 
 
+def test_exercise_cell_must_be_empty_template(tmp_path):
+    cells = _toy_cells()
+    cells[4].source = "answer = None  # replace None with your answer\nanswer = 42\n" \
+                      "exercises.check_toy(answer)"
+    with pytest.raises(ms.SolutionError, match="exactly two lines"):
+        ms.build(_lesson(tmp_path, cells), set())
+
+
+def test_solution_must_call_its_own_check(tmp_path):
+    lesson = _lesson(tmp_path, _toy_cells("answer = 42\nexercises.check_other(answer)"))
+    with pytest.raises(ms.SolutionError, match=r"never calls exercises\.check_toy\(answer\)"):
+        ms.build(lesson, set())
+
+
+def test_lessons_keep_exercise_cells_empty():
+    """The student version: every exercise cell is the two-line template, nothing solved."""
+    import re
+
+    for path in sorted(LESSONS.glob(ms.LESSON_GLOB)):
+        nb = nbformat.read(path, as_version=4)
+        for k, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and re.search(r"^answer\s*=", cell.source, re.M):
+                assert ms.STUDENT.fullmatch(cell.source), f"{path.name} cell {k} is not empty"
+
+
 # ------------------------------------------------------------------------ (b) correctness
 def _executable_copy(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
