@@ -42,7 +42,7 @@ def plot_adversarial_frontier(frames: Mapping[str, pd.DataFrame], *, gap: str = 
 
     Lesson: 07-adversarial-debiasing
     """
-    ax = new_axes(ax, figsize=(5.5, 3.6))
+    ax = new_axes(ax, figsize=(5.5, 3.6), layout="constrained")
     markers = ("o", "s", "^", "D")
     for i, (label, frame) in enumerate(frames.items()):
         rows = frame[frame["split"] == split] if "split" in frame else frame
@@ -75,8 +75,8 @@ def plot_adversary_history(histories: Mapping[str, pd.DataFrame],
     >>> h = pd.DataFrame({"epoch": [1, 2], "adversary_accuracy": [.7, .66],
     ...                   "dp_gap": [.2, .1]})
     >>> axes = plot_adversary_history({"seed 0": h}, baseline=0.66)
-    >>> [len(ax.lines) for ax in axes]
-    [2, 1]
+    >>> [len(ax.lines) for ax in axes], axes[-1].get_legend().texts[-1].get_text()
+    ([2, 1], 'majority baseline')
 
     Lesson: 07-adversarial-debiasing
     """
@@ -87,8 +87,8 @@ def plot_adversary_history(histories: Mapping[str, pd.DataFrame],
         from fairlab.plotting import _RC
 
         with mpl.rc_context(_RC):
-            _, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3.2),
-                                   squeeze=False)
+            _, axes = plt.subplots(1, len(columns), figsize=(3.6 * len(columns) + 1.6, 3.2),
+                                   squeeze=False, layout="constrained")
         axes = axes[0]
     axes = np.asarray(axes).reshape(-1)
     for ax, col in zip(axes, columns, strict=True):
@@ -101,5 +101,11 @@ def plot_adversary_history(histories: Mapping[str, pd.DataFrame],
             ax.axhline(0.5, color="0.3", ls="--", lw=1, label="chance (0.5)")
         ax.set_xlabel("epoch")
         ax.set_ylabel(_LABELS.get(col, col))
-    axes[0].legend(fontsize=8)
+    handles, labels = {}, {}
+    for ax in axes:  # one legend for every panel: the runs, then the reference lines
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    labels = list(handles)
+    axes[-1].legend([handles[k] for k in labels], labels, fontsize=8, loc="upper left",
+                    bbox_to_anchor=(1.02, 1.0))
     return axes

@@ -159,7 +159,8 @@ class AdversarialExplorer(Explorer):
 
         epochs = int(sweep.params["epochs"])
         (self._adv_line,) = ax_c.plot([], [], "-", marker=".", color=PALETTE[0],
-                                      label=self._adv_col.replace("_", " "))
+                                      label="adversary AUC" if two
+                                      else "adversary accuracy")
         (self._gap_line,) = ax_c.plot([], [], "-", marker=".", color=PALETTE[5],
                                       label="DP gap (train)")
         ref = 0.5 if two else sweep.baseline["train"]
