@@ -123,15 +123,20 @@ def main(quick: bool = False) -> None:
     pd.set_option("display.width", 120)
     print("\nfairlearn frontiers (test):")
     print(theirs.round(4).to_string(index=False))
-    print("\nours (test) vs the better fairlearn method at the same or smaller DP gap:")
+    print("\nours (test) vs the better fairlearn method at the same or smaller DP gap (+0.005):")
     table = ours.copy()
     table["fairlearn_best"] = [max(best_at(theirs[theirs.method == m], g)
                                    for m in theirs.method.unique()) for g in ours["dp_gap"]]
     table["ours_minus_best_pp"] = 100 * (table["accuracy"] - table["fairlearn_best"])
+    acc, gap = table["accuracy"].to_numpy(), table["dp_gap"].to_numpy()
+    # a point is on our frontier when no other λ is at least as accurate with a smaller gap
+    table["on_frontier"] = [not np.any((acc >= a) & (gap < g) | (acc > a) & (gap <= g))
+                            for a, g in zip(acc, gap, strict=True)]
     print(table.round(4).to_string(index=False))
-    worst = table["ours_minus_best_pp"].min()
-    print(f"\nworst shortfall: {worst:.2f} pp (target: no point more than 0.5 pp below)")
-
+    front = table[table["on_frontier"]]
+    print(f"\nworst shortfall on our frontier ({len(front)} of {len(table)} λ): "
+          f"{front['ours_minus_best_pp'].min():.2f} pp; over every λ: "
+          f"{table['ours_minus_best_pp'].min():.2f} pp (target: not more than 0.5 pp below)")
 
 if __name__ == "__main__":
     main(quick="--quick" in sys.argv)
