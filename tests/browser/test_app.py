@@ -139,6 +139,16 @@ def _available(cls: str) -> tuple[bool, str]:
     return True, ""
 
 
+def test_served_on_loopback_only(voila):
+    """``make app`` is for a projector on this machine: nothing listens beyond 127.0.0.1."""
+    import psutil
+
+    listening = [c.laddr for c in psutil.Process(voila.proc.pid).net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN]
+    assert listening and {a.ip for a in listening} == {"127.0.0.1"}, listening
+    assert {a.port for a in listening} == {voila.port}
+
+
 def test_index_links_every_page(app_page, voila):
     page = app_page
     page.goto(f"{voila.base_url}/voila/render/index.ipynb", timeout=120_000)
