@@ -559,7 +559,8 @@ def summarize(results: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
 
     For each metric ``m`` the columns are ``m`` (the mean over folds), ``m_low``
     and ``m_high`` (a Student-t interval for the mean, ``n_folds - 1`` degrees of
-    freedom) and ``m_sd`` (the fold-to-fold standard deviation). Folds share
+    freedom, clipped to [0, 1] for rates and gaps), ``m_sd`` (the fold-to-fold
+    standard deviation) and ``m_min``, ``m_max`` (the fold-to-fold range). Folds share
     most of their training rows, so they are not independent and these
     intervals are too narrow (Nadeau & Bengio 2003): read them as a lower bound
     on the uncertainty.
@@ -586,10 +587,14 @@ def summarize(results: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     q = student_t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)).reshape(-1, 1)
     half = sd.to_numpy() * q / np.sqrt(n.to_numpy()).reshape(-1, 1)
     out = mean.copy()
+    lo, hi = grouped.min(), grouped.max()
     for j, m in enumerate(metrics):
-        out[f"{m}_low"] = mean[m].to_numpy() - half[:, j]
-        out[f"{m}_high"] = mean[m].to_numpy() + half[:, j]
+        top = np.inf if m == "train_seconds" else 1.0
+        out[f"{m}_low"] = np.clip(mean[m].to_numpy() - half[:, j], 0.0, top)
+        out[f"{m}_high"] = np.clip(mean[m].to_numpy() + half[:, j], 0.0, top)
         out[f"{m}_sd"] = sd[m].to_numpy()
+        out[f"{m}_min"] = lo[m].to_numpy()
+        out[f"{m}_max"] = hi[m].to_numpy()
     out["n_folds"] = n
     return out
 

@@ -1,0 +1,122 @@
+"""InterventionExplorer headless (Agg): controls → compute → artists, table, readout,
+checked against pandas on the fold table and a brute-force Pareto check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairlab.compare import compare_interventions
+from fairlab.widgets.intervention_explorer import InterventionExplorer
+
+FAST = ["none", "resampling", "reweighing", "thresholds"]
+
+
+@pytest.fixture(scope="module")
+def comparisons():
+    kw = dict(interventions=FAST, n_splits=3, cache=False, progress=False)
+    return {
+        ("german", "sex"): compare_interventions("german", sensitive="sex", **kw),
+        ("german", "sex × age_band"): compare_interventions(
+            "german", sensitive=["sex", "age_band"], **kw),
+        ("biased_world", "group"): compare_interventions("biased_world", sensitive="group",
+                                                         **kw),
+    }
+
+
+def _means(frame: pd.DataFrame, col: str) -> pd.Series:
+    return frame.groupby(["intervention", "setting"], sort=False)[col].mean()
+
+
+def _independent_best(frame: pd.DataFrame, gap: str, max_loss: float):
+    acc, g = _means(frame, "accuracy"), _means(frame, gap)
+    floor = acc.loc[("none", "logistic")] - max_loss
+    ok = acc[acc >= floor - 1e-12].index
+    return g.loc[ok].sort_values(kind="stable").index[0]
+
+
+def test_compute_ranks_by_the_gap_within_the_budget(comparisons):
+    ex = InterventionExplorer(comparisons, gap="eo_gap", max_loss=0.03)
+    frame = comparisons[("german", "sex")]
+    for gap in ("dp_gap", "eo_gap", "eodds_gap", "error_rate_gap"):
+        for loss in (0.0, 0.01, 0.05):
+            state = ex.compute(dataset="german", sensitive="sex", gap=gap, max_loss=loss)
+            assert state.best == _independent_best(frame, gap, loss)
+            eligible = state.table[state.table["within budget"]]
+            gaps = [float(v.split()[0]) for v in eligible.iloc[:, 3]]
+            assert gaps == sorted(gaps)
+
+
+def test_controls_move_artists_table_and_readout(comparisons):
+    ex = InterventionExplorer(comparisons)
+    assert ex.n_updates == 1 and ex.values()["dataset"] == "german"
+    frame = comparisons[("german", "sex")]
+    ex.controls["gap"].value = "eo_gap"
+    assert ex.n_updates == 2
+    acc, gap = _means(frame, "accuracy"), _means(frame, "eo_gap")
+    offsets = ex.dots.get_offsets()
+    np.testing.assert_allclose(offsets[:, 0], gap.to_numpy())
+    np.testing.assert_allclose(offsets[:, 1], acc.to_numpy())
+    # rings sit on exactly the undominated means (brute force)
+    undominated = [not any(acc.iloc[j] >= acc.iloc[i] and gap.iloc[j] <= gap.iloc[i]
+                           and (acc.iloc[j] > acc.iloc[i] or gap.iloc[j] < gap.iloc[i])
+                           for j in range(len(acc))) for i in range(len(acc))]
+    rings = {tuple(np.round(r, 12)) for r in ex.rings.get_offsets()}
+    want = {(round(gap.iloc[i], 12), round(acc.iloc[i], 12))
+            for i in range(len(acc)) if undominated[i]}
+    assert rings == want
+    best = _independent_best(frame, "eo_gap", 0.02)
+    np.testing.assert_allclose(ex.star.get_offsets()[0], [gap.loc[best], acc.loc[best]])
+    assert f"EO gap {gap.loc[best]:.3f}" in ex.readout.value
+    ex.controls["max_loss"].value = 0.0
+    assert ex.n_updates == 3
+    floor = acc.loc[("none", "logistic")]
+    assert ex.budget.get_ydata()[0] == pytest.approx(floor)
+    assert "budget 0.000" in ex.readout.value
+    assert "<table" in ex.table.value and "rank" in ex.table.value
+
+
+def test_changing_dataset_offers_its_groups_in_one_update(comparisons):
+    ex = InterventionExplorer(comparisons)
+    n = ex.n_updates
+    ex.controls["dataset"].value = "biased_world"
+    assert ex.n_updates == n + 1
+    assert list(ex.controls["sensitive"].options) == ["group"]
+    assert ex.state.key == ("biased_world", "group")
+    ex.controls["dataset"].value = "german"
+    ex.controls["sensitive"].value = "sex × age_band"
+    assert ex.state.key == ("german", "sex × age_band")
+    assert "sex × age_band" in ex.readout.value
+
+
+def test_recommendation_words(comparisons):
+    ex = InterventionExplorer(comparisons, gap="dp_gap", max_loss=0.0)
+    state = ex.set_values(dataset="biased_world", sensitive="group", max_loss=0.05)
+    name, setting = state.best
+    assert f"{name} ({setting})" in state.recommendation
+    if name == "thresholds":
+        assert "lawful" in state.recommendation
+    state = ex.set_values(max_loss=0.0)
+    if state.best == ("none", "logistic"):
+        assert "no intervention lowers" in state.recommendation
+
+
+def test_bad_input_is_explained(comparisons):
+    with pytest.raises(ValueError, match="non-empty dict"):
+        InterventionExplorer({})
+    with pytest.raises(ValueError, match="gap must be one of"):
+        InterventionExplorer(comparisons, gap="fairness")
+    ex = InterventionExplorer(comparisons)
+    with pytest.raises(ValueError, match="no comparison for"):
+        ex.compute(dataset="adult", sensitive="sex", gap="dp_gap", max_loss=0.0)
+
+
+def test_from_specs_uses_the_cache(tmp_path):
+    kw = dict(interventions=["none", "reweighing"], n_splits=2, cache_path=tmp_path,
+              progress=False)
+    ex = InterventionExplorer.from_specs([("german", "sex"), ("german", ["sex", "age_band"])],
+                                         **kw)
+    assert set(ex.summaries) == {("german", "sex"), ("german", "sex × age_band")}
+    assert len(list(tmp_path.glob("*.pkl"))) == 2
+    ex.png()  # the static fallback renders
