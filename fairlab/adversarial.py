@@ -238,7 +238,7 @@ def _train_pair_loop(X, y, codes, n_groups, alphas, *, target, hidden, adversary
     records: list[np.ndarray] = []
     bar = None
     if progress is not False:
-        from tqdm import tqdm
+        from tqdm.auto import tqdm  # a widget in notebooks, text in a terminal
 
         bar = tqdm(total=epochs, delay=0 if progress else 1.0, file=sys.stderr,
                    desc=f"adversarial training, {k} model{'s' if k > 1 else ''}",
@@ -686,8 +686,9 @@ def adversary_sweep(
 
     Every pair starts from the same seeded weights and sees the same mini-batches;
     each equals ``AdversarialClassifier(alpha=α, random_state=random_state, ...)``
-    fitted alone (up to float rounding), and the α = 0 model equals lesson 04's
-    λ = 0 model of ``lambda_sweep`` with the same settings.
+    fitted alone up to float rounding, and the α = 0 model equals lesson 04's
+    λ = 0 model of ``lambda_sweep`` with the same settings. (A long adversarial
+    run can amplify those rounding differences: the game is unstable, lesson 07.)
 
     Parameters
     ----------
@@ -812,15 +813,16 @@ random_state
 
 
 # ------------------------------------------------------------------------ data
-def adult_arrays(*, sensitive: str = "sex", n_train: int | None = 8000,
-                 n_test: int | None = 4000, random_state: int = 0) -> Bunch:
-    """Adult's original train and test files as numeric arrays for the training lessons.
+def adult_arrays(*, sensitive: str = "sex", n_train: int | None = None,
+                 n_test: int | None = None, random_state: int = 0) -> Bunch:
+    """Adult's original train and test files as numeric arrays, prepared as in lesson 04.
 
-    Categorical features are one-hot encoded (missing → a "missing" column),
-    numeric ones standardised with the training rows' mean and spread. The
-    sensitive columns (``sex``, ``race``) are *not* features. ``n_train`` /
-    ``n_test`` draw a fixed random subsample (None keeps every row) so that a
-    lesson runs in seconds.
+    The recipe is lesson 04's: numeric columns standardised, categorical ones
+    one-hot encoded (categories rarer than 20 rows pooled, missing values a
+    category of their own, unseen test categories all-zero), fitted on the training
+    rows; float32. The sensitive columns (``sex``, ``race``) are *not* features.
+    With ``n_train=None, n_test=None`` (the default) the arrays are exactly lesson
+    04's; an integer draws a fixed random subsample of that file first.
 
     Returns
     -------
@@ -835,6 +837,9 @@ def adult_arrays(*, sensitive: str = "sex", n_train: int | None = 8000,
 
     Lesson: 07-adversarial-debiasing
     """
+    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     from fairlab.datasets import load_adult
 
     parts = []
@@ -850,22 +855,13 @@ def adult_arrays(*, sensitive: str = "sex", n_train: int | None = 8000,
         parts.append((b.data.iloc[idx].reset_index(drop=True), b.target.to_numpy()[idx],
                       as_1d(b.sensitive[sensitive], sensitive)[idx]))
     (Xa, ya, sa), (Xb, yb, sb) = parts
-    cats = [c for c in Xa.columns if isinstance(Xa[c].dtype, pd.CategoricalDtype)]
-    nums = [c for c in Xa.columns if c not in cats]
-    mean, std = Xa[nums].mean(), Xa[nums].std(ddof=0).replace(0, 1)
-
-    def encode(frame: pd.DataFrame) -> np.ndarray:
-        blocks = [((frame[nums] - mean) / std).to_numpy(np.float64)]
-        for c in cats:
-            levels = list(Xa[c].cat.categories) + ["missing"]
-            col = frame[c].astype(object).where(frame[c].notna(), "missing")
-            codes = pd.Index(levels, dtype=object).get_indexer(col.to_numpy(object))
-            onehot = np.zeros((len(frame), len(levels)))
-            ok = codes >= 0
-            onehot[np.flatnonzero(ok), codes[ok]] = 1.0
-            blocks.append(onehot)
-        return np.hstack(blocks)
-
-    names = nums + [f"{c}={lvl}" for c in cats for lvl in [*Xa[c].cat.categories, "missing"]]
-    return Bunch(X_train=encode(Xa), X_test=encode(Xb), y_train=ya.astype(np.int64),
+    prep = ColumnTransformer([
+        ("num", StandardScaler(), make_column_selector(dtype_include="number")),
+        ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20, sparse_output=False),
+         make_column_selector(dtype_include="category")),
+    ])
+    X_train = prep.fit_transform(Xa).astype(np.float32)
+    X_test = prep.transform(Xb).astype(np.float32)
+    names = [str(n).split("__", 1)[-1] for n in prep.get_feature_names_out()]
+    return Bunch(X_train=X_train, X_test=X_test, y_train=ya.astype(np.int64),
                  y_test=yb.astype(np.int64), s_train=sa, s_test=sb, feature_names=names)
