@@ -5,7 +5,9 @@ Lesson: 06-decision-thresholds
 
 from __future__ import annotations
 
+import html
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from fairlab._validation import check_binary, check_in_range, check_scores
 from fairlab.metrics import rates_from_counts
 from fairlab.plotting import group_colors, metrics_table_html
 from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
@@ -40,6 +43,61 @@ class ThresholdState:
     metrics: pd.DataFrame
     overall: dict[str, float]
     readout: str
+    #: With intervals on: per group and rate, ``estimate, low, high`` (else None).
+    intervals: pd.DataFrame | None = None
+    #: With intervals on: ``{gap: (low, high)}`` for dp_gap, tpr_gap, fpr_gap.
+    gap_intervals: dict[str, tuple[float, float]] | None = None
+    #: Groups too small for their intervals to mean much, in words.
+    warnings: tuple[str, ...] = ()
+
+
+#: Rates that get bootstrap intervals, and the gaps built from them.
+_CI_RATES = ("selection_rate", "tpr", "fpr")
+_CI_GAPS = {"dp_gap": "selection_rate", "tpr_gap": "tpr", "fpr_gap": "fpr"}
+
+
+class _BootCurves:
+    """Per-group bootstrap replicates of the sorted-score cumulative counts, built once.
+
+    Replicate ``b`` of group ``g`` resamples the group's rows with replacement
+    (the group keeps its size, as in :func:`fairlab.metrics.bootstrap_ci`); the
+    resample counts of every row are drawn once, so replicate ``b``'s true and
+    false positives above every distinct score are two cumulative sums. A
+    threshold is then the same ``searchsorted`` index as without intervals, and
+    a column lookup gives all replicates.
+    """
+
+    def __init__(self, y: np.ndarray, score: np.ndarray, curves: GroupCurves, n_boot: int,
+                 seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.tp: list[np.ndarray] = []
+        self.fp: list[np.ndarray] = []
+        codes = curves.groups.codes
+        for g in range(curves.groups.n_groups):  # a few groups; rows are vectorised
+            rows = np.flatnonzero(codes == g)
+            order = np.argsort(-score[rows], kind="stable")
+            s, yy = score[rows][order], y[rows][order]
+            n = len(rows)
+            draws = rng.integers(0, n, size=(n_boot, n))  # resample indices, drawn once
+            flat = (draws + (np.arange(n_boot) * n)[:, None]).ravel()
+            weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n)
+            weight = weight.astype(np.int32)
+            ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
+            zero = np.zeros((n_boot, 1), dtype=np.int32)
+            pos = np.cumsum(weight * yy.astype(np.int32), axis=1)[:, ends]
+            neg = np.cumsum(weight * (1 - yy).astype(np.int32), axis=1)[:, ends]
+            self.tp.append(np.hstack([zero, pos]))
+            self.fp.append(np.hstack([zero, neg]))
+        self.n_boot = n_boot
+
+    def counts_at(self, index: np.ndarray) -> np.ndarray:
+        """Replicate confusion counts ``(n_boot, n_groups, 4)`` at curve points ``index``."""
+        out = np.empty((self.n_boot, len(self.tp), 4))
+        for g, (tp, fp) in enumerate(zip(self.tp, self.fp, strict=True)):
+            k = index[g]
+            out[:, g, 3], out[:, g, 1] = tp[:, k], fp[:, k]
+            out[:, g, 2], out[:, g, 0] = tp[:, -1] - tp[:, k], fp[:, -1] - fp[:, k]
+        return out
 
 
 def _slug(label: Any) -> str:
@@ -72,6 +130,19 @@ class ThresholdExplorer(Explorer):
         true positive earns 1 and a false positive costs 1.
     threshold : float, default=0.5
         Every slider's starting value.
+    intervals : bool, default=False
+        Start with the "intervals" checkbox ticked: bootstrap intervals for each
+        group's selection rate, TPR and FPR and for the three gaps, as crosses on
+        the ROC points and a panel under the table. The replicates are drawn once
+        (when first needed), so a slider move stays a lookup.
+    n_boot : int, default=200
+        Bootstrap replicates per group.
+    level : float, default=0.95
+    min_count : int, default=30
+        A group with fewer positive or negative labels than this gets a warning:
+        its TPR or FPR interval is too wide or unstable to mean much.
+    seed : int, default=0
+        Seeds the bootstrap draws.
 
     Examples
     --------
@@ -82,14 +153,26 @@ class ThresholdExplorer(Explorer):
     >>> _ = ex.set_values(**{ex.names["b"]: 0.65})
     >>> ex.state.metrics.loc["b", ["selection_rate", "fpr"]].tolist()
     [0.5, 1.0]
+    >>> ex.controls["intervals"].value = True
+    >>> ex.state.warnings[0].split(":")[0]
+    "group 'a' has only 1 positive and 1 negative labels (fewer than 30)"
 
     Lesson: 06-decision-thresholds
     """
 
     def __init__(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
                  objective: Any = "accuracy", cost_matrix: Any = ((0, 1), (0, -1)),
-                 threshold: float = 0.5) -> None:
+                 threshold: float = 0.5, intervals: bool = False, n_boot: int = 200,
+                 level: float = 0.95, min_count: int = 30, seed: int = 0) -> None:
         self.curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features)
+        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
+            raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+        self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
+                                    high_inclusive=False)
+        self.n_boot, self.min_count, self.seed = int(n_boot), int(min_count), int(seed)
+        self._y = check_binary(y_true, "y_true")
+        self._score = check_scores(y_score, "y_score", n_rows=len(self._y))
+        self._boot: _BootCurves | None = None
         self.groups = self.curves.labels
         self.cost = cost_matrix_from(cost_matrix)
         start = self.curves.as_array(threshold)
@@ -114,10 +197,15 @@ class ThresholdExplorer(Explorer):
         }
         controls["link"] = W.Checkbox(value=False, description="link all (one threshold)",
                                       indent=False)
+        controls["intervals"] = W.Checkbox(value=bool(intervals), indent=False,
+                                           description=f"{self.level:.0%} bootstrap intervals")
         self._syncing = False
         for g in self.groups:  # registered before the update handler: they run first
             controls[self.names[g]].observe(self._follow, names="value")
         controls["link"].observe(self._on_link, names="value")
+        if intervals:  # draw the replicates now, before the explorer is shown
+            self._boot = _BootCurves(self._y, self._score, self.curves, self.n_boot,
+                                     self.seed)
         self.snapped: str | None = None
         self.buttons = {}
         for constraint, label in SOLVERS.items():
@@ -131,9 +219,12 @@ class ThresholdExplorer(Explorer):
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
+        self.uncertainty = W.HTML()
+        self.uncertainty.add_class("fairlab-uncertainty")
         snap_row = W.HBox([W.HTML("snap to:"), *self.buttons.values()],
                           layout=W.Layout(flex_flow="row wrap"))
-        self._setup(controls, fig=self.fig, panels=[snap_row, self.readout, self.table],
+        self._setup(controls, fig=self.fig,
+                    panels=[snap_row, self.readout, self.table, self.uncertainty],
                     title="Decision thresholds per group: score ≥ threshold → positive")
 
     # ------------------------------------------------------------------ figure
@@ -159,6 +250,12 @@ class ThresholdExplorer(Explorer):
             self.ax_roc.plot(fpr, tpr, color=c, linewidth=1.2, label=str(g))
             (self.points[g],) = self.ax_roc.plot([], [], "o", color=c, markersize=8,
                                                  markeredgecolor="white")
+        from matplotlib.collections import LineCollection
+
+        self.ci_bars = LineCollection([], linewidths=1.6, zorder=4,
+                                      colors=[colors[str(g)] for g in self.groups
+                                              for _ in range(2)])
+        self.ax_roc.add_collection(self.ci_bars)
         self.ax_roc.plot([0, 1], [0, 1], color="#999999", linewidth=0.8, linestyle=":")
         self.ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false-positive rate",
                         ylabel="true-positive rate", title="ROC per group")
@@ -227,9 +324,17 @@ class ThresholdExplorer(Explorer):
         return state
 
     # ------------------------------------------------------------------ the road
-    def compute(self, *, link: bool = False, **thresholds: float) -> ThresholdState:
-        """Counts and rates per group at these thresholds (pure, microseconds)."""
+    def compute(self, *, link: bool = False, intervals: bool = False,
+                **thresholds: float) -> ThresholdState:
+        """Counts and rates per group at these thresholds (pure, microseconds).
+
+        With ``intervals`` the same curve points index every bootstrap replicate's
+        cumulative counts (drawn once), giving percentile intervals per group and
+        per gap.
+        """
         t = self.curves.as_array([thresholds[self.names[g]] for g in self.groups])
+        index = np.array([cv.index_at(tg) for cv, tg in zip(self.curves.curves, t,
+                                                            strict=True)])
         counts = self.curves.counts_at(t)
         rates = rates_from_counts(counts, _RATES)
         n = counts.sum(1)
@@ -248,8 +353,54 @@ class ThresholdExplorer(Explorer):
         readout = (f"thresholds {ts} · accuracy {overall['accuracy']:.3f} · profit "
                    f"{overall['profit']:.3f} · DP gap {overall['dp_gap']:.3f} · TPR gap "
                    f"{overall['tpr_gap']:.3f} · FPR gap {overall['fpr_gap']:.3f}")
+        ci = gap_ci = None
+        notes: tuple[str, ...] = ()
+        if intervals:
+            ci, gap_ci, notes = self._intervals(index, rates)
+            readout += (f" · {self.level:.0%} CI: DP gap [{gap_ci['dp_gap'][0]:.3f}, "
+                        f"{gap_ci['dp_gap'][1]:.3f}] · TPR gap [{gap_ci['tpr_gap'][0]:.3f}, "
+                        f"{gap_ci['tpr_gap'][1]:.3f}]")
         return ThresholdState(pd.Series(t, index=self.curves.index, name="threshold"),
-                              counts, metrics, overall, readout)
+                              counts, metrics, overall, readout, ci, gap_ci, notes)
+
+    def _intervals(self, index: np.ndarray, rates: dict[str, np.ndarray]):
+        """Percentile intervals per group and per gap, from the replicates at ``index``."""
+        if self._boot is None:  # drawn once, on first use (or in __init__ if ticked)
+            self._boot = _BootCurves(self._y, self._score, self.curves, self.n_boot,
+                                     self.seed)
+        boot = rates_from_counts(self._boot.counts_at(index), _CI_RATES)  # each (B, G)
+        alpha = (1 - self.level) / 2
+        stack = np.stack([boot[r] for r in _CI_RATES], axis=1)  # (B, R, G)
+        with warnings.catch_warnings():  # all-NaN replicates are counted and reported
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gaps = np.stack([np.nanmax(boot[r], 1) - np.nanmin(boot[r], 1)
+                             for r in _CI_GAPS.values()], axis=1)  # (B, 3)
+            lo, hi = np.nanquantile(stack, [alpha, 1 - alpha], axis=0)  # (R, G)
+            glo, ghi = np.nanquantile(gaps, [alpha, 1 - alpha], axis=0)
+        frames = {}
+        for i, r in enumerate(_CI_RATES):
+            frames[r] = pd.DataFrame({"estimate": rates[r], "low": lo[i], "high": hi[i]},
+                                     index=self.curves.index)
+        ci = pd.concat(frames, axis=1)
+        gap_ci = {name: (float(a), float(b))
+                  for name, a, b in zip(_CI_GAPS, glo, ghi, strict=True)}
+        notes = []
+        undefined = np.isnan(stack).mean(0).max(0)  # share of replicates, per group
+        for g, cv, u in zip(self.groups, self.curves.curves, undefined, strict=True):
+            small = []
+            if cv.n_pos < self.min_count:
+                small.append(f"{cv.n_pos:.0f} positive")
+            if cv.n_neg < self.min_count:
+                small.append(f"{cv.n_neg:.0f} negative")
+            if small or u > 0:
+                have = " and ".join(small) + " labels" if small else "few rows of a kind"
+                notes.append(
+                    f"group {g!r} has only {have} (fewer than {self.min_count}): its "
+                    f"{'TPR' if cv.n_pos < self.min_count else 'FPR'} interval, and every "
+                    "gap that uses it, is too wide or unstable to mean much"
+                    + (f"; {u:.0%} of resamples left a rate undefined" if u > 0 else "")
+                    + ". Merge groups or collect more data before reading it.")
+        return ci, gap_ci, tuple(notes)
 
     def _readout(self, state: ThresholdState, constraint: str | None) -> str:
         if constraint is None:
@@ -281,4 +432,31 @@ class ThresholdExplorer(Explorer):
             m.rename(columns=lambda c: c.replace("_", " ")))
         self.snapped = None
         self.readout.value = state.readout
+        self._render_intervals(state)
         self.fig.canvas.draw_idle()
+
+    def _render_intervals(self, state: ThresholdState) -> None:
+        if state.intervals is None:
+            self.ci_bars.set_segments([])
+            self.uncertainty.value = ""
+            return
+        ci, segs = state.intervals, []
+        for g in self.groups:
+            x, y = ci.loc[g, ("fpr", "estimate")], ci.loc[g, ("tpr", "estimate")]
+            segs.append([(ci.loc[g, ("fpr", "low")], y), (ci.loc[g, ("fpr", "high")], y)])
+            segs.append([(x, ci.loc[g, ("tpr", "low")]), (x, ci.loc[g, ("tpr", "high")])])
+        self.ci_bars.set_segments(segs)
+
+        def cell(r: str, g: Any) -> str:
+            e, lo, hi = ci.loc[g, (r, "estimate")], ci.loc[g, (r, "low")], ci.loc[g, (r, "high")]
+            return "–" if np.isnan(e) else f"{e:.3f} [{lo:.3f}, {hi:.3f}]"
+
+        table = pd.DataFrame({r.replace("_", " "): [cell(r, g) for g in self.groups]
+                              for r in _CI_RATES}, index=self.curves.index)
+        gaps = " · ".join(f"{k.replace('_', ' ')} [{a:.3f}, {b:.3f}]"
+                          for k, (a, b) in state.gap_intervals.items())
+        warn = "".join(f"<p>⚠ {html.escape(w)}</p>" for w in state.warnings)
+        self.uncertainty.value = (
+            f"<p><b>{self.level:.0%} bootstrap intervals</b> ({self.n_boot} resamples of "
+            f"each group's rows): gaps {gaps}</p>"
+            + table.to_html(classes="fairlab-table", border=0, escape=True) + warn)

@@ -120,3 +120,83 @@ def test_from_specs_uses_the_cache(tmp_path):
     assert set(ex.summaries) == {("german", "sex"), ("german", "sex × age_band")}
     assert len(list(tmp_path.glob("*.pkl"))) == 2
     ex.png()  # the static fallback renders
+
+
+# ------------------------------------------------ uncertainty under the threshold sliders
+@pytest.fixture(scope="module")
+def scored():
+    rng = np.random.default_rng(11)
+    n = 4000
+    g = rng.choice(np.array(["north", "south", "tiny"]), n, p=[0.6, 0.39, 0.01])
+    y = (rng.random(n) < np.where(g == "north", 0.35, 0.2)).astype(int)
+    s = 1 / (1 + np.exp(-(1.2 * (2 * y - 1) + rng.normal(size=n) - 0.4)))
+    return y, s, g
+
+
+def test_threshold_intervals_are_off_by_default_and_change_nothing(scored):
+    from fairlab.widgets.threshold_explorer import ThresholdExplorer
+
+    y, s, g = scored
+    ex = ThresholdExplorer(y, s, sensitive_features=g)
+    assert ex.controls["intervals"].value is False
+    assert ex.state.intervals is None and ex.uncertainty.value == ""
+    assert len(ex.ci_bars.get_segments()) == 0
+    before = ex.readout.value
+    ex.controls["intervals"].value = True
+    assert ex.readout.value.startswith(before) and "95% CI" in ex.readout.value
+    ex.controls["intervals"].value = False
+    assert ex.readout.value == before and ex.uncertainty.value == ""
+
+
+def test_threshold_intervals_agree_with_bootstrap_ci(scored):
+    from fairlab.metrics import bootstrap_ci, demographic_parity_difference
+    from fairlab.widgets.threshold_explorer import ThresholdExplorer
+
+    y, s, g = scored
+    keep = g != "tiny"
+    y, s, g = y[keep], s[keep], g[keep]
+    ex = ThresholdExplorer(y, s, sensitive_features=g, intervals=True, n_boot=3000)
+    state = ex.set_values(t_north=0.55, t_south=0.45)
+    pred = (s >= np.where(g == "north", 0.55, 0.45)).astype(int)
+    # an independent stratified bootstrap (multinomial counts), many replicates on both sides
+    for rate in ("selection_rate", "tpr", "fpr"):
+        ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, seed=5)
+        for grp in ("north", "south"):
+            got = state.intervals.loc[grp, rate]
+            assert got["estimate"] == pytest.approx(ref.loc[grp, "estimate"])
+            assert got["low"] == pytest.approx(ref.loc[grp, "low"], abs=0.012)
+            assert got["high"] == pytest.approx(ref.loc[grp, "high"], abs=0.012)
+    dp = bootstrap_ci(demographic_parity_difference, y, pred, sensitive_features=g,
+                      n_boot=3000, seed=5)
+    assert state.gap_intervals["dp_gap"][0] == pytest.approx(dp.low, abs=0.012)
+    assert state.gap_intervals["dp_gap"][1] == pytest.approx(dp.high, abs=0.012)
+    assert state.warnings == ()
+    segs = ex.ci_bars.get_segments()
+    assert len(segs) == 4  # a horizontal (FPR) and a vertical (TPR) bar per group
+    np.testing.assert_allclose(segs[1][:, 1], state.intervals.loc["north", "tpr"][["low",
+                                                                                  "high"]])
+
+
+def test_threshold_intervals_warn_about_a_tiny_group(scored):
+    from fairlab.widgets.threshold_explorer import ThresholdExplorer
+
+    y, s, g = scored
+    ex = ThresholdExplorer(y, s, sensitive_features=g, intervals=True)
+    assert len(ex.state.warnings) == 1 and "'tiny'" in ex.state.warnings[0]
+    assert "⚠" in ex.uncertainty.value and "Merge groups" in ex.uncertainty.value
+
+
+def test_threshold_intervals_stay_within_the_latency_budget(scored):
+    import time
+
+    from fairlab.widgets.threshold_explorer import ThresholdExplorer
+
+    y, s, g = scored
+    ex = ThresholdExplorer(y, s, sensitive_features=g, intervals=True)
+    ex.fig.canvas.draw_idle = lambda *a, **k: None  # as ipympl: rendering comes later
+    times = []
+    for v in np.linspace(0.2, 0.8, 25):
+        t0 = time.perf_counter()
+        ex.slider("north").value = float(v)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 0.05  # generous: shared CI cores; the benchmark prints ms
