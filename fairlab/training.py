@@ -266,9 +266,11 @@ def _forward(X: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
     W0, b0 = params[0], params[1]
     k, d, h = W0.shape
     z = (X @ W0.permute(1, 0, 2).reshape(d, k * h)).reshape(-1, k, h).transpose(0, 1) + b0
-    for W, b in zip(params[2::2], params[3::2], strict=True):
+    hidden = list(zip(params[2::2], params[3::2], strict=True))
+    for W, b in hidden[:-1]:
         z = torch.baddbmm(b, torch.relu(z), W)
-    return z.squeeze(-1)
+    W, b = hidden[-1]  # one output unit: a weighted sum is cheaper than a (k, n, 1) bmm
+    return (torch.relu(z) * W.transpose(1, 2)).sum(-1) + b.reshape(k, 1)
 
 
 def _train_stack(
@@ -313,7 +315,7 @@ def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, bat
     lam_t = torch.as_tensor(lams, dtype=torch.float32)
     one = _init_params(Xt.shape[1], hidden, seed)
     params = [p.unsqueeze(0).repeat(k, 1, 1).requires_grad_(True) for p in one]
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = torch.optim.Adam(params, lr=lr, fused=True)  # one kernel for every tensor
     fn = PENALTIES[penalty]
     use_penalty = onehot is not None and bool((lam_t > 0).any())
     gen = torch.Generator().manual_seed(seed + 1)
