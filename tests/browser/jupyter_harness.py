@@ -404,6 +404,19 @@ def full_screenshot(page: Any, path: Path, *, max_height: int = 30_000) -> None:
     page.set_viewport_size(size)
 
 
+def element_screenshot(page: Any, element: Any, path: Path) -> None:
+    """Screenshot one element, growing the viewport first when it is taller than the view."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    box = element.bounding_box()
+    if box and box["height"] + 200 > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": int(box["height"] + 300)})
+        page.wait_for_timeout(500)
+    element.scroll_into_view_if_needed()
+    element.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
 def canvas_data_url(panel: Any) -> str:
     """The figure pixels of the ipympl canvas inside ``panel`` (a locator), as a data URL."""
     return panel.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(

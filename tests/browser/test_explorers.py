@@ -32,6 +32,7 @@ from tests.browser.explorer_cases import (
     write_explorer_notebook,
 )
 from tests.browser.jupyter_harness import (
+    element_screenshot,
     error_outputs,
     kernel_status,
     open_notebook,
@@ -79,7 +80,7 @@ def explorer(request, browser_context, jupyter):
             arg=panel(page).element_handle(), timeout=30_000)
         assert widget_problems(page) == []
         ARTIFACTS.mkdir(exist_ok=True)
-        panel(page).screenshot(path=str(ARTIFACTS / f"explorer-{name}.png"))
+        element_screenshot(page, panel(page), ARTIFACTS / f"explorer-{name}.png")
         yield SimpleNamespace(page=page, case=case, name=name)
     finally:
         page.close()
