@@ -351,3 +351,34 @@ def test_adult_arrays_are_lesson_04s_recipe():
         adult_arrays(sensitive="age")
     with pytest.raises(ValueError, match="n_train must be a positive integer"):
         adult_arrays(n_train=0)
+
+
+def test_equalized_odds_adversary_sees_the_label_and_narrows_error_gaps():
+    # base rates differ by group and one feature carries group × label, so a plain model
+    # has unequal error rates; the adversary that also sees y must push them together
+    rng = np.random.default_rng(0)
+    n = 600
+    s = rng.choice(["a", "b"], n)
+    y = (rng.random(n) < np.where(s == "a", 0.6, 0.3)).astype(int)
+    X = np.column_stack([y + rng.normal(size=n), s == "a",
+                         (s == "a") * y + 0.5 * rng.normal(size=n)])
+    kw = dict(target="equalized_odds", epochs=60, lr=0.05, batch_size=600, random_state=0)
+    plain = AdversarialClassifier(alpha=0.0, **kw).fit(X, y, sensitive_features=s)
+    fair = AdversarialClassifier(alpha=3.0, **kw).fit(X, y, sensitive_features=s)
+    # wiring: the adversary's answer depends on the label it is shown
+    assert not np.allclose(fair.adversary_proba(X, y), fair.adversary_proba(X, 1 - y))
+    gap_plain = fl_eodds(y, plain.predict(X), sensitive_features=s)
+    gap_fair = fl_eodds(y, fair.predict(X), sensitive_features=s)
+    assert gap_plain > 0.3
+    assert gap_fair < gap_plain / 2
+
+
+def test_importing_adversarial_loads_no_plotting_or_widgets():
+    import subprocess
+    import sys
+
+    code = ("import sys, fairlab.adversarial; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
