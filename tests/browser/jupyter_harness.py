@@ -43,7 +43,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium; FAIRLAB_CHROMIUM overrides the path (e.g. to check the "missing" path).
+CHROMIUM = Path(os.environ.get("FAIRLAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -54,7 +55,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 INSTALL_HINT = (
-    "Debian chromium is not installed at /usr/bin/chromium; install it with "
+    f"Debian chromium is not installed at {CHROMIUM}; install it with "
     "`sudo apt-get update && sudo apt-get install -y chromium` (CI's .ci/run does this)."
 )
 LESSON_GLOB = "[0-9][0-9]-*.ipynb"
