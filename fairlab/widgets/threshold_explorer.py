@@ -252,7 +252,7 @@ class ThresholdExplorer(Explorer):
                                                  markeredgecolor="white")
         from matplotlib.collections import LineCollection
 
-        self.ci_bars = LineCollection([], linewidths=1.6, zorder=4,
+        self.ci_bars = LineCollection([], linewidths=2.6, zorder=2, alpha=0.75,
                                       colors=[colors[str(g)] for g in self.groups
                                               for _ in range(2)])
         self.ax_roc.add_collection(self.ci_bars)
