@@ -8,6 +8,8 @@ import pytest
 import torch
 from fairlearn.metrics import demographic_parity_difference as fl_dp
 from fairlearn.metrics import equalized_odds_difference as fl_eodds
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -154,7 +156,7 @@ def test_group_absent_from_batch_is_left_out():
     gap = demographic_parity_surrogate(p, torch.nn.functional.one_hot(
         torch.tensor([0, 0, 2]), 3))  # group 1 has no rows
     assert float(gap.detach()) == pytest.approx(0.6)
-    assert float(demographic_parity_surrogate(p, torch.tensor([1, 1, 1]))) == 0.0
+    assert float(demographic_parity_surrogate(p, torch.tensor([1, 1, 1])).detach()) == 0.0
 
 
 # -------------------------------------------------------------------- estimator
@@ -283,3 +285,22 @@ def test_sweep_accepts_pandas_inputs():
     assert sweep.frame.shape[0] == 1
     frame, models = sweep
     assert len(models) == 1
+
+
+# ------------------------------------------------------------- property test
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1), st.integers(0, 1)),
+                min_size=4, max_size=60))
+def test_soft_gaps_on_hard_predictions_equal_the_metrics(rows):
+    # on 0/1 "probabilities" each soft gap is the hard gap (largest minus smallest group)
+    s, y, pred = (np.array(c) for c in zip(*rows, strict=True))
+    if len(np.unique(s)) < 2:
+        return
+    p = torch.tensor(pred, dtype=torch.float64)
+    expected = fl_dp(y, pred, sensitive_features=s)
+    assert float(demographic_parity_surrogate(p, torch.tensor(s))) == pytest.approx(expected)
+    pos = y == 1
+    if len(np.unique(s[pos])) >= 2:
+        rates = [pred[pos & (s == g)].mean() for g in np.unique(s[pos])]
+        assert float(equal_opportunity_surrogate(p, torch.tensor(s), torch.tensor(y))) == \
+            pytest.approx(max(rates) - min(rates))
