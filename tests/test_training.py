@@ -251,6 +251,8 @@ def test_sweep_frame_matches_fairlearn_on_test_split():
     assert list(frame.columns) == ["lam", "split", "accuracy", "dp_gap", "eo_gap",
                                    "eodds_gap", "error_rate_gap"]
     assert frame["split"].tolist() == ["train", "train", "test", "test"]
+    assert sweep.row(0.9)["lam"] == 1.0 and sweep.row(0.9)["split"] == "test"
+    assert sweep.gap_column == "dp_gap"
     for i, model in enumerate(sweep.models):
         pred = model.predict(Xt)
         row = frame[frame.split == "test"].iloc[i]
