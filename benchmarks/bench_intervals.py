@@ -6,8 +6,9 @@ redraw deferred as ipympl defers it) with the "intervals" checkbox off and on
 (200 bootstrap replicates per group, drawn once), and the one-off cost of
 drawing the replicates. Budget: median <= 15 ms with intervals on.
 
-LambdaExplorer, when it has the option (``intervals`` control), is timed the
-same way on a small sweep trained here (its budget is the same).
+LambdaExplorer is timed the same way on a 9-value λ sweep trained here (5
+epochs on 8,000 Adult training rows, groups = sex, scored on the test split);
+same budget.
 Other engineers share the 2 cores: timings may be inflated.
 """
 
@@ -71,17 +72,21 @@ def lambdas(X, y, sex, X_test, y_test, sex_test) -> float | None:
     if "intervals" not in ex.controls:
         print("LambdaExplorer: no intervals option yet; not timed.")
         return None
-    slider = next(c for k, c in ex.controls.items() if k not in ("intervals",))
+    slider = ex.controls["lam"]  # its values are positions in the λ grid
 
     def move(rng):
-        slider.value = float(sweep.lams[rng.integers(len(sweep.lams))])
+        slider.value = int(rng.integers(len(sweep.lams)))
 
     off = _median_callback(ex, move)
-    ex.controls["intervals"].value = True
+    t0 = time.perf_counter()
+    ex.controls["intervals"].value = True  # bootstraps every λ at once, once
+    draw = (time.perf_counter() - t0) * 1e3
     on = _median_callback(ex, move)
-    print(f"LambdaExplorer ({len(sweep.lams)} λ, {len(y_test):,} test rows)")
-    print(f"  intervals off: median {off[0]:.2f} ms; on: median {on[0]:.2f} ms "
-          f"(budget {BUDGET_MS:.0f} ms: {'OK' if on[0] <= BUDGET_MS else 'OVER'})")
+    print(f"LambdaExplorer ({len(sweep.lams)} λ, {len(y_test):,} test rows, groups = sex)")
+    print(f"  intervals off: median {off[0]:.2f} ms, 95th percentile {off[1]:.2f} ms")
+    print(f"  intervals on:  median {on[0]:.2f} ms, 95th percentile {on[1]:.2f} ms "
+          f"(budget median <= {BUDGET_MS:.0f} ms: {'OK' if on[0] <= BUDGET_MS else 'OVER'})")
+    print(f"  one-off: bootstrapping every λ took {draw:.0f} ms")
     return on[0]
 
 

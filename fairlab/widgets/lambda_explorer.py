@@ -11,6 +11,7 @@ Lesson: 04-lambda-penalized-training
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +19,12 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import check_choice, check_groups
-from fairlab.metrics import group_metrics
+from fairlab._validation import check_choice, check_groups, check_in_range
+from fairlab.metrics import group_metrics, rates_from_counts
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.training import FairPenaltyClassifier, LambdaSweep
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets._intervals import ci_html, quantiles
 
 __all__ = ["LambdaExplorer", "LambdaState"]
 
@@ -41,6 +43,64 @@ class LambdaState:
     row: pd.Series          # the sweep frame's row for this λ on the explorer's split
     table: pd.DataFrame     # per-group metrics (fairlab.metrics.group_metrics)
     hist: np.ndarray        # (n_groups, bins): share of each group's rows per score bin
+    #: With intervals on: per group and rate (selection_rate, tpr, fpr) estimate/low/high.
+    intervals: pd.DataFrame | None = None
+    #: With intervals on: ``{"accuracy" | gap column: (low, high)}``.
+    gap_intervals: dict[str, tuple[float, float]] | None = None
+    #: Groups too small for their intervals to mean much, in words.
+    warnings: tuple[str, ...] = ()
+
+
+_CI_RATES = ("selection_rate", "tpr", "fpr")
+_CI_GAPS = {"dp_gap": ("selection_rate",), "eo_gap": ("tpr",), "eodds_gap": ("tpr", "fpr"),
+            "error_rate_gap": ("accuracy",)}
+
+
+class _BootSweep:
+    """Bootstrap intervals for every λ of a sweep, computed in one pass, once.
+
+    The rows of each group are resampled with replacement (each group keeps its
+    size), the *same* resamples for every λ. One sparse product of the resample
+    counts ``(n_boot, n_rows)`` with a one-hot of (λ, group, confusion cell)
+    gives every replicate's confusion counts for every λ; rates, gaps and their
+    percentiles follow, so a slider move only picks row ``λ`` of the result.
+    """
+
+    def __init__(self, pred: np.ndarray, y: np.ndarray, groups: Any, n_boot: int,
+                 level: float, seed: int) -> None:
+        from scipy import sparse
+
+        k, n = pred.shape
+        g = groups.n_groups
+        rng = np.random.default_rng(seed)
+        # stratified resample indices, drawn once: row i of group c is replaced by a draw
+        # among group c's rows
+        order = np.argsort(groups.codes, kind="stable")
+        start = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
+        size = groups.counts[groups.codes[order]]
+        draws = start[groups.codes[order]] + (rng.random((n_boot, n)) * size).astype(np.int64)
+        flat = (order[draws] + (np.arange(n_boot) * n)[:, None]).ravel()
+        weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
+        col = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * y[None, :] + pred
+        onehot = sparse.csr_matrix((np.ones(k * n), (np.tile(np.arange(n), k), col.ravel())),
+                                   shape=(n, k * g * 4))
+        counts = (onehot.T @ weight.T).T.reshape(n_boot, k, g, 4)
+        rates = rates_from_counts(counts, ("accuracy", *_CI_RATES))
+        alpha = (1 - level) / 2
+        with warnings.catch_warnings():  # undefined replicates are counted and reported
+            warnings.simplefilter("ignore", RuntimeWarning)
+            total = counts.sum(2)
+            acc = (total[..., 0] + total[..., 3]) / total.sum(-1)  # (B, k)
+            stack = np.stack([rates[r] for r in _CI_RATES], axis=2)  # (B, k, R, g)
+            self.low, self.high = quantiles(stack, [alpha, 1 - alpha])
+            gaps = {name: np.max([np.nanmax(rates[r], -1) - np.nanmin(rates[r], -1)
+                                  for r in parts], axis=0)
+                    for name, parts in _CI_GAPS.items()}  # each (B, k)
+            self.gap_low, self.gap_high = {}, {}
+            for name, values in {"accuracy": acc, **gaps}.items():
+                self.gap_low[name], self.gap_high[name] = quantiles(values,
+                                                                    [alpha, 1 - alpha])
+        self.undefined = np.isnan(stack).mean(0).max(1)  # (k, g)
 
 
 class LambdaExplorer(Explorer):
@@ -58,6 +118,16 @@ class LambdaExplorer(Explorer):
         sweep's penalty targets.
     bins : int, default=20
         Score histogram bins on [0, 1].
+    intervals : bool, default=False
+        Start with the "intervals" checkbox ticked: bootstrap intervals for each
+        group's selection rate, TPR and FPR, for accuracy and the gaps, as bars on
+        the frontier point and a panel under the table. All λ are bootstrapped
+        together once (when first needed), so a slider move stays a lookup.
+    n_boot : int, default=200
+    level : float, default=0.95
+    min_count : int, default=30
+        Groups with fewer positive or negative labels get a warning.
+    seed : int, default=0
 
     Examples
     --------
@@ -75,7 +145,8 @@ class LambdaExplorer(Explorer):
     """
 
     def __init__(self, sweep: LambdaSweep, *, split: str = "test", gap: str | None = None,
-                 bins: int = 20) -> None:
+                 bins: int = 20, intervals: bool = False, n_boot: int = 200,
+                 level: float = 0.95, min_count: int = 30, seed: int = 0) -> None:
         if not isinstance(sweep, LambdaSweep):
             raise TypeError(f"LambdaExplorer needs the result of lambda_sweep(...); got "
                             f"{type(sweep).__name__}.")
@@ -93,6 +164,15 @@ class LambdaExplorer(Explorer):
                         for p in pred]
         groups = check_groups(sens, len(y))
         self.groups = [str(g) for g in groups.labels]
+        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
+            raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+        self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
+                                    high_inclusive=False)
+        self.n_boot, self.min_count, self.seed = int(n_boot), int(min_count), int(seed)
+        self._pred, self._y, self._groups = pred, np.asarray(y, dtype=np.int64), groups
+        self._boot: _BootSweep | None = None
+        if intervals:  # before the explorer is shown
+            self._boot = _BootSweep(pred, self._y, groups, self.n_boot, self.level, self.seed)
         k, g = len(proba), groups.n_groups
         bin_of = np.clip((proba * self.bins).astype(np.int64), 0, self.bins - 1)
         cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * self.bins + bin_of
@@ -118,6 +198,10 @@ class LambdaExplorer(Explorer):
                                    label="current λ")
         self._label = ax_f.annotate("", (0, 0), xytext=(8, 6), textcoords="offset points",
                                     color=PALETTE[5])
+        from matplotlib.collections import LineCollection
+
+        self._ci_bars = LineCollection([], colors=PALETTE[5], linewidths=2, alpha=0.7)
+        ax_f.add_collection(self._ci_bars)
         ax_f.set_xlabel(f"{GAP_LABELS[gap]} ({split})")
         ax_f.set_ylabel("accuracy")
         ax_f.set_title("accuracy vs fairness gap")
@@ -152,18 +236,57 @@ class LambdaExplorer(Explorer):
                                       description="training")
         self.live = W.HTML()
         self.live.add_class("fairlab-live")
+        self.uncertainty = W.HTML()
+        self.uncertainty.add_class("fairlab-uncertainty")
+        ci_box = W.Checkbox(value=bool(intervals), indent=False,
+                            description=f"{self.level:.0%} bootstrap intervals")
         self.live_model: FairPenaltyClassifier | None = None
         self.train_button.on_click(self._train_now)
         live_box = W.HBox([self.train_button, self.progress, self.live])
-        self._setup({"lam": slider}, fig=fig, panels=[self.readout, self.table, live_box],
+        self._setup({"lam": slider, "intervals": ci_box}, fig=fig,
+                    panels=[self.readout, self.table, self.uncertainty, live_box],
                     title=f"λ-penalized training · penalty: {sweep.penalty}")
 
     # ------------------------------------------------------------------ pattern
-    def compute(self, lam: int) -> LambdaState:
-        """The state for grid index ``lam`` (the slider's value)."""
+    def compute(self, lam: int, intervals: bool = False) -> LambdaState:
+        """The state for grid index ``lam`` (the slider's value); a lookup, with or
+        without intervals."""
         i = int(lam)
+        ci = gap_ci = None
+        notes: tuple[str, ...] = ()
+        if intervals:
+            if self._boot is None:  # once, on first use
+                self._boot = _BootSweep(self._pred, self._y, self._groups, self.n_boot,
+                                        self.level, self.seed)
+            b, table = self._boot, self._tables[i]
+            est = table[list(_CI_RATES)].to_numpy().T  # (R, G)
+            values = np.stack([est, b.low[i], b.high[i]], axis=-1).transpose(1, 0, 2)
+            ci = pd.DataFrame(values.reshape(len(table), -1), index=table.index,
+                              columns=pd.MultiIndex.from_product(
+                                  [_CI_RATES, ["estimate", "low", "high"]]))
+            gap_ci = {name: (float(b.gap_low[name][i]), float(b.gap_high[name][i]))
+                      for name in b.gap_low}
+            notes = self._notes(b.undefined[i])
         return LambdaState(index=i, lam=float(self.sweep.lams[i]), row=self._rows.iloc[i],
-                           table=self._tables[i], hist=self._hist[i])
+                           table=self._tables[i], hist=self._hist[i], intervals=ci,
+                           gap_intervals=gap_ci, warnings=notes)
+
+    def _notes(self, undefined: np.ndarray) -> tuple[str, ...]:
+        pos = np.bincount(self._groups.codes, weights=self._y,
+                          minlength=self._groups.n_groups)
+        neg = self._groups.counts - pos
+        out = []
+        for name, p, q, u in zip(self.groups, pos, neg, undefined, strict=True):
+            small = [f"{v:.0f} {w}" for v, w in ((p, "positive"), (q, "negative"))
+                     if v < self.min_count]
+            if small or u > 0:
+                have = " and ".join(small) + " labels" if small else "few rows of a kind"
+                out.append(f"group {name!r} has only {have} (fewer than {self.min_count}): "
+                           "its TPR/FPR intervals, and every gap that uses them, are too "
+                           "wide or unstable to mean much"
+                           + (f"; {u:.0%} of resamples left a rate undefined" if u > 0
+                              else "") + ". Merge groups or collect more data.")
+        return tuple(out)
 
     def render(self, state: LambdaState) -> None:
         x, y = float(state.row[self.gap]), float(state.row["accuracy"])
@@ -175,7 +298,25 @@ class LambdaExplorer(Explorer):
                 bar.set_height(h)
         self.table.value = metrics_table_html(state.table)
         self.readout.value = html.escape(self.readout_text(state))
+        self._render_intervals(state, x, y)
         self.fig.canvas.draw_idle()
+
+    def _render_intervals(self, state: LambdaState, x: float, y: float) -> None:
+        if state.intervals is None:
+            self._ci_bars.set_segments([])
+            self.uncertainty.value = ""
+            return
+        g_lo, g_hi = state.gap_intervals[self.gap] if self.gap in state.gap_intervals \
+            else (x, x)
+        a_lo, a_hi = state.gap_intervals["accuracy"]
+        self._ci_bars.set_segments([[(g_lo, y), (g_hi, y)], [(x, a_lo), (x, a_hi)]])
+        gaps = " · ".join(f"{GAP_LABELS.get(k, k)} [{a:.3f}, {b:.3f}]"
+                          for k, (a, b) in state.gap_intervals.items())
+        warn = "".join(f"<p>⚠ {html.escape(w)}</p>" for w in state.warnings)
+        self.uncertainty.value = (
+            f"<p><b>{self.level:.0%} bootstrap intervals</b> ({self.n_boot} resamples of "
+            f"each group's rows, {self.split} split): {html.escape(gaps)}</p>"
+            + ci_html(state.intervals, list(state.intervals.index)) + warn)
 
     def readout_text(self, state: LambdaState) -> str:
         """One line of plain text with the key numbers."""
@@ -184,7 +325,11 @@ class LambdaExplorer(Explorer):
                  f"{GAP_LABELS[self.gap]} {r[self.gap]:.3f}"]
         parts += [f"{GAP_LABELS[c]} {r[c]:.3f}" for c in ("dp_gap", "eo_gap")
                   if c != self.gap]
-        return " · ".join(parts) + f" ({self.split})"
+        text = " · ".join(parts) + f" ({self.split})"
+        if state.gap_intervals is not None and self.gap in state.gap_intervals:
+            lo, hi = state.gap_intervals[self.gap]
+            text += f" · {self.level:.0%} CI {GAP_LABELS[self.gap]} [{lo:.3f}, {hi:.3f}]"
+        return text
 
     # --------------------------------------------------------------- live training
     def _train_now(self, _button: Any = None) -> FairPenaltyClassifier:

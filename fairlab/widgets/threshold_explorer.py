@@ -20,6 +20,7 @@ from fairlab.metrics import rates_from_counts
 from fairlab.plotting import group_colors, metrics_table_html
 from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets._intervals import ci_html, quantiles
 
 __all__ = ["ThresholdExplorer", "ThresholdState", "SOLVERS"]
 
@@ -54,6 +55,7 @@ class ThresholdState:
 #: Rates that get bootstrap intervals, and the gaps built from them.
 _CI_RATES = ("selection_rate", "tpr", "fpr")
 _CI_GAPS = {"dp_gap": "selection_rate", "tpr_gap": "tpr", "fpr_gap": "fpr"}
+_CI_COLUMNS = pd.MultiIndex.from_product([_CI_RATES, ["estimate", "low", "high"]])
 
 
 class _BootCurves:
@@ -375,13 +377,11 @@ class ThresholdExplorer(Explorer):
             warnings.simplefilter("ignore", RuntimeWarning)
             gaps = np.stack([np.nanmax(boot[r], 1) - np.nanmin(boot[r], 1)
                              for r in _CI_GAPS.values()], axis=1)  # (B, 3)
-            lo, hi = np.nanquantile(stack, [alpha, 1 - alpha], axis=0)  # (R, G)
-            glo, ghi = np.nanquantile(gaps, [alpha, 1 - alpha], axis=0)
-        frames = {}
-        for i, r in enumerate(_CI_RATES):
-            frames[r] = pd.DataFrame({"estimate": rates[r], "low": lo[i], "high": hi[i]},
-                                     index=self.curves.index)
-        ci = pd.concat(frames, axis=1)
+            lo, hi = quantiles(stack, [alpha, 1 - alpha])  # (R, G)
+            glo, ghi = quantiles(gaps, [alpha, 1 - alpha])
+        est = np.stack([rates[r] for r in _CI_RATES])  # (R, G)
+        values = np.stack([est, lo, hi], axis=-1).transpose(1, 0, 2).reshape(len(est[0]), -1)
+        ci = pd.DataFrame(values, index=self.curves.index, columns=_CI_COLUMNS)
         gap_ci = {name: (float(a), float(b))
                   for name, a, b in zip(_CI_GAPS, glo, ghi, strict=True)}
         notes = []
@@ -440,23 +440,17 @@ class ThresholdExplorer(Explorer):
             self.ci_bars.set_segments([])
             self.uncertainty.value = ""
             return
-        ci, segs = state.intervals, []
-        for g in self.groups:
-            x, y = ci.loc[g, ("fpr", "estimate")], ci.loc[g, ("tpr", "estimate")]
-            segs.append([(ci.loc[g, ("fpr", "low")], y), (ci.loc[g, ("fpr", "high")], y)])
-            segs.append([(x, ci.loc[g, ("tpr", "low")]), (x, ci.loc[g, ("tpr", "high")])])
+        v = state.intervals.to_numpy().reshape(len(self.groups), -1, 3)  # (G, R, 3)
+        tpr, fpr = v[:, _CI_RATES.index("tpr")], v[:, _CI_RATES.index("fpr")]
+        segs = []
+        for t, f in zip(tpr, fpr, strict=True):
+            segs.append([(f[1], t[0]), (f[2], t[0])])
+            segs.append([(f[0], t[1]), (f[0], t[2])])
         self.ci_bars.set_segments(segs)
-
-        def cell(r: str, g: Any) -> str:
-            e, lo, hi = ci.loc[g, (r, "estimate")], ci.loc[g, (r, "low")], ci.loc[g, (r, "high")]
-            return "–" if np.isnan(e) else f"{e:.3f} [{lo:.3f}, {hi:.3f}]"
-
-        table = pd.DataFrame({r.replace("_", " "): [cell(r, g) for g in self.groups]
-                              for r in _CI_RATES}, index=self.curves.index)
         gaps = " · ".join(f"{k.replace('_', ' ')} [{a:.3f}, {b:.3f}]"
                           for k, (a, b) in state.gap_intervals.items())
         warn = "".join(f"<p>⚠ {html.escape(w)}</p>" for w in state.warnings)
         self.uncertainty.value = (
             f"<p><b>{self.level:.0%} bootstrap intervals</b> ({self.n_boot} resamples of "
             f"each group's rows): gaps {gaps}</p>"
-            + table.to_html(classes="fairlab-table", border=0, escape=True) + warn)
+            + ci_html(state.intervals, self.groups) + warn)

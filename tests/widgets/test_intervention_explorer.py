@@ -200,3 +200,61 @@ def test_threshold_intervals_stay_within_the_latency_budget(scored):
         ex.slider("north").value = float(v)
         times.append(time.perf_counter() - t0)
     assert np.median(times) < 0.05  # generous: shared CI cores; the benchmark prints ms
+
+
+# --------------------------------------------------- uncertainty under the λ slider
+@pytest.fixture(scope="module")
+def sweep():
+    from fairlab.training import lambda_sweep
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    g = rng.choice(np.array(["a", "b", "c"]), n, p=[0.6, 0.39, 0.01])
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + (g == "a") + rng.normal(size=n) > 0.6).astype(int)
+    X = np.column_stack([X, g == "a"])
+    return lambda_sweep(X[:2000], y[:2000], g[:2000], [0.0, 1.0, 3.0], X_test=X[2000:],
+                        y_test=y[2000:], sensitive_test=g[2000:], epochs=3, random_state=0,
+                        progress=False)
+
+
+def test_lambda_intervals_off_by_default(sweep):
+    from fairlab.widgets.lambda_explorer import LambdaExplorer
+
+    ex = LambdaExplorer(sweep)
+    assert ex.controls["intervals"].value is False and ex.state.intervals is None
+    assert ex.uncertainty.value == "" and len(ex._ci_bars.get_segments()) == 0
+    before = ex.readout.value
+    ex.controls["intervals"].value = True
+    assert ex.readout.value.startswith(before) and "95% CI" in ex.readout.value
+    ex.controls["intervals"].value = False
+    assert ex.readout.value == before
+
+
+@pytest.mark.filterwarnings("ignore::fairlab.metrics.UndefinedRateWarning")  # the oracle's,
+def test_lambda_intervals_agree_with_bootstrap_ci(sweep):  # about the tiny group c
+    from fairlab.metrics import bootstrap_ci, demographic_parity_difference
+    from fairlab.widgets.lambda_explorer import LambdaExplorer
+
+    ex = LambdaExplorer(sweep, intervals=True, n_boot=3000)
+    ex.controls["lam"].value = 1
+    state = ex.state
+    y, g = sweep.y["test"], sweep.sensitive["test"]
+    pred = (sweep.proba["test"][1] >= 0.5).astype(int)
+    for rate in ("selection_rate", "tpr"):
+        ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, seed=9)
+        for grp in ("a", "b"):
+            got = state.intervals.loc[grp, rate]
+            assert got["estimate"] == pytest.approx(ref.loc[grp, "estimate"])
+            assert got["low"] == pytest.approx(ref.loc[grp, "low"], abs=0.015)
+            assert got["high"] == pytest.approx(ref.loc[grp, "high"], abs=0.015)
+    dp = bootstrap_ci(demographic_parity_difference, y, pred, sensitive_features=g,
+                      n_boot=3000, seed=9)
+    assert state.gap_intervals["dp_gap"][0] == pytest.approx(dp.low, abs=0.015)
+    assert state.gap_intervals["dp_gap"][1] == pytest.approx(dp.high, abs=0.015)
+    lo, hi = state.gap_intervals["accuracy"]
+    assert lo <= (pred == y).mean() <= hi
+    # the small group is named, and the bars sit on the current frontier point
+    assert len(state.warnings) == 1 and "'c'" in state.warnings[0]
+    segs = ex._ci_bars.get_segments()
+    np.testing.assert_allclose(segs[0][:, 0], state.gap_intervals["dp_gap"])
