@@ -338,6 +338,9 @@ _RUNNERS: dict[str, Callable[[_Fold, Any, dict], dict[str, np.ndarray]]] = {
 def cache_dir(path: str | os.PathLike | None = None) -> Path:
     """Where comparisons are cached: ``path``, else ``$FAIRLAB_CACHE``, else ``~/.cache/fairlab``.
 
+    A directory inside fairlab's own source checkout is refused (results must not
+    end up in git).
+
     Examples
     --------
     >>> cache_dir("/tmp/fl").as_posix()
@@ -345,12 +348,15 @@ def cache_dir(path: str | os.PathLike | None = None) -> Path:
 
     Lesson: 11-choosing-an-intervention
     """
-    if path is not None:
-        return Path(path).expanduser()
-    env = os.environ.get("FAIRLAB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    return Path("~/.cache/fairlab").expanduser()
+    if path is None:
+        path = os.environ.get("FAIRLAB_CACHE") or "~/.cache/fairlab"
+    out = Path(path).expanduser()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").exists() and out.resolve().is_relative_to(checkout):
+        raise ValueError(f"the cache directory {out} is inside the fairlab repository; cached "
+                         "results must not end up in git. Use a directory outside it, e.g. "
+                         "~/.cache/fairlab or a temporary directory.")
+    return out
 
 
 def _fingerprint(bunch: Bunch, name: str | None) -> str:

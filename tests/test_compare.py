@@ -166,8 +166,30 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("FAIRLAB_CACHE")
     assert compare.cache_dir().parts[-2:] == (".cache", "fairlab")
     compare_interventions("german", sensitive="sex", interventions=["none"], n_splits=2,
-                          progress=False, cache_path=None if False else tmp_path / "env2")
+                          progress=False, cache_path=tmp_path / "env2")
     assert list((tmp_path / "env2").glob("compare-*.pkl"))
+
+
+def test_cache_never_inside_the_repository():
+    from pathlib import Path
+
+    repo = Path(compare.__file__).resolve().parent.parent
+    with pytest.raises(ValueError, match="inside the fairlab repository"):
+        compare.cache_dir(repo / "notebooks" / ".cache")
+
+
+def test_progress_bar_covers_every_fold_and_intervention(capsys):
+    compare_interventions("german", sensitive="sex", interventions=["none", "reweighing"],
+                          n_splits=3, cache=False, progress=True)
+    err = capsys.readouterr().err
+    assert "comparing interventions" in err and "/6 " in err  # 3 folds × 2 interventions
+
+
+def test_compas_by_sex():
+    res = compare_interventions("compas", sensitive="sex", interventions=FAST, n_splits=3,
+                                subsample=2000, cache=False, progress=False)
+    assert res.attrs["n_rows"] == 2000 and res.attrs["groups"] == ["Female", "Male"]
+    assert set(res["intervention"]) == set(FAST)
 
 
 def test_summarize_matches_scipy_t_interval():
