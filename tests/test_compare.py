@@ -223,3 +223,16 @@ def test_pareto_mask_against_brute_force(points):
 def test_pareto_mask_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="one of each per point"):
         pareto_mask([0.8, 0.9], [0.1])
+
+
+def test_a_custom_base_model_is_cloned_per_fold():
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    res = compare_interventions("german", sensitive="sex", interventions=FAST, model=tree,
+                                n_splits=3, cache=False, progress=False)
+    assert not hasattr(tree, "tree_")  # the caller's estimator is never fitted
+    assert "base model" in set(res["setting"])
+    base = compare_interventions("german", sensitive="sex", interventions=["none"],
+                                 n_splits=3, cache=False, progress=False)
+    assert not np.allclose(res.query("intervention == 'none'")["accuracy"], base["accuracy"])
