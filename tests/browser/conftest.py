@@ -71,5 +71,5 @@ def page(browser_context, jupyter):
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     yield page
     page.close()
-    shutdown_kernels(jupyter)
+    shutdown_kernels(jupyter, wait=False)
 

@@ -331,20 +331,34 @@ def write_notebook(path: Path, sources: list[str]) -> Path:
     return path
 
 
-def shutdown_kernels(server: JupyterServer) -> None:
-    """Shut down every kernel session (keeps memory low between notebooks)."""
+def shutdown_kernels(server: JupyterServer, *, wait: bool = True) -> None:
+    """Shut down every kernel session open now (keeps memory low between notebooks).
+
+    The sessions are listed at once; with ``wait=False`` they are deleted in a background
+    thread, so the next notebook need not wait for a graceful kernel shutdown (and its own,
+    later session is not on the list). ``JupyterServer.stop`` kills any leftover.
+    """
     try:
-        sessions = server.api("sessions")
+        ids = [s["id"] for s in server.api("sessions")]
     except OSError:
         return
-    for s in sessions:
-        request = urllib.request.Request(
-            f"{server.base_url}/api/sessions/{s['id']}", method="DELETE",
-            headers={"Authorization": f"token {server.token}"})
-        try:
-            urllib.request.urlopen(request, timeout=10).close()
-        except OSError:
-            pass
+
+    def delete() -> None:
+        for sid in ids:
+            request = urllib.request.Request(
+                f"{server.base_url}/api/sessions/{sid}", method="DELETE",
+                headers={"Authorization": f"token {server.token}"})
+            try:
+                urllib.request.urlopen(request, timeout=30).close()
+            except OSError:
+                pass
+
+    if wait:
+        delete()
+    else:
+        import threading
+
+        threading.Thread(target=delete, daemon=True).start()
 
 
 def cells(page: Any) -> Any:
