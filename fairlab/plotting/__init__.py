@@ -15,8 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "group_colors", "apply_style", "new_axes", "plot_group_rates",
-           "metrics_table_html"]
+__all__ = ["PALETTE", "MAX_WIDTH_PX", "group_colors", "apply_style", "fit_dpi", "subplots",
+           "new_axes", "plot_group_rates", "metrics_table_html"]
+
+#: Widest figure, in screen pixels, that fits a JupyterLab notebook at 1280 px with the
+#: file browser open. Wider figures are drawn at a lower dpi instead of being cut off.
+MAX_WIDTH_PX = 860
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order groups receive it.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -68,15 +72,33 @@ def group_colors(groups: Iterable) -> dict:
     return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
 
 
+def fit_dpi(subplots_kw: dict) -> dict:
+    """Add a ``dpi`` so that the figure is at most :data:`MAX_WIDTH_PX` wide on screen.
+
+    Examples
+    --------
+    >>> fit_dpi({"figsize": (4, 3)})["dpi"], fit_dpi({"figsize": (10, 3)})["dpi"]
+    (100, 86.0)
+    """
+    kw = dict(subplots_kw)
+    width = kw.get("figsize", _RC.get("figure.figsize", mpl.rcParams["figure.figsize"]))[0]
+    kw.setdefault("dpi", min(100, MAX_WIDTH_PX / width))
+    return kw
+
+
+def subplots(*args, **subplots_kw):
+    """``plt.subplots`` in fairlab's style, scaled to fit the notebook's width."""
+    import matplotlib.pyplot as plt
+
+    with mpl.rc_context(_RC):
+        return plt.subplots(*args, **fit_dpi(subplots_kw))
+
+
 def new_axes(ax: Axes | None = None, **subplots_kw) -> Axes:
     """``ax`` itself, or the axes of a new figure in fairlab's style."""
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
-
-    with mpl.rc_context(_RC):
-        _, ax = plt.subplots(**subplots_kw)
-    return ax
+    return subplots(**subplots_kw)[1]
 
 
 def plot_group_rates(

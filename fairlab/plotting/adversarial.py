@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from fairlab.plotting import PALETTE, new_axes
+from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["plot_adversarial_frontier", "plot_adversary_history"]
 
@@ -82,12 +83,11 @@ def plot_adversary_history(histories: Mapping[str, pd.DataFrame],
     """
     if axes is None:
         import matplotlib as mpl
-        import matplotlib.pyplot as plt
 
         from fairlab.plotting import _RC
 
         with mpl.rc_context(_RC):
-            _, axes = plt.subplots(1, len(columns), figsize=(3.6 * len(columns) + 1.6, 3.2),
+            _, axes = fit_subplots(1, len(columns), figsize=(3.6 * len(columns) + 1.6, 3.2),
                                    squeeze=False, layout="constrained")
         axes = axes[0]
     axes = np.asarray(axes).reshape(-1)

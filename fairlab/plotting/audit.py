@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from fairlab.plotting import _RC, PALETTE, group_colors, new_axes
+from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["plot_representation", "plot_base_rates", "plot_proxies", "plot_audit",
            "plot_power_curve"]
@@ -127,10 +128,9 @@ def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = N
     if attribute not in report.representation:
         raise ValueError(f"attribute must be one of {report.sensitive}; got {attribute!r}.")
     if fig is None:
-        import matplotlib.pyplot as plt
 
         with mpl.rc_context(_RC):
-            fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), layout="constrained")
+            fig, axes = fit_subplots(1, 3, figsize=(12, 3.6), layout="constrained")
     else:
         axes = fig.subplots(1, 3)
     plot_representation(report.representation[attribute], ax=axes[0])

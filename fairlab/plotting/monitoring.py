@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from fairlab.plotting import group_colors, new_axes
+from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["build_dashboard", "update_dashboard", "plot_monitor", "plot_detection_tradeoff"]
 
@@ -158,12 +159,11 @@ def plot_monitor(monitor: Any, *, day: int | None = None, axes: Any = None,
     report = monitor.evaluate(**settings) if hasattr(monitor, "evaluate") else monitor
     if axes is None:
         import matplotlib as mpl
-        import matplotlib.pyplot as plt
 
         from fairlab.plotting import _RC
 
         with mpl.rc_context(_RC):
-            fig, axes = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True,
+            fig, axes = fit_subplots(2, 1, figsize=(9, 5.2), sharex=True,
                                      layout="constrained")
     art = build_dashboard(axes, report)
     update_dashboard(art, report, day)

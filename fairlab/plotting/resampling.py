@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from fairlab.plotting import PALETTE, new_axes
+from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["LABEL_COLORS", "plot_cell_counts", "plot_interventions"]
 
@@ -81,7 +82,6 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
     Lesson: 03-resampling
     """
     import matplotlib as mpl
-    import matplotlib.pyplot as plt
 
     from fairlab.plotting import _RC
 
@@ -89,7 +89,7 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
     created = axes is None
     if created:
         with mpl.rc_context(_RC):
-            _, axes = plt.subplots(1, 4, figsize=(11, 0.45 * len(names) + 1.2), sharey=True,
+            _, axes = fit_subplots(1, 4, figsize=(11, 0.45 * len(names) + 1.2), sharey=True,
                                    gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
     y = np.arange(len(names))[::-1]
     for ax, (key, label) in zip(axes[:3], _METRICS, strict=True):

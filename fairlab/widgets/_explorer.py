@@ -32,10 +32,21 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from fairlab.plotting import _RC
+from fairlab.plotting import _RC, fit_dpi
 
 __all__ = ["Explorer", "new_figure"]
 
+# Widget HTML is not reached by JupyterLab's table styles: give explorer tables their own.
+_CSS = """<style>
+.fairlab-explorer table { border-collapse: collapse; font-size: 12px; margin: 4px 0; }
+.fairlab-explorer th, .fairlab-explorer td { padding: 2px 10px; text-align: right;
+  border-bottom: 1px solid var(--jp-border-color2, #e0e0e0); }
+.fairlab-explorer thead th { border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }
+.fairlab-explorer tbody th { text-align: left; }
+.fairlab-readout { font-variant-numeric: tabular-nums; }
+</style>"""
+_SLIDERS = (W.FloatSlider, W.IntSlider, W.SelectionSlider, W.FloatLogSlider,
+            W.FloatRangeSlider, W.IntRangeSlider)
 
 def new_figure(*args: Any, **subplots_kw: Any) -> tuple[Figure, Any]:
     """``plt.subplots`` for explorers: built once, not shown on creation, no chrome.
@@ -46,7 +57,7 @@ def new_figure(*args: Any, **subplots_kw: Any) -> tuple[Figure, Any]:
     import matplotlib as mpl
 
     with plt.ioff(), mpl.rc_context(_RC):
-        fig, axes = plt.subplots(*args, **subplots_kw)
+        fig, axes = plt.subplots(*args, **fit_dpi(subplots_kw))
     canvas = fig.canvas
     if isinstance(canvas, W.DOMWidget):
         canvas.header_visible = False
@@ -96,6 +107,9 @@ class Explorer:
         self._widget: W.Widget | None = None
         for name, control in self.controls.items():
             control.add_class(f"fairlab-control-{name}")  # a handle for browser tests
+            if isinstance(control, _SLIDERS) and control.layout.width is None:
+                control.layout.width = "360px"  # wide enough to drag comfortably
+                control.style.description_width = "initial"
             control.observe(self._on_change, names="value")
         self.update()
 
@@ -177,7 +191,8 @@ class Explorer:
             controls = W.HBox(list(self.controls.values()),
                               layout=W.Layout(flex_flow="row wrap"))
             body = [self._figure_widget()] if self.fig is not None else []
-            self._widget = W.VBox([*header, controls, *body, *self.panels, self.output],
+            self._widget = W.VBox([W.HTML(_CSS), *header, controls, *body, *self.panels,
+                                   self.output],
                                   layout=W.Layout(width="100%"))
             self._widget.add_class("fairlab-explorer")
         return self._widget
