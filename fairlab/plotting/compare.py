@@ -76,7 +76,8 @@ def plot_frontier(results: pd.DataFrame, gap: str = "dp_gap", *, ax: Axes | None
 
     check_choice(gap, "gap", list(GAPS))
     summary = summarize(results)
-    ax = new_axes(ax, figsize=(7.5, 4.8))
+    own = ax is None
+    ax = new_axes(ax, figsize=(9.5, 4.8))
     names = list(dict.fromkeys(summary.index.get_level_values(0)))
     colors = intervention_colors(names)
     if folds:
@@ -101,8 +102,12 @@ def plot_frontier(results: pd.DataFrame, gap: str = "dp_gap", *, ax: Axes | None
         for i, ((name, setting), x, y) in enumerate(zip(summary.index[front][order],
                                                          fx[order], fy[order], strict=True)):
             ax.annotate(f"{name}: {setting}", (x, y), xytext=(7, 6 if i % 2 else -11),
-                        textcoords="offset points", fontsize=7.5, color="#222222")
+                        textcoords="offset points", fontsize=7.5, color="#222222", zorder=6,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
+                                  alpha=0.8))
     ax.set(xlabel=GAPS[gap], ylabel="accuracy (mean; bars: fold range)",
            title="Accuracy against the gap: means, fold spread, Pareto front")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    if own:  # leave room for the legend beside the axes
+        ax.figure.subplots_adjust(left=0.08, right=0.76, bottom=0.11, top=0.92)
     return ax
