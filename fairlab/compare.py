@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from fairlab._validation import Groups, check_choice, check_columns, check_groups
+from fairlab._validation import Groups, check_binary, check_choice, check_columns, check_groups
 from fairlab.metrics import rates_from_counts
 
 __all__ = [
@@ -128,9 +128,7 @@ def _prepare(bunch: Bunch, sensitive: list[str], subsample: int | None, seed: in
     for c in X.columns:
         if isinstance(X[c].dtype, pd.CategoricalDtype) and X[c].isna().any():
             X[c] = X[c].cat.add_categories("missing").fillna("missing")
-    y = np.asarray(bunch.target).astype(np.int64)
-    if not np.isin(y, [0, 1]).all():
-        raise ValueError("the dataset's target must be 0/1; recode it before comparing.")
+    y = check_binary(bunch.target, "dataset.target").astype(np.int64)
     S = sens[sensitive].reset_index(drop=True)
     groups = check_groups(S if len(sensitive) > 1 else S.iloc[:, 0], len(y))
     if subsample is not None:

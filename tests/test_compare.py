@@ -134,6 +134,23 @@ def test_clear_errors(kwargs, match):
         compare_interventions(args.pop("dataset"), **args)
 
 
+def test_bad_bunch_targets_and_groups_are_explained():
+    world = make_biased_world(600, seed=3)
+    bad = compare.Bunch(**world)
+    bad["target"] = np.where(world.target == 1, ">50K", "<=50K")
+    with pytest.raises(ValueError, match="dataset.target"):
+        compare_interventions(bad, sensitive="group", interventions=["none"], n_splits=3,
+                              cache=False, progress=False)
+    with pytest.raises(ValueError, match="lacks"):
+        compare_interventions(compare.Bunch(data=world.data), sensitive="group",
+                              cache=False, progress=False)
+    one = compare.Bunch(**world)
+    one["sensitive"] = world.sensitive.assign(group="A")
+    with pytest.raises(ValueError, match="at least two groups"):
+        compare_interventions(one, sensitive="group", interventions=["none"], n_splits=3,
+                              cache=False, progress=False)
+
+
 def test_small_groups_get_a_clear_error():
     with pytest.raises(ValueError, match="merge them"):
         compare_interventions("compas", sensitive=["race", "sex"], interventions=["none"],
