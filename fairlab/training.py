@@ -699,3 +699,13 @@ def lambda_sweep(
                     batch_size=batch_size, random_state=random_state),
         seconds=seconds,
     )
+
+
+def __getattr__(name: str):
+    """Lesson 07's adversarial debiasing lives in ``fairlab.adversarial`` (it builds on
+    this module's helpers); it is reachable from here too, loaded on first use."""
+    if name in ("AdversarialClassifier", "adversary_sweep"):
+        from fairlab import adversarial
+
+        return getattr(adversarial, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
