@@ -32,7 +32,7 @@ def plot_penalty_landscape(shifts: Sequence[float], curves: Mapping[str, Sequenc
 
     Lesson: 04-lambda-penalized-training
     """
-    ax = new_axes(ax, figsize=(6, 3))
+    ax = new_axes(ax, figsize=(6, 3), layout="constrained")
     for i, (name, values) in enumerate(curves.items()):
         ax.plot(shifts, values, color=PALETTE[i % len(PALETTE)], lw=2,
                 drawstyle="steps-mid" if "hard" in name else "default", label=name)
@@ -60,13 +60,10 @@ def plot_gaps_vs_lambda(frames: Mapping[str, pd.DataFrame], gaps: Sequence[str] 
     Lesson: 04-lambda-penalized-training
     """
     if axes is None:
-        import matplotlib as mpl
-        import matplotlib.pyplot as plt
+        from fairlab.plotting import subplots
 
-        from fairlab.plotting import _RC
-
-        with mpl.rc_context(_RC):
-            _, axes = plt.subplots(1, len(gaps), figsize=(4.2 * len(gaps), 3), squeeze=False)
+        _, axes = subplots(1, len(gaps), figsize=(4.2 * len(gaps), 3), squeeze=False,
+                           layout="constrained")
         axes = axes[0]
     for ax, gap in zip(axes, gaps, strict=True):
         for i, (label, frame) in enumerate(frames.items()):
@@ -91,7 +88,7 @@ def plot_frontiers(frontiers: Mapping[str, pd.DataFrame], *, gap: str = "dp_gap"
 
     Lesson: 04-lambda-penalized-training
     """
-    ax = new_axes(ax, figsize=(5, 3.4))
+    ax = new_axes(ax, figsize=(5, 3.4), layout="constrained")
     for i, (label, f) in enumerate(frontiers.items()):
         ax.plot(f[gap], f["accuracy"], marker="o", ms=4, color=PALETTE[i % len(PALETTE)],
                 label=label)
