@@ -53,7 +53,8 @@ class InterventionState:
 
 
 def _fmt(v: float, lo: float, hi: float) -> str:
-    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+    """``0.840 [0.818, 0.862]`` with no-break spaces, so a table cell never wraps inside."""
+    return f"{v:.3f}\u00a0[{lo:.3f},\u00a0{hi:.3f}]"
 
 
 class InterventionExplorer(Explorer):
@@ -122,7 +123,8 @@ class InterventionExplorer(Explorer):
                                     description="groups"),
             "gap": W.Dropdown(options=[(GAPS[g], g) for g in GAPS], value=gap,
                               description="gap that matters",
-                              style={"description_width": "initial"}),
+                              style={"description_width": "initial"},
+                              layout=W.Layout(width="460px")),
             "max_loss": W.FloatSlider(value=float(max_loss), min=0.0, max=0.10, step=0.005,
                                       description="accuracy we may lose",
                                       readout_format=".3f", continuous_update=True,
@@ -189,7 +191,9 @@ class InterventionExplorer(Explorer):
                            label="below the floor")]
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
         ax.set_ylabel("accuracy (mean; bars: fold range)")
-        self.fig.tight_layout()
+        ax.set_xlabel(max(GAPS.values(), key=len) + " (mean; bars: fold range)")
+        ax.set_title("dataset · groups", fontsize=10)
+        self.fig.tight_layout()  # with the longest labels, so that none is ever cut
 
     def _follow_dataset(self, change: dict) -> None:
         """Offer the sensitive columns compared for the new dataset (no extra update)."""

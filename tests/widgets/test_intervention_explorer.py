@@ -44,7 +44,7 @@ def test_compute_ranks_by_the_gap_within_the_budget(comparisons):
             state = ex.compute(dataset="german", sensitive="sex", gap=gap, max_loss=loss)
             assert state.best == _independent_best(frame, gap, loss)
             eligible = state.table[state.table["within budget"]]
-            gaps = [float(v.split()[0]) for v in eligible.iloc[:, 3]]
+            gaps = [float(v.split("\u00a0")[0]) for v in eligible.iloc[:, 3]]
             assert gaps == sorted(gaps)
 
 
