@@ -108,7 +108,8 @@ class EmbeddingExplorer(Explorer):
         controls = {
             "words": W.SelectMultiple(options=options, value=tuple(words), rows=12,
                                       description="occupations",
-                                      layout=W.Layout(width="260px")),
+                                      layout=W.Layout(width="260px", height="220px",
+                                                       flex="0 0 auto")),
             "space": W.ToggleButtons(options=list(SPACES), value=space,
                                      description="vectors",
                                      tooltips=["word2vec GoogleNews vectors as trained",
