@@ -23,6 +23,7 @@ _WHERE = {
     "FeedbackExplorer": "feedback_explorer",
     "GoodhartExplorer": "feedback_explorer",
     "AdversarialExplorer": "adversarial_explorer",
+    "InterventionExplorer": "intervention_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]
