@@ -682,9 +682,15 @@ def lambda_sweep(
 
     with torch.no_grad():
         torch_params = [torch.as_tensor(p, dtype=torch.float64) for p in stacked]
-        proba = {name: torch.sigmoid(_forward(torch.tensor(np.asarray(Xs, dtype=np.float64)),
-                                              torch_params)).numpy()
-                 for name, (Xs, *_rest) in splits.items()}
+
+        def score(Xs, rows: int = 4096) -> np.ndarray:
+            # float64 so a row's score matches model.predict_proba; row chunks keep the
+            # (k, rows, hidden) temporaries in cache instead of hundreds of megabytes
+            Xs = torch.as_tensor(np.asarray(Xs, dtype=np.float64))
+            return torch.cat([torch.sigmoid(_forward(Xs[i:i + rows], torch_params))
+                              for i in range(0, len(Xs), rows)], dim=1).numpy()
+
+        proba = {name: score(Xs) for name, (Xs, *_rest) in splits.items()}
     rows = []
     for name, (_, ys, gs, _) in splits.items():
         metrics = _sweep_metrics(proba[name], ys, gs)
