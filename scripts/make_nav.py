@@ -29,12 +29,12 @@ def lesson_info(path: Path) -> dict:
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     title = re.search(r"^#\s+(.+)$", text, re.M)
     time = re.search(r"\*\*Time:\*\*\s*([^*\n·]+)", text)
-    goals = re.search(r"\*\*You will be able to:\*\*\s*([^\n]+?)(?:\s+\*\*|$)", text, re.M)
+    goals = re.search(r"\*\*You will be able to:\*\*(.*?)(?:\n\s*\n|\*\*Time)", text, re.S)
     return {
         "path": path,
         "title": title.group(1).strip() if title else path.stem,
         "time": time.group(1).strip() if time else "",
-        "goals": goals.group(1).strip().rstrip("·").strip() if goals else "",
+        "goals": " ".join(goals.group(1).split()).strip("· ") if goals else "",
         "nb": nb,
     }
 
