@@ -28,7 +28,7 @@ import nbformat
 
 EXERCISE = re.compile(r"\Aanswer = None\b")
 STUDENT = re.compile(r"answer = None  # replace None with your answer\n"
-                     r"exercises\.(check_\w+)\(answer\)\s*")
+                     r"exercises\.(check_\w+)\(answer\);?\s*")
 DETAILS = "<details><summary>Show a solution</summary>"
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 LINK = re.compile(r"\]\(([\w.-]+\.ipynb)(#[^)]*)?\)")
@@ -87,7 +87,7 @@ def build(lesson: Path, solution_names: set[str]) -> nbformat.NotebookNode:
             if student is None:
                 raise SolutionError(f"{where}: an exercise cell holds exactly two lines, "
                                     "'answer = None  # replace None with your answer' and "
-                                    "'exercises.check_<name>(answer)'; move anything else to "
+                                    "'exercises.check_<name>(answer);'; move anything else to "
                                     "the cell before it or into the solution.")
             cell.source = solution_code(nxt.source, f"{lesson.name} cell {k + 1}")
             call = f"exercises.{student.group(1)}(answer)"

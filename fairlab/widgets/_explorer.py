@@ -191,8 +191,8 @@ class Explorer:
             controls = W.HBox(list(self.controls.values()),
                               layout=W.Layout(flex_flow="row wrap"))
             body = [self._figure_widget()] if self.fig is not None else []
-            self._widget = W.VBox([W.HTML(_CSS), *header, controls, *body, *self.panels,
-                                   self.output],
+            self._widget = W.VBox([*header, controls, *body, *self.panels, self.output,
+                                   W.HTML(_CSS)],
                                   layout=W.Layout(width="100%"))
             self._widget.add_class("fairlab-explorer")
         return self._widget
