@@ -11,7 +11,7 @@ export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
 export PYTHONHASHSEED := 0
 PORT ?= 8888
 
-.PHONY: lab test unit nbval browser notebooks bench lint nav clean
+.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean
 
 # Installs once; re-runs only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -25,6 +25,11 @@ lab: $(STAMP)
 		--ServerApp.root_dir=notebooks --ServerApp.open_browser=True
 
 test: $(STAMP) lint unit nbval browser
+
+# The explorers as standalone pages (no code shown) for a projector or non-coders.
+app: $(STAMP)
+	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --port=8866 \
+		--VoilaConfiguration.strip_sources=True --VoilaConfiguration.show_tracebacks=False app/
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -41,6 +46,10 @@ browser: $(STAMP)
 # Re-execute every lesson in place, in order, deterministically, without widget state.
 notebooks: $(STAMP)
 	$(PY) scripts/run_notebooks.py notebooks
+
+# Regenerate solutions/ from the lessons (they never drift: a test checks).
+solutions: $(STAMP)
+	$(PY) scripts/make_solutions.py
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; MPLBACKEND=Agg $(PY) $$b || exit 1; done
