@@ -122,6 +122,72 @@ CASES: dict[str, ExplorerCase] = {
                 return ResamplingExplorer(results)
         """,
     ),
+    "adversarial": ExplorerCase(
+        cls="AdversarialExplorer",
+        control="alpha",
+        build="""
+            import numpy as np
+            from fairlab.adversarial import adversary_sweep
+            from fairlab.widgets import AdversarialExplorer
+
+            rng = np.random.default_rng(0)
+            n = 1600
+            s = rng.choice(["a", "b"], n, p=[0.6, 0.4])
+            X = rng.normal(size=(n, 3)) + (s == "a")[:, None] * [0.6, 0.0, 0.3]
+            y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
+            half = n // 2
+            sweep = adversary_sweep(X[:half], y[:half], s[:half], [0.0, 0.5, 1.0, 2.0, 4.0],
+                                    X_test=X[half:], y_test=y[half:], sensitive_test=s[half:],
+                                    epochs=4, random_state=0, progress=False)
+
+            def make():
+                return AdversarialExplorer(sweep)
+        """,
+    ),
+    "monitor": ExplorerCase(
+        cls="MonitorExplorer",
+        control="day",
+        build="""
+            from fairlab.monitoring import FairnessMonitor, simulate_stream
+            from fairlab.widgets import MonitorExplorer
+
+            stream = simulate_stream(seed=0)
+            monitor = FairnessMonitor(n_boot=50).fit_stream(stream)
+
+            def make():
+                return MonitorExplorer(monitor)
+        """,
+    ),
+    "feedback": ExplorerCase(
+        cls="FeedbackExplorer",
+        control="rater_bias",
+        build="""
+            from fairlab.feedback import feedback_grid, make_candidates
+            from fairlab.widgets import FeedbackExplorer
+
+            grid = feedback_grid(make_candidates(60), biases=[0.0, 0.5, 1.0, 1.5, 2.0],
+                                 n_comparisons=[200, 800])
+
+            def make():
+                return FeedbackExplorer(grid, rater_bias=1.0, n_comparisons=800)
+        """,
+    ),
+    "intervention": ExplorerCase(
+        cls="InterventionExplorer",
+        control="gap",
+        build="""
+            from fairlab.compare import compare_interventions
+            from fairlab.widgets import InterventionExplorer
+
+            res = compare_interventions("german", sensitive="sex", n_splits=3, cache=False,
+                                        interventions=["none", "reweighing", "thresholds"],
+                                        progress=False)
+
+            def make():
+                return InterventionExplorer({("german", "sex"): res}, gap="dp_gap",
+                                            max_loss=0.05)
+        """,
+    ),
 }
 
 SETUP = '''
