@@ -20,7 +20,7 @@ __all__ = ["PALETTE", "MAX_WIDTH_PX", "group_colors", "apply_style", "fit_dpi", 
 
 #: Widest figure, in screen pixels, that fits a JupyterLab notebook at 1280 px with the
 #: file browser open. Wider figures are drawn at a lower dpi instead of being cut off.
-MAX_WIDTH_PX = 860
+MAX_WIDTH_PX = 800
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order groups receive it.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -78,7 +78,7 @@ def fit_dpi(subplots_kw: dict) -> dict:
     Examples
     --------
     >>> fit_dpi({"figsize": (4, 3)})["dpi"], fit_dpi({"figsize": (10, 3)})["dpi"]
-    (100, 86.0)
+    (100, 80.0)
     """
     kw = dict(subplots_kw)
     width = kw.get("figsize", _RC.get("figure.figsize", mpl.rcParams["figure.figsize"]))[0]
