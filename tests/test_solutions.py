@@ -190,5 +190,6 @@ def test_solutions_pass_their_checks(name, monkeypatch):
         first = cell.source.splitlines()[0]
         assert lines and all(ln.startswith("✓") for ln in lines), (
             f"{name}: solution starting {first!r} printed {stream!r}")
-        assert results[-1:] == ["True"], f"{name}: the check in {first!r} did not return True"
+        # A check line ending in ';' shows no Out[]; otherwise its value must be True.
+        assert results[-1:] in ([], ["True"]), f"{name}: the check in {first!r} returned False"
     print(f"{name}: executed in {elapsed:.1f} s")
