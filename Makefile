@@ -27,9 +27,11 @@ lab: $(STAMP)
 test: $(STAMP) lint unit nbval browser
 
 # The explorers as standalone pages (no code shown) for a projector or non-coders.
+APP_PORT ?= 8866
 app: $(STAMP)
-	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --port=8866 \
-		--VoilaConfiguration.strip_sources=True --VoilaConfiguration.show_tracebacks=False app/
+	@echo "fairlab explorers: http://127.0.0.1:$(APP_PORT)/voila/render/index.ipynb (Ctrl+C stops)"
+	$(VENV)/bin/voila app --Voila.ip=127.0.0.1 --port=$(APP_PORT) --Voila.port_retries=0 \
+		--VoilaConfiguration.strip_sources=True --VoilaConfiguration.show_tracebacks=False
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
