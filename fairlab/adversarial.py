@@ -52,7 +52,7 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import Bunch
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import check_random_state, validate_data
 
 from fairlab._validation import (
     Groups,
@@ -67,7 +67,7 @@ from fairlab.training import (
     _encode_labels,
     _forward,
     _init_params,
-    _numpy_proba,
+    _NetworkOutputs,
     _sweep_metrics,
 )
 
@@ -348,7 +348,7 @@ def _groups_for_fit(sensitive_features: Any, n_rows: int) -> Groups:
 
 
 # ------------------------------------------------------------------- estimator
-class AdversarialClassifier(ClassifierMixin, BaseEstimator):
+class AdversarialClassifier(_NetworkOutputs, ClassifierMixin, BaseEstimator):
     """An MLP predictor trained against an adversary that predicts the group from its output.
 
     Parameters
@@ -446,24 +446,6 @@ class AdversarialClassifier(ClassifierMixin, BaseEstimator):
         self.adversary_coefs_, self.adversary_intercepts_ = adversary[0::2], adversary[1::2]
         self.history_ = history.reset_index(drop=True)
         self.baseline_ = float(groups.counts.max() / groups.counts.sum())
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probabilities of ``classes_``, shape (n, 2)."""
-        check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        params = [a for pair in zip(self.coefs_, self.intercepts_, strict=True) for a in pair]
-        p = _numpy_proba(X, params)
-        return np.column_stack([1 - p, p])
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The predictor's logit z (what the adversary sees)."""
-        p = self.predict_proba(X)[:, 1].clip(1e-12, 1 - 1e-12)
-        return np.log(p) - np.log1p(-p)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The class with probability >= 0.5."""
-        check_is_fitted(self, "coefs_")
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
     def adversary_proba(self, X: Any, y: Any = None) -> np.ndarray:
         """The trained adversary's group probabilities (n, G), columns in ``groups_`` order.

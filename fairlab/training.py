@@ -409,7 +409,31 @@ def _encode_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------- estimator
-class FairPenaltyClassifier(ClassifierMixin, BaseEstimator):
+class _NetworkOutputs:
+    """``predict_proba``, ``decision_function`` and ``predict`` of a fitted network whose
+    weights are ``coefs_`` / ``intercepts_`` (numpy, float64: no torch needed to predict).
+    Shared by :class:`FairPenaltyClassifier` and lesson 07's ``AdversarialClassifier``."""
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probabilities of ``classes_``, shape (n, 2)."""
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        params = [a for pair in zip(self.coefs_, self.intercepts_, strict=True) for a in pair]
+        p = _numpy_proba(X, params)
+        return np.column_stack([1 - p, p])
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The logit of P(y = classes_[1]) (what an adversary would see)."""
+        p = self.predict_proba(X)[:, 1].clip(1e-12, 1 - 1e-12)
+        return np.log(p) - np.log1p(-p)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The class with probability >= 0.5."""
+        check_is_fitted(self, "coefs_")
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+class FairPenaltyClassifier(_NetworkOutputs, ClassifierMixin, BaseEstimator):
     """A small MLP trained on ``log-loss + λ · fairness penalty`` (PyTorch, CPU).
 
     Parameters
@@ -505,23 +529,6 @@ class FairPenaltyClassifier(ClassifierMixin, BaseEstimator):
         self.coefs_ = params[0::2]
         self.intercepts_ = params[1::2]
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probabilities of ``classes_``, shape (n, 2)."""
-        check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        params = [a for pair in zip(self.coefs_, self.intercepts_, strict=True) for a in pair]
-        p = _numpy_proba(X, params)
-        return np.column_stack([1 - p, p])
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The logit of P(y = classes_[1])."""
-        p = self.predict_proba(X)[:, 1].clip(1e-12, 1 - 1e-12)
-        return np.log(p) - np.log1p(-p)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The class with probability >= 0.5."""
-        check_is_fitted(self, "coefs_")
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
 # ----------------------------------------------------------------------- sweep
