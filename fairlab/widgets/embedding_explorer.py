@@ -106,9 +106,12 @@ class EmbeddingExplorer(Explorer):
         self.max_words = int(max_words)
         self.emb, self.debiased, self.direction = emb, debiased, direction
         controls = {
-            "words": W.SelectMultiple(options=options, value=tuple(words), rows=12,
+            # eight rows of ~24 px inside a taller box: a list taller than its box
+            # spills over the figure below
+            "words": W.SelectMultiple(options=options, value=tuple(words), rows=8,
                                       description="occupations",
-                                      layout=W.Layout(width="260px", height="220px",
+                                      layout=W.Layout(width="260px", height="260px",
+                                                       margin="0 0 24px 0",
                                                        flex="0 0 auto")),
             "space": W.ToggleButtons(options=list(SPACES), value=space,
                                      description="vectors",
@@ -142,7 +145,7 @@ class EmbeddingExplorer(Explorer):
         ax.set_xlabel("← leans male (he, man, father…)      projection      "
                       "leans female (she, woman, mother…) →", fontsize=9)
         ax.legend(loc="lower right", fontsize=8)
-        self.heading = ax.set_title("")
+        self.heading = ax.set_title("projection")  # a placeholder, so the layout leaves room
         self.fig.tight_layout()
 
     # ------------------------------------------------------------------ the road
