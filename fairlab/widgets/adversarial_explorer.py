@@ -24,11 +24,11 @@ from fairlab.metrics import group_metrics
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.widgets._explorer import Explorer, new_figure
 
+# the same gap names and table columns as lesson 04's explorer, so the two lessons read alike
+from fairlab.widgets.lambda_explorer import GAP_LABELS, TABLE_COLUMNS
+
 __all__ = ["AdversarialExplorer", "AdversarialState"]
 
-GAP_LABELS = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "EOdds gap",
-              "error_rate_gap": "error-rate gap"}
-TABLE_COLUMNS = ["count", "selection_rate", "tpr", "fpr", "accuracy"]
 
 
 @dataclass(frozen=True)
