@@ -56,5 +56,36 @@ solutions: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; MPLBACKEND=Agg $(PY) $$b || exit 1; done
 
+# Workshops on one shared server (needs root): JupyterHub on 127.0.0.1, each learner a system
+# user fairlab-NAME; configurable-http-proxy from npm into the gitignored state folder .hub/.
+#   make hub        start it in the background, print the URL and how to add learners
+#   make hub-stop   stop it and every learner's server
+#   make test-hub   the hub's own tests (creates and removes two test learners)
+.PHONY: hub hub-stop test-hub
+HUB_PORT ?= 8000
+HUB_STATE := .hub
+HUB_STAMP := $(VENV)/.fairlab-hub-installed
+HUB_PROXY := $(HUB_STATE)/node_modules/.bin/configurable-http-proxy
+COURSE_BRANCH ?= $(shell b=$$(git rev-parse --abbrev-ref HEAD 2>/dev/null); \
+	if [ -z "$$b" ] || [ "$$b" = HEAD ]; then echo main; else echo $$b; fi)
+
+$(HUB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,hub]'
+	@touch $(HUB_STAMP)
+
+$(HUB_PROXY):
+	@mkdir -p $(HUB_STATE) && printf '*\n' > $(HUB_STATE)/.gitignore
+	npm install --prefix $(HUB_STATE) --no-audit --no-fund --loglevel=error \
+		configurable-http-proxy@5.3.0
+
+hub: $(HUB_STAMP) $(HUB_PROXY)
+	$(PY) deploy/hub/hubctl.py start --port $(HUB_PORT) --branch $(COURSE_BRANCH)
+
+hub-stop:
+	@if [ -x $(PY) ]; then $(PY) deploy/hub/hubctl.py stop; else echo "fairlab hub is not running."; fi
+
+test-hub: $(HUB_STAMP) $(HUB_PROXY)
+	FAIRLAB_TEST_HUB=1 $(PY) -m pytest -q -p no:cacheprovider tests/hub
+
 clean:
 	rm -rf $(VENV) .pytest_cache tests/browser/artifacts

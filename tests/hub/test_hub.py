@@ -35,9 +35,6 @@ PASSWORD = "t3st-" + os.urandom(6).hex()
 ANN, BOB = "fairlab-tann", "fairlab-tbob"
 SIX = "06-decision-thresholds.ipynb"
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 and not os.environ.get("CI"),
-    reason="the hub test creates system users: run `sudo make test-hub`")
 
 
 def branch() -> str:
