@@ -188,6 +188,23 @@ def runs_for_learners(python: str | Path) -> bool:
     return out.returncode == 0
 
 
+def private_parent(path: Path) -> Path | None:
+    """The first folder at or above ``path`` that other users cannot enter, if any."""
+    for folder in [path, *path.parents]:
+        if not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
+def check_reachable() -> None:
+    """Learners' servers read the course checkout (package, data, course.git) as themselves."""
+    if (closed := private_parent(ROOT)) is not None:
+        raise HubError(f"learners cannot enter {closed} (mode "
+                       f"{closed.stat().st_mode & 0o777:o}), so their servers cannot read "
+                       f"the course in {ROOT}: clone it where every user can read it, e.g. "
+                       "/srv/fairlab, and run `make hub` there.")
+
+
 def learner_python() -> str:
     """An interpreter that learners' accounts can run, with this environment's packages.
 
@@ -238,6 +255,7 @@ def start(port: int, branch: str) -> None:
     if not chp.exists():
         raise HubError(f"{chp} is missing; `make hub` installs it (npm install --prefix .hub "
                        "configurable-http-proxy).")
+    check_reachable()
     if (p := pid()) is not None:
         print(f"fairlab hub is already running (pid {p}): {url(port)}/ — stop: make hub-stop")
         return

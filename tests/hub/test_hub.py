@@ -57,6 +57,12 @@ def ctl(*args: str, env: dict) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def hub():
     assert os.geteuid() == 0, "make test-hub needs root (it creates system users)"
+    sys.path.insert(0, str(ROOT / "deploy" / "hub"))
+    from hubctl import private_parent
+
+    if (closed := private_parent(ROOT)) is not None:  # e.g. a clone under /root (mode 700)
+        pytest.skip(f"this checkout is under {closed}, which other users cannot enter, so "
+                    "learner accounts cannot read it; clone it under /srv, /work or /tmp")
     proxy = ROOT / ".hub" / "node_modules"
     assert proxy.exists(), "run `make test-hub` (it installs configurable-http-proxy first)"
     assert not port_open(PORT), f"port {PORT} is taken; set FAIRLAB_TEST_HUB_PORT"
