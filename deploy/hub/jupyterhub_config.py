@@ -75,6 +75,9 @@ pull = urlencode({"repo": REPO, "branch": BRANCH, "targetpath": "fairlab",
                   "urlpath": "lab/tree/fairlab/notebooks/00-start-here.ipynb"}, quote_via=quote)
 c.Spawner.default_url = f"/git-pull?{pull}"
 c.Spawner.environment = {
+    # `python` in a learner's terminal (and `!python` in a cell) is the course's interpreter,
+    # e.g. for `python -m fairlab.reset 06`.
+    "PATH": f"{Path(LEARNER_PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
     # One thread per kernel: 30 kernels must not each grab every core (see the guide).
     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
     "PYTHONHASHSEED": "0",

@@ -213,10 +213,11 @@ def test_reset_restores_lesson_and_keeps_backup(learners):
     nb["cells"] = nb["cells"][:2]  # "I deleted half the lesson"
     ann.api("PUT", f"api/contents/{path}", json={"type": "notebook", "format": "json",
                                                   "content": nb}).raise_for_status()
+    # as a learner types it in a terminal: `python` from the PATH the hub gives her server
     out = run_code(ann, """
-import subprocess, sys
+import subprocess
 for lesson in ("42", "06"):
-    r = subprocess.run([sys.executable, "-m", "fairlab.reset", lesson], capture_output=True,
+    r = subprocess.run(f"python -m fairlab.reset {lesson}", shell=True, capture_output=True,
                        text=True, cwd="fairlab/notebooks")
     print(r.returncode, r.stdout.strip(), r.stderr.strip(), sep="|")
 """)
