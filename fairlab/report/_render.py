@@ -250,13 +250,22 @@ def to_markdown(report: Any) -> str:
     return "\n".join(out)
 
 
+def _html_cell(value: Any) -> str:
+    """``0.412 [0.390, 0.430]`` → the estimate, with its interval on a second, smaller line."""
+    text = str(value)
+    point, sep, interval = text.partition(" [")
+    if not sep:
+        return html.escape(text)
+    return f'{html.escape(point)}<span class="ci">[{html.escape(interval)}</span>'
+
+
 def _html_table(frame: pd.DataFrame, caption: str) -> str:
     frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
     rows = []
     for row in frame.itertuples(index=False):
         cells = [f'<th scope="row">{html.escape(str(row[0]))}</th>'] + [
-            f"<td>{html.escape(str(v))}</td>" for v in row[1:]]
+            f"<td>{_html_cell(v)}</td>" for v in row[1:]]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<div class="table-wrap" tabindex="0" role="region" '
             f'aria-label="{html.escape(caption)}"><table><caption>{html.escape(caption)}'

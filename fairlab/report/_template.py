@@ -27,6 +27,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: lef
          vertical-align: top; }
 thead th { background: var(--band); }
 tbody th { font-weight: normal; }
+td .ci { display: block; color: var(--muted); font-size: 0.82em; white-space: nowrap; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px 28px; }
 figure { margin: 8px 0; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-weight: 600; font-size: 0.95rem; }
@@ -39,7 +40,8 @@ svg .tick-left { font-size: 11px; fill: var(--muted); }
 svg .whisker { stroke: var(--accent); stroke-width: 2; }
 svg .dot { fill: var(--accent); stroke: var(--accent); stroke-width: 1.5; }
 svg .dot.hollow { fill: #fff; }
-pre { background: var(--band); padding: 10px; overflow-x: auto; font-size: 0.8rem; }
+pre { background: var(--band); padding: 10px; font-size: 0.8rem; white-space: pre-wrap;
+      overflow-wrap: anywhere; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
