@@ -357,3 +357,12 @@ def test_cli_bad_input_exits_2_and_writes_nothing(case, match, data_csv, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
     if case == "out exists":
         assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_categorical_columns_keep_their_category_order(compas):
+    f = load_compas().frame
+    r = audit(f["two_year_recid"], (f["decile_score"] >= 5).astype(int),
+              sensitive_features=f[["age_cat", "sex"]], n_boot=100)
+    assert r.by_group.loc["age_cat"].index.tolist() == ["Less than 25", "25 - 45",
+                                                        "Greater than 45"]
+    assert r.by_group.loc["age_cat × sex"].index[0] == "Less than 25 × Female"

@@ -172,9 +172,12 @@ def _sensitive_frame(sensitive_features: Any, n_rows: int, unknown_labels: Any
         [unknown_labels] if isinstance(unknown_labels, str) else unknown_labels)
     frame, counts = {}, {}
     for name, values in columns.items():
-        series = pd.Series(as_1d(values, f"sensitive_features[{name!r}]")
-                           if not isinstance(values, pd.Series) else values.to_numpy(),
-                           copy=False)
+        if isinstance(values, pd.Series):  # keeps a categorical column's category order
+            series = values.reset_index(drop=True)
+        elif isinstance(values, pd.Categorical):
+            series = pd.Series(values)
+        else:
+            series = pd.Series(as_1d(values, f"sensitive_features[{name!r}]"), copy=False)
         if len(series) != n_rows:
             raise ValueError(f"sensitive_features[{name!r}] has {len(series)} entries but "
                              f"y_true has {n_rows}; pass one group label per row.")
@@ -547,10 +550,9 @@ def _by_group_table(g, conf, ece, b_conf, b_ece, n, level, min_group_size) -> pd
     for i in range(len(g.labels)):
         note = []
         if g.unknown[i]:
-            note.append("unknown category: left out of impact ratios and gaps")
+            note.append("unknown category, left out of impact ratios and gaps")
         if size[i] < min_group_size:
-            note.append(f"small: {int(size[i])} rows < {min_group_size}; intervals are wide "
-                        "and the group is left out of the gaps")
+            note.append(f"small: {int(size[i])} rows < {min_group_size}, left out of the gaps")
         for rate, why in (("tpr", "no positive labels"), ("fpr", "no negative labels"),
                           ("ppv", "no positive decisions")):
             if np.isnan(rates[rate][i]):

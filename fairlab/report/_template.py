@@ -27,6 +27,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: lef
          vertical-align: top; }
 thead th { background: var(--band); }
 tbody th { font-weight: normal; }
+td:last-child { min-width: 13rem; }
 td .ci { display: block; color: var(--muted); font-size: 0.82em; white-space: nowrap; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px 28px; }
 figure { margin: 8px 0; break-inside: avoid; page-break-inside: avoid; }
