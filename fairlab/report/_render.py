@@ -178,7 +178,7 @@ def _caveats(report: Any) -> list[str]:
                    f"shown but too small to read and left out of the gaps: {names}.")
     exc = ir[ir["excludable"]]
     if len(exc):
-        names = ", ".join(f"{g} ({s:.1%})" for (_, g), s in exc["share"].items())
+        names = ", ".join(f"{g} ({s:.2%})" for (_, g), s in exc["share"].items())
         out.append("Categories under 2 % of the rows may be excluded from impact ratios "
                    f"under the LL144 bias-audit rules; the report marks them: {names}.")
     unknown = {k: v for k, v in report.unknown_counts.items() if v}
