@@ -47,7 +47,10 @@ pre { background: var(--band); padding: 10px; font-size: 0.8rem; white-space: pr
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   section { break-inside: auto; }
-  table { font-size: 8pt; }
+  table { font-size: 7pt; width: 100%; }
+  th, td { padding: 2px 3px; }
+  td:last-child { min-width: 0; }
+  td .ci { white-space: normal; font-size: 0.9em; }
   tr, figure { break-inside: avoid; page-break-inside: avoid; }
   .table-wrap { overflow: visible; }
   pre { white-space: pre-wrap; }
