@@ -386,6 +386,12 @@ def counterfactual_fairness(predict: Callable[[pd.DataFrame], Any], scm: Structu
     if not np.isin(g, (0.0, 1.0)).all():
         raise ValueError(f"{sensitive!r} must take the values 0 and 1 to be flipped; got "
                          f"{sorted(np.unique(g).tolist())[:5]}.")
+    if len(labels) != 2:
+        raise ValueError(f"labels must name the values 0 and 1; got {list(labels)}.")
+    empty = [str(labels[v]) for v in (0, 1) if not (g == v).any()]
+    if empty:
+        raise ValueError(f"group {empty[0]} has no people in noise, so its decisions cannot be "
+                         "compared; draw more people or lower representation.")
     counterfactual = scm.propagate(noise, do={sensitive: 1 - g})
     d0 = np.asarray(predict(factual[list(features)])).astype(np.int64).reshape(-1)
     d1 = np.asarray(predict(counterfactual[list(features)])).astype(np.int64).reshape(-1)

@@ -52,8 +52,8 @@ class ShortcutExplorer(Explorer):
     --------
     >>> from fairlab.causal import shortcut_sweep
     >>> ex = ShortcutExplorer(shortcut_sweep([0.0, 0.4, 0.8], n=1000), strength=0.8)
-    >>> m = ex.state.metrics["tpr"]
-    >>> bool(m["after", "B"] < m["before", "B"] < m["before", "A"])
+    >>> m = ex.state.metrics
+    >>> bool(m.loc[("after", "B"), "accuracy"] < m.loc[("before", "B"), "accuracy"])
     True
 
     Lesson: 14-shortcuts-causes-and-explanations
