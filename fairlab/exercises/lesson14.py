@@ -70,8 +70,6 @@ def check_measured_flip_rate(answer: Any) -> bool:
         near_misses={
             "That is the world without measurement bias, where this model never flips. Set "
             "measurement_bias=1.0.": lambda a: abs(a - flips["clean"]["B"]) <= tol,
-            "That is group A's flip rate; the exercise asks for B's.":
-                lambda a: abs(a - flips["asked"]["A"]) <= tol,
         },
     )
 
