@@ -188,7 +188,7 @@ CASES: dict[str, ExplorerCase] = {
                                             max_loss=0.05)
         """,
     ),
-    "shortcut": ExplorerCase(
+    "shortcut_14": ExplorerCase(
         cls="ShortcutExplorer",
         control="strength",
         build="""
