@@ -63,9 +63,9 @@ def plot_causal_graph(scm, *, ax: Axes | None = None) -> Axes:
     off = [e for e in g.edges if g.edges[e].get("knob") and not g.edges[e].get("active")]
     plain = [e for e in g.edges if not g.edges[e].get("knob")]
     colors = [_ROLE_COLORS[_role(v)] for v in g.nodes]
-    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colors, node_size=1500, alpha=0.9)
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8)
-    kw = {"ax": ax, "node_size": 1500, "arrowsize": 14}
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colors, node_size=2200, alpha=0.9)
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=7)
+    kw = {"ax": ax, "node_size": 2200, "arrowsize": 14}
     nx.draw_networkx_edges(g, pos, edgelist=plain, edge_color="#444444", **kw)
     nx.draw_networkx_edges(g, pos, edgelist=on, edge_color=PALETTE[5], width=2.2, **kw)
     nx.draw_networkx_edges(g, pos, edgelist=off, edge_color="#AAAAAA", style="dashed", **kw)

@@ -29,6 +29,7 @@ class ShortcutState:
     metrics: pd.DataFrame
     coef: pd.Series
     readout: str
+    table_html: str
 
 
 class ShortcutExplorer(Explorer):
@@ -75,6 +76,8 @@ class ShortcutExplorer(Explorer):
             raise ValueError("sweep strengths must be evenly spaced (e.g. np.linspace) so "
                              "that every slider stop has a row.")
         self._coef_names = [c for c in sweep.columns if c.startswith("coef_")]
+        # One state per stop, built once: a slider move is a dictionary lookup.
+        self._states = {float(s): self._state(float(s)) for s in self.strengths}
         start = float(self.strengths[0] if strength is None else strength)
         control = W.FloatSlider(value=start, min=float(self.strengths[0]),
                                 max=float(self.strengths[-1]), step=float(steps[0]),
@@ -120,8 +123,11 @@ class ShortcutExplorer(Explorer):
         self.fig.tight_layout()
 
     def compute(self, *, strength: float) -> ShortcutState:
-        """The sweep's row nearest ``strength`` (pure lookup)."""
-        s = float(self.strengths[np.abs(self.strengths - float(strength)).argmin()])
+        """The precomputed state of the stop nearest ``strength`` (pure lookup)."""
+        return self._states[float(self.strengths[np.abs(self.strengths - float(strength))
+                                                 .argmin()])]
+
+    def _state(self, s: float) -> ShortcutState:
         rows = self.sweep.xs(s, level="strength")
         metrics = rows[list(_TABLE)].reindex(
             pd.MultiIndex.from_product([_SPLITS, _GROUPS], names=["split", "group"]))
@@ -132,7 +138,11 @@ class ShortcutExplorer(Explorer):
                    f"B {m['before', 'B']:.3f} → {m['after', 'B']:.3f} · qualified B selected "
                    f"after the shift {metrics.loc[('after', 'B'), 'tpr']:.3f} · "
                    f"neighbourhood weight {coef.get('neighbourhood', np.nan):+.2f}")
-        return ShortcutState(strength=s, metrics=metrics, coef=coef, readout=readout)
+        table = metrics.copy()
+        table.index = [f"{g}, {split} the shift" for split, g in table.index]
+        html = metrics_table_html(table.rename(columns=lambda c: c.replace("_", " ")))
+        return ShortcutState(strength=s, metrics=metrics, coef=coef, readout=readout,
+                             table_html=html)
 
     def render(self, state: ShortcutState) -> None:
         """Move the markers, cursor and bars; refresh the table and readout."""
@@ -145,8 +155,6 @@ class ShortcutExplorer(Explorer):
             note.set_text(f"{v:+.2f}")
             note.set_position((0.05 * top if v <= 0 else -0.05 * top, note.get_position()[1]))
             note.set_horizontalalignment("left" if v <= 0 else "right")
-        table = state.metrics.copy()
-        table.index = [f"{g}, {split} the shift" for split, g in table.index]
-        self.table.value = metrics_table_html(table.rename(columns=lambda c: c.replace("_", " ")))
+        self.table.value = state.table_html
         self.readout.value = state.readout
         self.fig.canvas.draw_idle()
