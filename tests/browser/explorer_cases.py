@@ -188,6 +188,20 @@ CASES: dict[str, ExplorerCase] = {
                                             max_loss=0.05)
         """,
     ),
+    "shortcut_14": ExplorerCase(
+        cls="ShortcutExplorer",
+        control="strength",
+        build="""
+            import numpy as np
+            from fairlab.causal import shortcut_sweep
+            from fairlab.widgets import ShortcutExplorer
+
+            sweep = shortcut_sweep(np.round(np.linspace(0, 0.95, 20), 2), n=1000)
+
+            def make():
+                return ShortcutExplorer(sweep, strength=0.5)
+        """,
+    ),
 }
 
 SETUP = '''

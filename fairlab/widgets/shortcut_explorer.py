@@ -1,0 +1,160 @@
+"""ShortcutExplorer: how strong a shortcut in the training data, and who pays after the shift.
+
+Lesson: 14-shortcuts-causes-and-explanations
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from fairlab.plotting import PALETTE, group_colors, metrics_table_html
+from fairlab.widgets._explorer import Explorer, new_figure
+
+__all__ = ["ShortcutExplorer", "ShortcutState"]
+
+_GROUPS = ("A", "B")
+_SPLITS = ("before", "after")
+_TABLE = ("accuracy", "tpr", "fpr", "selection_rate", "base_rate")
+
+
+@dataclass(frozen=True)
+class ShortcutState:
+    """One stop of the sweep: per (split, group) metrics, coefficients and a readout."""
+
+    strength: float
+    metrics: pd.DataFrame
+    coef: pd.Series
+    readout: str
+    table_html: str
+
+
+class ShortcutExplorer(Explorer):
+    """A slider over shortcut strength; accuracy by group before and after the shift.
+
+    Everything is precomputed by :func:`fairlab.causal.shortcut_sweep` (one model
+    per strength); a slider move looks up the nearest strength of the sweep. The
+    left panel draws every group's accuracy (or the chosen ``metric``) before the
+    shift (solid) and after it (dashed) across all strengths, with a marker at the
+    current one; the right panel shows the model's standardised coefficients.
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        From :func:`~fairlab.causal.shortcut_sweep` on evenly spaced strengths.
+    metric : str, default="accuracy"
+    strength : float, optional
+        Starting strength (default: the first of the sweep).
+
+    Examples
+    --------
+    >>> from fairlab.causal import shortcut_sweep
+    >>> ex = ShortcutExplorer(shortcut_sweep([0.0, 0.4, 0.8], n=1000), strength=0.8)
+    >>> m = ex.state.metrics
+    >>> bool(m.loc[("after", "B"), "accuracy"] < m.loc[("before", "B"), "accuracy"])
+    True
+
+    Lesson: 14-shortcuts-causes-and-explanations
+    """
+
+    def __init__(self, sweep: pd.DataFrame, *, metric: str = "tpr",
+                 strength: float | None = None) -> None:
+        if not isinstance(sweep, pd.DataFrame) or list(sweep.index.names) != [
+                "strength", "split", "group"]:
+            raise TypeError("sweep must be the DataFrame returned by shortcut_sweep().")
+        if metric not in _TABLE:
+            raise ValueError(f"metric must be one of {list(_TABLE)}; got {metric!r}.")
+        self.sweep, self.metric = sweep, metric
+        self.strengths = np.unique(sweep.index.get_level_values("strength").to_numpy(float))
+        if len(self.strengths) < 2:
+            raise ValueError("sweep has one strength; sweep at least two to slide between.")
+        steps = np.diff(self.strengths)
+        if not np.allclose(steps, steps[0]):
+            raise ValueError("sweep strengths must be evenly spaced (e.g. np.linspace) so "
+                             "that every slider stop has a row.")
+        self._coef_names = [c for c in sweep.columns if c.startswith("coef_")]
+        # One state per stop, built once: a slider move is a dictionary lookup.
+        self._states = {float(s): self._state(float(s)) for s in self.strengths}
+        start = float(self.strengths[0] if strength is None else strength)
+        control = W.FloatSlider(value=start, min=float(self.strengths[0]),
+                                max=float(self.strengths[-1]), step=float(steps[0]),
+                                description="shortcut strength", readout_format=".2f",
+                                continuous_update=True)
+        self._build_figure()
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup({"strength": control}, fig=self.fig, panels=[self.readout, self.table],
+                    title="A shortcut learned from collected data, and who pays when it breaks")
+
+    def _build_figure(self) -> None:
+        self.fig, (ax, ax_coef) = new_figure(1, 2, figsize=(10, 3.6),
+                                             gridspec_kw={"width_ratios": [2, 1]})
+        self.ax, self.ax_coef = ax, ax_coef
+        colors = group_colors(_GROUPS)
+        self.marks = {}
+        for split, style in (("before", "-"), ("after", "--")):
+            for g in _GROUPS:
+                s = self.sweep.xs((split, g), level=("split", "group"))[self.metric]
+                ax.plot(s.index, s.to_numpy(), style, color=colors[g], linewidth=1.4,
+                        label=f"{g}, {split} the shift")
+                self.marks[split, g] = ax.plot([], [], "o", color=colors[g], markersize=7)[0]
+        self.cursor = ax.axvline(self.strengths[0], color="#777777", linewidth=0.8)
+        ax.set_xlabel("shortcut strength in the collected training data")
+        ax.set_ylabel(self.metric.replace("_", " "))
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=8, loc="lower left")
+        ax.set_title("Per group: before the shift (solid), after (dashed)")
+        names = [c.removeprefix("coef_") for c in self._coef_names]
+        y = np.arange(len(names))[::-1]
+        self.coef_bars = ax_coef.barh(y, np.zeros(len(y)), height=0.6, color=[
+            PALETTE[5] if n == "neighbourhood" else "#777777" for n in names])
+        self.coef_notes = [ax_coef.text(0, yi, "", va="center", fontsize=8) for yi in y]
+        ax_coef.set_yticks(y, names)
+        ax_coef.axvline(0, color="black", linewidth=0.8)
+        top = float(np.abs(self.sweep[self._coef_names].to_numpy()).max()) * 1.15
+        ax_coef.set_xlim(-top, top)
+        ax_coef.set_title("What the model leans on")
+        ax_coef.set_xlabel("standardised coefficient")
+        self.fig.tight_layout()
+
+    def compute(self, *, strength: float) -> ShortcutState:
+        """The precomputed state of the stop nearest ``strength`` (pure lookup)."""
+        return self._states[float(self.strengths[np.abs(self.strengths - float(strength))
+                                                 .argmin()])]
+
+    def _state(self, s: float) -> ShortcutState:
+        rows = self.sweep.xs(s, level="strength")
+        metrics = rows[list(_TABLE)].reindex(
+            pd.MultiIndex.from_product([_SPLITS, _GROUPS], names=["split", "group"]))
+        coef = rows[self._coef_names].iloc[0].rename(lambda c: c.removeprefix("coef_"))
+        m = metrics[self.metric]
+        readout = (f"strength {s:.2f} · {self.metric.replace('_', ' ')} before → after: "
+                   f"A {m['before', 'A']:.3f} → {m['after', 'A']:.3f}, "
+                   f"B {m['before', 'B']:.3f} → {m['after', 'B']:.3f} · qualified B selected "
+                   f"after the shift {metrics.loc[('after', 'B'), 'tpr']:.3f} · "
+                   f"neighbourhood weight {coef.get('neighbourhood', np.nan):+.2f}")
+        table = metrics.copy()
+        table.index = [f"{g}, {split} the shift" for split, g in table.index]
+        html = metrics_table_html(table.rename(columns=lambda c: c.replace("_", " ")))
+        return ShortcutState(strength=s, metrics=metrics, coef=coef, readout=readout,
+                             table_html=html)
+
+    def render(self, state: ShortcutState) -> None:
+        """Move the markers, cursor and bars; refresh the table and readout."""
+        for (split, g), mark in self.marks.items():
+            mark.set_data([state.strength], [state.metrics.loc[(split, g), self.metric]])
+        self.cursor.set_xdata([state.strength, state.strength])
+        top = self.ax_coef.get_xlim()[1]
+        for bar, note, v in zip(self.coef_bars, self.coef_notes, state.coef, strict=True):
+            bar.set_width(v)
+            note.set_text(f"{v:+.2f}")
+            note.set_position((0.05 * top if v <= 0 else -0.05 * top, note.get_position()[1]))
+            note.set_horizontalalignment("left" if v <= 0 else "right")
+        self.table.value = state.table_html
+        self.readout.value = state.readout
+        self.fig.canvas.draw_idle()
