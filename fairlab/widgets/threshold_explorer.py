@@ -20,8 +20,8 @@ from fairlab.metrics import rates_from_counts
 from fairlab.plotting import group_colors, metrics_table_html
 from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
 from fairlab.widgets._explorer import Explorer, new_figure
-from fairlab.widgets.browser import BrowserView, threshold_spec
 from fairlab.widgets._intervals import ci_html, quantiles
+from fairlab.widgets.browser import BrowserView, threshold_spec
 
 __all__ = ["ThresholdExplorer", "ThresholdState", "SOLVERS"]
 
