@@ -125,9 +125,11 @@ class Explorer:
         self.render(state)
         self.state = state
         self.n_updates += 1
-        view = getattr(self, "_view", None)  # a browser-drawn view follows Python's moves
-        if view is not None and view.values != values:
-            view.values = values
+        view = getattr(self, "_view", None)  # a browser-drawn view follows Python's moves,
+        if view is not None and not getattr(self, "_from_page", False):  # never its own echo
+            shown = {k: values[k] for k in view.values if k in values}
+            if shown != view.values:
+                view.values = {**view.values, **shown}
         return state
 
     def set_values(self, **values: Any) -> Any:

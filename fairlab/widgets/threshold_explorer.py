@@ -307,11 +307,11 @@ class ThresholdExplorer(Explorer):
         """The page released a control: make Python's state match it."""
         new = {k: v for k, v in change["new"].items() if k in self.controls}
         if new and new != {k: self.controls[k].value for k in new}:
-            self._syncing = True
+            self._syncing = self._from_page = True
             try:
                 self.set_values(**new)
             finally:
-                self._syncing = False
+                self._syncing = self._from_page = False
 
     def browser_panels(self) -> list[W.Widget]:
         """Under the page: the intervals box and panel (computed by Python on release)."""

@@ -27,6 +27,7 @@ class ExplorerCase:
     cls: str  # class name in fairlab.widgets
     control: str  # key in explorer.controls the tests move
     build: str  # code that defines ``make()`` returning a fresh explorer
+    browser: bool = False  # drawn in the browser (tests/browser/test_browser_views.py)
 
     def available(self) -> tuple[bool, str]:
         """Whether ``fairlab.widgets.<cls>`` imports; the reason when not."""
@@ -64,6 +65,7 @@ CASES: dict[str, ExplorerCase] = {
     "thresholds": ExplorerCase(
         cls="ThresholdExplorer",
         control="t_a",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.widgets import ThresholdExplorer

@@ -151,12 +151,14 @@ function chart(spec, colors) {
   return { svg, layers };
 }
 
-function table(columns, rows) {
-  const head = "<thead><tr><th></th>" + columns.map((c) => `<th>${esc(c)}</th>`).join("") + "</tr></thead>";
-  const body = rows.map(([name, cells]) => `<tr><th>${esc(name)}</th>` +
-    cells.map((c) => `<td>${esc(c)}</td>`).join("") + "</tr>").join("");
-  return `<table>${head}<tbody>${body}</tbody></table>`;
+function table(columns, rows) { // cells separated by white space, as pandas writes them
+  const head = "<thead><tr><th></th>\n" + columns.map((c) => `<th>${esc(c)}</th>`).join("\n") + "</tr></thead>";
+  const body = rows.map(([name, cells]) => `<tr><th>${esc(name)}</th>\n` +
+    cells.map((c) => `<td>${esc(c)}</td>`).join("\n") + "</tr>").join("\n");
+  return `<table class="dataframe fairlab-table">${head}\n<tbody>${body}</tbody></table>`;
 }
+
+const cell = (x) => (Number.isNaN(x) ? "–" : fmt(x)); // pandas tables show NaN as a dash
 
 // Time from the input event to the frame that shows its result (for the benchmark).
 function stamp(event) {
@@ -267,8 +269,8 @@ function renderThresholds({ model, el }) {
     const cols = ["threshold", "selection rate", "tpr", "fpr", "ppv", "accuracy", "profit", "count"];
     tableEl.innerHTML = table(cols, spec.groups.map((g, i) => {
       const r = st.rates[i];
-      return [g.label, [fmt(t[i]), fmt(r.selection_rate), fmt(r.tpr), fmt(r.fpr), fmt(r.ppv),
-                        fmt(r.accuracy), fmt(r.profit), r.count.toLocaleString("en-US")]];
+      return [g.label, [cell(t[i]), cell(r.selection_rate), cell(r.tpr), cell(r.fpr), cell(r.ppv),
+                        cell(r.accuracy), cell(r.profit), r.count.toLocaleString("en-US")]];
     }));
     confusion.innerHTML = spec.groups.map((g, i) => {
       const [tn, fp, fn, tp] = st.counts[i];
@@ -369,7 +371,9 @@ function renderFrames({ model, el }) {
   draw();
 }
 
-export function render(ctx) {
+function render(ctx) {
+  // Keys typed into our controls are theirs: JupyterLab's shortcuts must not take them.
+  ctx.el.addEventListener("keydown", (e) => e.stopPropagation());
   const kind = ctx.model.get("kind");
   if (kind === "thresholds") return renderThresholds(ctx);
   if (kind === "frames") return renderFrames(ctx);
