@@ -167,6 +167,7 @@ def test_exported_page_works_offline(explorer, tmp_path, browser_context):
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto((tmp_path / "html" / f"{nb.stem}.html").as_uri())
+        page.bring_to_front()
         page.locator(".fairlab-view").first.wait_for(state="visible", timeout=15_000)
         expected = _expected_rows(case, k=3)
         readout = page.locator(".fairlab-view .fairlab-readout").first
@@ -174,10 +175,15 @@ def test_exported_page_works_offline(explorer, tmp_path, browser_context):
         target = page.locator(f".fairlab-view input.fairlab-control-{case.control}").first
         target.focus()
         for row in expected["rows"][1:]:
-            page.keyboard.press(_key(expected["direction"]))
-            page.wait_for_function("([el, want]) => el.textContent === want",
-                                   arg=[readout.element_handle(), row["readout_text"]],
-                                   timeout=2_000)
+            target.press(_key(expected["direction"]))
+            try:
+                page.wait_for_function("([el, want]) => el.textContent === want",
+                                       arg=[readout.element_handle(), row["readout_text"]],
+                                       timeout=10_000, polling=50)
+            except Exception:
+                value = target.evaluate("e => e.value")
+                raise AssertionError(f"slider at {value}: page shows {readout.inner_text()!r}, "
+                                     f"compute gives {row}") from None
         assert page.locator("img.fairlab-static:not([hidden])").count() == 0
         page.screenshot(path=str(ARTIFACTS / f"exported-{explorer.name}.png"), full_page=True)
     finally:
@@ -194,9 +200,9 @@ def _expected_rows(case, k):
         ex = make()
         c = ex.controls[{case.control!r}]
         d = 1 if c.max - c.value >= {k} * c.step else -1
-        rows = []
+        start, rows = c.value, []
         for i in range({k} + 1):
-            v = round(min(c.max, max(c.min, c.value + i * d * c.step)), 10) if i else c.value
+            v = round(min(c.max, max(c.min, start + i * d * c.step)), 10) if i else start
             if i:
                 ex.set_values(**{{{case.control!r}: v}})
             rows.append({{"value": v, "readout_text": ex.state.readout}})
