@@ -211,6 +211,17 @@ class Explorer:
                 self._widget.add_class("fairlab-explorer")
         return self._widget
 
+    def _from_view(self, change: Mapping[str, Any]) -> None:
+        """The page released a control: make Python's controls and ``state`` match it
+        (without sending the values back to the page)."""
+        new = {k: v for k, v in change["new"].items() if k in self.controls}
+        if new and new != {k: self.controls[k].value for k in new}:
+            self._from_page = True
+            try:
+                self.set_values(**new)
+            finally:
+                self._from_page = False
+
     def browser_panels(self) -> list[W.Widget]:
         """Python-side widgets shown under the browser view (e.g. a button)."""
         return []

@@ -305,13 +305,11 @@ class ThresholdExplorer(Explorer):
 
     def _from_view(self, change: dict) -> None:
         """The page released a control: make Python's state match it."""
-        new = {k: v for k, v in change["new"].items() if k in self.controls}
-        if new and new != {k: self.controls[k].value for k in new}:
-            self._syncing = self._from_page = True
-            try:
-                self.set_values(**new)
-            finally:
-                self._syncing = self._from_page = False
+        self._syncing = True  # the page moved every linked slider itself
+        try:
+            super()._from_view(change)
+        finally:
+            self._syncing = False
 
     def browser_panels(self) -> list[W.Widget]:
         """Under the page: the intervals box and panel (computed by Python on release)."""

@@ -43,6 +43,7 @@ CASES: dict[str, ExplorerCase] = {
     "lambda": ExplorerCase(
         cls="LambdaExplorer",
         control="lam",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.training import lambda_sweep

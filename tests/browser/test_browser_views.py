@@ -199,13 +199,18 @@ def _expected_rows(case, k):
         import json
         ex = make()
         c = ex.controls[{case.control!r}]
-        d = 1 if c.max - c.value >= {k} * c.step else -1
-        start, rows = c.value, []
+        stops = (list(c._options_values) if hasattr(c, "options")
+                 else [round(c.min + j * c.step, 10)
+                       for j in range(int(round((c.max - c.min) / c.step)) + 1)])
+        at = min(range(len(stops)), key=lambda j: abs(stops[j] - c.value))
+        d = 1 if len(stops) - 1 - at >= {k} else -1
+        rows = []
         for i in range({k} + 1):
-            v = round(min(c.max, max(c.min, start + i * d * c.step)), 10) if i else start
             if i:
-                ex.set_values(**{{{case.control!r}: v}})
-            rows.append({{"value": v, "readout_text": ex.state.readout}})
+                ex.set_values(**{{{case.control!r}: stops[at + i * d]}})
+            rows.append({{"value": stops[at + i * d],
+                          "readout_text": ex.compute(**ex.values()).readout
+                          if hasattr(ex.state, "readout") else ex.readout_text(ex.state)}})
         print(json.dumps({{"direction": d, "rows": rows}}))
     """)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,

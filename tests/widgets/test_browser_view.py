@@ -163,3 +163,35 @@ def test_frames_spec_rejects_mismatched_labels():
 def test_view_rejects_unknown_kind():
     with pytest.raises(ValueError, match="'thresholds' or 'frames'"):
         BrowserView(kind="bars", spec={}, values={})
+
+
+def _sweep():
+    from fairlab.training import lambda_sweep
+
+    rng = np.random.default_rng(0)
+    n = 600
+    s = rng.choice(["a", "b"], n, p=[0.6, 0.4])
+    X = rng.normal(size=(n, 3)) + (s == "a")[:, None] * [0.6, 0.0, 0.3]
+    y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
+    h = n // 2
+    return lambda_sweep(X[:h], y[:h], s[:h], [0.0, 0.5, 1.0, 2.0], X_test=X[h:], y_test=y[h:],
+                        sensitive_test=s[h:], epochs=2, progress=False)
+
+
+def test_lambda_frames_are_compute_for_every_lambda():
+    from fairlab.plotting import metrics_table_html
+    from fairlab.widgets import LambdaExplorer
+
+    ex = LambdaExplorer(_sweep())
+    spec = ex.browser_view().spec
+    assert len(spec["frames"]) == len(ex.sweep.lams)
+    for i, frame in enumerate(spec["frames"]):
+        state = ex.compute(i)
+        assert frame["readout"] == ex.readout_text(state)
+        assert frame["table"] == metrics_table_html(state.table)
+        (point,) = frame["layers"][0]["point"]
+        assert point == [float(state.row[ex.gap]), float(state.row["accuracy"])]
+        heights = [[bar[2] for bar in frame["layers"][1][f"bars{j}"]] for j in range(2)]
+        np.testing.assert_allclose(heights, state.hist)
+    ex.browser_view().values = {"lam": 2}  # a release in the page
+    assert ex.state.index == 2 and ex.controls["lam"].value == 2
