@@ -1,5 +1,14 @@
 """Slider latency in a real browser: key press → plot and table show the new value.
 
+Two paths are measured side by side for the threshold and λ explorers:
+
+* **browser-drawn** (the default view, :mod:`fairlab.widgets.browser`): the page computes and
+  redraws itself; latency = from the ``input`` event's timestamp to the animation frame that
+  shows the result (timed in the page), with the kernel idle, with the kernel busy in a 60 s
+  CPU loop, and with the kernel shut down. Targets: idle median <= 16 ms and p95 <= 33 ms;
+  busy within 2× of idle; no kernel: still updating.
+* **drawn by Python** (``explorer.python_widget()``, ipympl), as before:
+
 For the threshold and λ explorers (each in its own small notebook, built by
 ``tests/browser/explorer_cases.py``), in headless Debian chromium driving JupyterLab:
 
@@ -31,6 +40,7 @@ if str(ROOT) not in sys.path:
 from tests.browser.explorer_cases import (  # noqa: E402
     BENCH_STEPS,
     CASES,
+    CELL,
     control_target,
     panel,
     press,
@@ -42,10 +52,12 @@ from tests.browser.jupyter_harness import (  # noqa: E402
     CHROMIUM,
     INSTALL_HINT,
     JupyterServer,
+    cells,
     error_outputs,
     launch_browser,
     open_notebook,
     run_all,
+    run_menu_command,
     shutdown_kernels,
     wait_kernel_idle,
 )
@@ -102,6 +114,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def show_python_panel(nb: Path) -> None:
+    """The notebook shows the older panel drawn by Python instead of the browser view."""
+    import nbformat
+
+    book = nbformat.read(nb, as_version=4)
+    book.cells[CELL["show"]].source = "explorer.python_widget()"
+    nbformat.write(book, nb)
+
+
+LATENCIES_JS = "() => { const v = window.__fairlabLatency || []; window.__fairlabLatency = [];" \
+               " return v; }"
+
+
+def steps_in_page(page, target, key: str, n: int) -> list[float]:
+    """``n`` single key presses with a learner's pause; the page's own latencies (ms)."""
+    page.evaluate(LATENCIES_JS)
+    for _ in range(n):
+        target.press(key)
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(200)
+    return page.evaluate(LATENCIES_JS)
+
+
+def bench_browser(page, server, name: str, steps: int) -> dict | None:
+    """The browser-drawn view: idle kernel, busy kernel, no kernel."""
+    case = CASES[name]
+    nb = write_explorer_notebook(server.root_dir / f"view-{name}.ipynb", case)
+    open_notebook(page, server, nb.name)
+    run_all(page, timeout=300_000)
+    view = page.locator(".fairlab-explorer .fairlab-view").first
+    view.wait_for(state="visible", timeout=60_000)
+    target = view.locator(f"input.fairlab-control-{case.control}").first
+    target.scroll_into_view_if_needed()
+    wait_kernel_idle(page)
+    out = {"explorer": case.cls, "control": case.control}
+    out["idle"] = steps_in_page(page, target, "ArrowRight", steps)
+    last = cells(page).last  # a 60 s CPU loop in a new cell
+    last.locator(".jp-InputPrompt").first.click()
+    for k in ("Escape", "b", "Enter"):
+        page.keyboard.press(k)
+    page.keyboard.type("import time\n_t0 = time.time()\nwhile time.time() - _t0 < 60: pass")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_timeout(1000)
+    out["busy"] = steps_in_page(page, target, "ArrowLeft", steps)
+    run_menu_command(page, "Kernel", "kernelmenu:interrupt")
+    wait_kernel_idle(page, timeout=60_000)
+    shutdown_kernels(server)
+    page.wait_for_timeout(1000)
+    out["none"] = steps_in_page(page, target, "ArrowRight", steps)
+    return out
+
+
 def bench(page, server, name: str, steps: int) -> dict | None:
     case = CASES[name]
     ok, why = case.available()
@@ -109,6 +173,7 @@ def bench(page, server, name: str, steps: int) -> dict | None:
         print(f"{case.cls}: not measured, explorer not implemented yet ({why})")
         return None
     nb = write_explorer_notebook(server.root_dir / f"bench-{name}.ipynb", case, bench=True)
+    show_python_panel(nb)
     open_notebook(page, server, nb.name)
     run_all(page, timeout=300_000)
     errors = error_outputs(page)
@@ -168,21 +233,43 @@ def main(argv: list[str]) -> int:
     with JupyterServer(source=None) as server, sync_playwright() as p, \
             launch_browser(p) as context:
         page = context.new_page()
+        drawn = []
         for name in EXPLORERS:
+            drawn.append(bench_browser(page, server, name, args.steps))
             result = bench(page, server, name, args.steps)
             if result is not None:
                 results.append(result)
+    print(f"\nbrowser-drawn view: input event → the frame showing it (ms; page clock; "
+          f"{args.steps} single steps each)")
+    print(f"{'explorer':<20}{'kernel':<8}{'n':>4}{'median':>8}{'p95':>8}{'max':>8}  verdict")
+    missed = False
+    for d in drawn:
+        idle_median = statistics.median(d["idle"]) if d["idle"] else float("nan")
+        for kernel in ("idle", "busy", "none"):
+            v = d[kernel]
+            if not v:
+                print(f"{d['explorer']:<20}{kernel:<8}{0:>4}  no update measured  MISSED")
+                missed = True
+                continue
+            med, p95 = statistics.median(v), percentile(v, 0.95)
+            ok = (med <= 16 and p95 <= 33) if kernel == "idle" else (
+                med <= 2 * max(idle_median, 1.0) if kernel == "busy" else True)
+            missed |= not ok
+            print(f"{d['explorer']:<20}{kernel:<8}{len(v):>4}{med:>8.1f}{p95:>8.1f}"
+                  f"{max(v):>8.1f}  {'ok' if ok else 'MISSED'}")
+    print("targets: idle median <= 16 ms, p95 <= 33 ms; busy median within 2x idle; "
+          "no kernel: updates")
+    print("\nthe older panel drawn by Python (ipympl), same run:")
     print(f"\nkey press → readout, table and plot show the new value (ms; page clock; "
           f"{args.steps} single steps, then {N_BURSTS} bursts of {BURST})")
     print(f"{'explorer':<20}{'control':<10}{'median':>8}{'p95':>8}{'max':>8}"
           f"{'text':>8}{'plot':>8}{'settle10':>10}  verdict")
-    missed = False
     for r in results:
         ok = r["median"] <= 150 and r["p95"] <= 300 and r["settle"] <= 300
-        missed |= not ok
         print(f"{r['explorer']:<20}{r['control']:<10}{r['median']:>8.0f}{r['p95']:>8.0f}"
               f"{r['max']:>8.0f}{r['text_median']:>8.0f}{r['plot_median']:>8.0f}"
               f"{r['settle']:>10.0f}  {'ok' if ok else 'MISSED'} {r['settles']}")
+    # the older path's targets are reported, not enforced: the browser view replaces it
     print("targets: median <= 150 ms, p95 <= 300 ms, settle after 10 rapid steps <= 300 ms"
           " ('text' and 'plot' are the medians of each part alone)")
     missing = [CASES[n].cls for n in EXPLORERS if CASES[n].cls not in

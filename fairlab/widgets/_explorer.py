@@ -120,10 +120,16 @@ class Explorer:
 
     def update(self) -> Any:
         """``render(compute(**values()))`` now; returns the new state."""
-        state = self.compute(**self.values())
+        values = self.values()
+        state = self.compute(**values)
         self.render(state)
         self.state = state
         self.n_updates += 1
+        view = getattr(self, "_view", None)  # a browser-drawn view follows Python's moves,
+        if view is not None and not getattr(self, "_from_page", False):  # never its own echo
+            shown = {k: values[k] for k in view.values if k in values}
+            if shown != view.values:
+                view.values = {**view.values, **shown}
         return state
 
     def set_values(self, **values: Any) -> Any:
@@ -184,18 +190,54 @@ class Explorer:
             image.value = self.png()
         return image
 
+    def browser_view(self) -> W.Widget | None:
+        """The view drawn in the browser, for explorers that have one (else None).
+
+        Such an explorer sends its data once (:mod:`fairlab.widgets.browser`); the
+        page redraws on every move and syncs the values back on release.
+        """
+        return None
+
     def widget(self) -> W.Widget:
-        """The whole panel: controls, figure, tables, error output (built once)."""
+        """The whole panel (built once): the browser-drawn view where the explorer has
+        one, else controls, figure, tables and error output drawn by Python."""
         if self._widget is None:
+            view = self.browser_view()
+            if view is None:
+                self._widget = self.python_widget()
+            else:
+                self._widget = W.VBox([view, *self.browser_panels(), self.output],
+                                      layout=W.Layout(width="100%"))
+                self._widget.add_class("fairlab-explorer")
+        return self._widget
+
+    def _from_view(self, change: Mapping[str, Any]) -> None:
+        """The page released a control: make Python's controls and ``state`` match it
+        (without sending the values back to the page)."""
+        new = {k: v for k, v in change["new"].items() if k in self.controls}
+        if new and new != {k: self.controls[k].value for k in new}:
+            self._from_page = True
+            try:
+                self.set_values(**new)
+            finally:
+                self._from_page = False
+
+    def browser_panels(self) -> list[W.Widget]:
+        """Python-side widgets shown under the browser view (e.g. a button)."""
+        return []
+
+    def python_widget(self) -> W.Widget:
+        """Controls, figure and tables drawn by Python (ipympl); built once."""
+        if getattr(self, "_python_widget", None) is None:
             header = [W.HTML(f"<b>{self.title}</b>")] if self.title else []
             controls = W.HBox(list(self.controls.values()),
                               layout=W.Layout(flex_flow="row wrap"))
             body = [self._figure_widget()] if self.fig is not None else []
-            self._widget = W.VBox([*header, controls, *body, *self.panels, self.output,
-                                   W.HTML(_CSS)],
-                                  layout=W.Layout(width="100%"))
-            self._widget.add_class("fairlab-explorer")
-        return self._widget
+            self._python_widget = W.VBox([*header, controls, *body, *self.panels,
+                                          self.output, W.HTML(_CSS)],
+                                         layout=W.Layout(width="100%"))
+            self._python_widget.add_class("fairlab-explorer")
+        return self._python_widget
 
     def show(self) -> None:
         """Display the explorer in a notebook."""

@@ -25,6 +25,7 @@ from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.training import FairPenaltyClassifier, LambdaSweep
 from fairlab.widgets._explorer import Explorer, new_figure
 from fairlab.widgets._intervals import ci_html, quantiles
+from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["LambdaExplorer", "LambdaState"]
 
@@ -330,6 +331,76 @@ class LambdaExplorer(Explorer):
             lo, hi = state.gap_intervals[self.gap]
             text += f" · {self.level:.0%} CI {GAP_LABELS[self.gap]} [{lo:.3f}, {hi:.3f}]"
         return text
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one precomputed frame per λ.
+
+        Each frame holds the readout, the table and the moving marks (frontier point,
+        histogram bars) that :meth:`render` would draw for that λ; a slider move in
+        the page picks a frame. Intervals and "train this λ now" stay Python's.
+        """
+        if getattr(self, "_view", None) is None:
+            frame, split, gap = self.sweep.frame, self.split, self.gap
+            rows = self._rows
+            x, y = rows[gap].to_numpy(float), rows["accuracy"].to_numpy(float)
+            layers = []
+            other = "train" if split == "test" else "test"
+            xs, ys = list(x), list(y)
+            if other in self.sweep.proba:
+                o = frame[frame["split"] == other]
+                layers.append({"id": "other", "type": "line", "color": "#999999", "dash": "4 3",
+                               "label": f"{other} (λ grid)",
+                               "data": [[float(a), float(b)] for a, b in
+                                        zip(o[gap], o["accuracy"], strict=True)]})
+                xs += list(o[gap])
+                ys += list(o["accuracy"])
+            layers += [{"id": "grid", "type": "line", "color": PALETTE[0],
+                        "label": f"{split} (λ grid)",
+                        "data": [[float(a), float(b)] for a, b in zip(x, y, strict=True)]},
+                       {"id": "point", "type": "points", "color": PALETTE[5], "size": 7,
+                        "label": "current λ"}]
+            pad = lambda lo, hi: [lo - 0.08 * (hi - lo or 1), hi + 0.08 * (hi - lo or 1)]  # noqa: E731
+            edges = np.linspace(0, 1, self.bins + 1)
+            width = (edges[1] - edges[0]) / max(len(self.groups), 1)
+            colors = [PALETTE[j % len(PALETTE)] for j in range(len(self.groups))]
+            panels = [
+                {"title": "accuracy vs fairness gap", "xlabel": f"{GAP_LABELS[gap]} ({split})",
+                 "ylabel": "accuracy", "xlim": pad(float(np.min(xs)), float(np.max(xs))),
+                 "ylim": pad(float(np.min(ys)), float(np.max(ys))), "layers": layers,
+                 "alt": "accuracy against the gap for every λ, with the current λ circled"},
+                {"title": "scores by group (threshold 0.5 dotted)",
+                 "xlabel": f"predicted P(y = 1) ({split})", "ylabel": "share of group",
+                 "xlim": [0, 1], "ylim": [0, max(0.05, float(self._hist.max()) * 1.05)],
+                 "alt": "histogram of predicted scores per group at the current λ",
+                 "layers": [{"id": f"bars{j}", "type": "bars", "color": c, "label": g}
+                            for j, (g, c) in enumerate(zip(self.groups, colors, strict=True))]
+                 + [{"id": "cut", "type": "vline", "color": "#4d4d4d", "data": 0.5}]},
+            ]
+
+            def frame_at(lam: int) -> Frame:
+                st = self.compute(lam)
+                bars = {f"bars{j}": [[float(edges[b] + j * width), float(edges[b] + (j + 1)
+                                      * width), float(h)] for b, h in enumerate(hist)]
+                        for j, hist in enumerate(st.hist)}
+                point = [[float(st.row[gap]), float(st.row["accuracy"])]]
+                return Frame(readout=self.readout_text(st),
+                             table=metrics_table_html(st.table),
+                             layers=[{"point": point}, bars])
+
+            lams = list(range(len(self.sweep.lams)))
+            controls = [{"name": "lam", "label": "λ", "values": lams,
+                         "labels": [f"{v:.2f}" for v in self.sweep.lams],
+                         "index": int(self.controls["lam"].value)}]
+            spec = frames_spec(controls, frame_at, panels=panels, title=self.title)
+            self._view = BrowserView(kind="frames", spec=spec, values={"lam": lams[
+                int(self.controls["lam"].value)]})
+            self._view.observe(self._from_view, names="values")
+        return self._view
+
+    def browser_panels(self) -> list[W.Widget]:
+        """Under the page: intervals (computed by Python on release) and live training."""
+        return [self.controls["intervals"], self.uncertainty, self.panels[-1]]
 
     # --------------------------------------------------------------- live training
     def _train_now(self, _button: Any = None) -> FairPenaltyClassifier:

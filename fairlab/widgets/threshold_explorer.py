@@ -21,6 +21,7 @@ from fairlab.plotting import group_colors, metrics_table_html
 from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
 from fairlab.widgets._explorer import Explorer, new_figure
 from fairlab.widgets._intervals import ci_html, quantiles
+from fairlab.widgets.browser import BrowserView, threshold_spec
 
 __all__ = ["ThresholdExplorer", "ThresholdState", "SOLVERS"]
 
@@ -275,6 +276,44 @@ class ThresholdExplorer(Explorer):
             ax.grid(False)
             ax.set_title(str(g), fontsize=9, color=colors[str(g)])
         self.fig.tight_layout()
+
+    # ------------------------------------------------------------------ browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): exact counts, a binary search per move.
+
+        Every slider move is computed and drawn in the page; on release the values
+        come back here (:meth:`set_values`), so :attr:`state` is current. Bootstrap
+        intervals cannot be tabulated for every combination of thresholds: with the
+        box ticked, Python computes them for the released thresholds and the page
+        shows them until the next move.
+        """
+        if getattr(self, "_view", None) is None:
+            colors = group_colors([str(g) for g in self.groups])
+            snaps = {}
+            for constraint, pol in self.policies.items():
+                ts = [float(np.clip(pol.thresholds_[g], 0.0, 1.0)) for g in self.groups]
+                state = self.compute(**dict(zip(self.names.values(), ts, strict=True)))
+                note = self._readout(state, constraint)[len(state.readout) + 3:]
+                snaps[constraint] = {"label": SOLVERS[constraint], "thresholds": ts,
+                                     "note": note}
+            spec = threshold_spec(self.curves, names=self.names, colors=colors, cost=self.cost,
+                                  snaps=snaps, title=self.title)
+            spec["level"] = self.level
+            self._view = BrowserView(kind="thresholds", spec=spec, values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view
+
+    def _from_view(self, change: dict) -> None:
+        """The page released a control: make Python's state match it."""
+        self._syncing = True  # the page moved every linked slider itself
+        try:
+            super()._from_view(change)
+        finally:
+            self._syncing = False
+
+    def browser_panels(self) -> list[W.Widget]:
+        """Under the page: the intervals box and panel (computed by Python on release)."""
+        return [self.controls["intervals"], self.uncertainty]
 
     # ------------------------------------------------------------------ controls
     def slider(self, group: Any) -> W.FloatSlider:

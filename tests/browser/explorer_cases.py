@@ -27,6 +27,7 @@ class ExplorerCase:
     cls: str  # class name in fairlab.widgets
     control: str  # key in explorer.controls the tests move
     build: str  # code that defines ``make()`` returning a fresh explorer
+    browser: bool = False  # drawn in the browser (tests/browser/test_browser_views.py)
 
     def available(self) -> tuple[bool, str]:
         """Whether ``fairlab.widgets.<cls>`` imports; the reason when not."""
@@ -42,6 +43,7 @@ CASES: dict[str, ExplorerCase] = {
     "lambda": ExplorerCase(
         cls="LambdaExplorer",
         control="lam",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.training import lambda_sweep
@@ -64,6 +66,7 @@ CASES: dict[str, ExplorerCase] = {
     "thresholds": ExplorerCase(
         cls="ThresholdExplorer",
         control="t_a",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.widgets import ThresholdExplorer

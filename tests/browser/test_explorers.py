@@ -1,4 +1,4 @@
-"""Each explorer in a real browser: keyboard steps, a mouse drag and a burst of 30 key presses.
+"""Explorers drawn by Python (ipympl) in a real browser: key steps, a drag, a burst of 30 keys.
 
 Every explorer gets its own small notebook (``explorer_cases.py``): it builds the explorer on
 small data plus an identical ``reference`` that is never shown. After each move the panel must
@@ -55,7 +55,7 @@ def _close(a, b) -> bool:
         return a == b
 
 
-@pytest.fixture(scope="module", params=list(CASES))
+@pytest.fixture(scope="module", params=[k for k, c in CASES.items() if not c.browser])
 def explorer(request, browser_context, jupyter):
     """The explorer's own notebook, opened and run; yields the page and the case."""
     name = request.param

@@ -1,0 +1,219 @@
+"""Explorers drawn in the browser: the page agrees with Python, moves with the keyboard,
+keeps moving while the kernel is busy or gone, and works in an exported page offline.
+
+Each browser-drawn explorer (``ExplorerCase.browser``) gets its own small notebook; the
+``reference`` explorer built beside it (never shown) renders what Python's ``compute``
+gives for the tested values, and the page must show exactly that readout and table.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests.browser.explorer_cases import CASES, probe, shown, wait_shown, write_explorer_notebook
+from tests.browser.jupyter_harness import (
+    ROOT,
+    cells,
+    error_outputs,
+    kernel_status,
+    open_notebook,
+    run_all,
+    run_menu_command,
+    shutdown_kernels,
+    wait_kernel_idle,
+    widget_problems,
+)
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+BROWSER_CASES = [k for k, c in CASES.items() if c.browser]
+VIEW = ".fairlab-explorer .fairlab-view"
+
+
+def _input(page, control):
+    return page.locator(f"{VIEW} input.fairlab-control-{control}").first
+
+
+def _key(direction):
+    return "ArrowRight" if direction > 0 else "ArrowLeft"
+
+
+def _synced(page, control, value, tries=10):
+    """The page's last value reaches Python: ipywidgets sends one message at a time and
+    merges the rest, so the kernel may be idle before the final value has arrived."""
+    for _ in range(tries):
+        now = probe(page, "probe1")
+        if now["values"][control] == pytest.approx(value, abs=1e-9):
+            return now
+        page.wait_for_timeout(300)
+    raise AssertionError(f"Python's {control} is {now['values'][control]}, the page's {value}")
+
+
+def _same(page, row, what):
+    got = shown(page, row)
+    assert got["readout"] == got["want_readout"], f"{what}: readout differs from compute"
+    assert got["table"] == got["want_table"], f"{what}: table differs from compute"
+
+
+@pytest.fixture(scope="module", params=BROWSER_CASES)
+def explorer(request, browser_context, jupyter):
+    name = request.param
+    case = CASES[name]
+    notebook = write_explorer_notebook(jupyter.root_dir / f"view-{name}.ipynb", case)
+    page = browser_context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    try:
+        open_notebook(page, jupyter, notebook.name)
+        run_all(page, timeout=240_000)
+        assert error_outputs(page) == [], f"{case.cls} notebook failed"
+        page.locator(VIEW).first.wait_for(state="visible", timeout=30_000)
+        assert widget_problems(page) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(".fairlab-explorer").first.screenshot(path=str(ARTIFACTS / f"view-{name}.png"))
+        yield SimpleNamespace(page=page, case=case, name=name)
+    finally:
+        page.close()
+        shutdown_kernels(jupyter)
+
+
+def test_keyboard_steps_match_compute_and_sync_back(explorer):
+    page, case = explorer.page, explorer.case
+    info = probe(page, "probe1")
+    before, after = info["rows"]
+    _same(page, before, "before the key press")
+    target = _input(page, case.control)
+    target.focus()
+    page.keyboard.press(_key(info["direction"]))
+    wait_shown(page, after, timeout=5_000)
+    wait_kernel_idle(page, timeout=30_000)
+    now = _synced(page, case.control, after["value"])  # the value reached explorer.state
+    _same(page, now["rows"][0], "after one key step")
+    assert now["error"] == "None"
+
+
+def test_thirty_keys_land_on_compute_of_the_last_value(explorer):
+    page, case = explorer.page, explorer.case
+    info = probe(page, "probe30")
+    target = _input(page, case.control)
+    target.focus()
+    for _ in range(30):
+        page.keyboard.press(_key(info["direction"]))
+    wait_shown(page, info["rows"][-1], timeout=5_000)
+    wait_kernel_idle(page, timeout=30_000)
+    now = _synced(page, case.control, info["rows"][-1]["value"])
+    _same(page, now["rows"][0], "after 30 keys")
+    assert page.console_errors == []
+
+
+def test_tab_reaches_every_control_and_readout_is_live(explorer):
+    page = explorer.page
+    view = page.locator(VIEW).first
+    assert view.locator(".fairlab-readout[aria-live=polite]").count() == 1
+    for el in view.locator("input, button").all():
+        assert el.evaluate("e => e.tabIndex >= 0 && !e.disabled"), "a control cannot take focus"
+        label = el.evaluate("e => e.getAttribute('aria-label') || e.labels?.[0]?.textContent"
+                            " || e.textContent")
+        assert label and label.strip(), "a control has no accessible name"
+
+
+def test_sliders_move_while_the_kernel_is_busy_and_after_it_is_gone(explorer, jupyter):
+    page, case = explorer.page, explorer.case
+    info = probe(page, "probe1")
+    before, after = info["rows"]
+    # keep the kernel busy in a new cell at the end (a long CPU loop)
+    last = cells(page).last
+    last.locator(".jp-InputPrompt").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("import time\n_t0 = time.time()\nwhile time.time() - _t0 < 60: pass")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("s => document.querySelector(s)?.getAttribute('data-status') "
+                           "=== 'busy'", arg=".jp-Notebook-ExecutionIndicator", timeout=10_000)
+    target = _input(page, case.control)
+    target.focus()
+    page.keyboard.press(_key(info["direction"]))
+    wait_shown(page, after, timeout=2_000)  # drawn by the page while Python is busy
+    assert kernel_status(page) != "idle"
+    page.keyboard.press(_key(-info["direction"]))
+    wait_shown(page, before, timeout=2_000)
+    run_menu_command(page, "Kernel", "kernelmenu:interrupt")
+    wait_kernel_idle(page, timeout=30_000)
+    shutdown_kernels(jupyter)  # no kernel at all: the page still computes every move
+    page.wait_for_timeout(1_000)
+    target.focus()
+    page.keyboard.press(_key(info["direction"]))
+    wait_shown(page, after, timeout=2_000)
+
+
+def test_exported_page_works_offline(explorer, tmp_path, browser_context):
+    """``make html``'s exporter: the page draws and moves with every request outside it blocked."""
+    case = explorer.case
+    nb = write_explorer_notebook(tmp_path / f"view-{explorer.name}.ipynb", case)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "export_html.py"), "--out",
+                    str(tmp_path / "html"), str(nb)], check=True, capture_output=True,
+                   timeout=300)
+    page = browser_context.new_page()
+    blocked, errors = [], []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("file:", "data:", "blob:")) else (blocked.append(r.request.url), r.abort()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((tmp_path / "html" / f"{nb.stem}.html").as_uri())
+        page.bring_to_front()
+        page.locator(".fairlab-view").first.wait_for(state="visible", timeout=15_000)
+        expected = _expected_rows(case, k=3)
+        readout = page.locator(".fairlab-view .fairlab-readout").first
+        assert readout.inner_text() == expected["rows"][0]["readout_text"]
+        target = page.locator(f".fairlab-view input.fairlab-control-{case.control}").first
+        target.focus()
+        for row in expected["rows"][1:]:
+            target.press(_key(expected["direction"]))
+            try:
+                page.wait_for_function("([el, want]) => el.textContent === want",
+                                       arg=[readout.element_handle(), row["readout_text"]],
+                                       timeout=10_000, polling=50)
+            except Exception:
+                value = target.evaluate("e => e.value")
+                raise AssertionError(f"slider at {value}: page shows {readout.inner_text()!r}, "
+                                     f"compute gives {row}") from None
+        assert page.locator("img.fairlab-static:not([hidden])").count() == 0
+        page.screenshot(path=str(ARTIFACTS / f"exported-{explorer.name}.png"), full_page=True)
+    finally:
+        page.close()
+    assert blocked == [], f"the exported page asked the network for {blocked}"
+    assert errors == []
+
+
+def _expected_rows(case, k):
+    """What ``compute`` gives for k steps of the tested control, from a fresh explorer
+    built in a subprocess exactly as the notebook builds it."""
+    code = textwrap.dedent(case.build) + textwrap.dedent(f"""
+        import json
+        ex = make()
+        c = ex.controls[{case.control!r}]
+        stops = (list(c._options_values) if hasattr(c, "options")
+                 else [round(c.min + j * c.step, 10)
+                       for j in range(int(round((c.max - c.min) / c.step)) + 1)])
+        at = min(range(len(stops)), key=lambda j: abs(stops[j] - c.value))
+        d = 1 if len(stops) - 1 - at >= {k} else -1
+        rows = []
+        for i in range({k} + 1):
+            if i:
+                ex.set_values(**{{{case.control!r}: stops[at + i * d]}})
+            rows.append({{"value": stops[at + i * d],
+                          "readout_text": ex.compute(**ex.values()).readout
+                          if hasattr(ex.state, "readout") else ex.readout_text(ex.state)}})
+        print(json.dumps({{"direction": d, "rows": rows}}))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin",
+                                         "PYTHONPATH": str(ROOT)}, timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
