@@ -11,7 +11,7 @@ export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
 export PYTHONHASHSEED := 0
 PORT ?= 8888
 
-.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean
+.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean html
 
 # Installs once; re-runs only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -48,6 +48,11 @@ browser: $(STAMP)
 # Re-execute every lesson in place, in order, deterministically, without widget state.
 notebooks: $(STAMP)
 	$(PY) scripts/run_notebooks.py notebooks
+
+# Every lesson as a self-contained page in _html/: executed, explorers drawn in the page,
+# no kernel and no network needed to move them.
+html: $(STAMP)
+	$(PY) scripts/export_html.py --out _html
 
 # Regenerate solutions/ from the lessons (they never drift: a test checks).
 solutions: $(STAMP)
