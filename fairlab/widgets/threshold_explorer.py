@@ -63,7 +63,8 @@ class _BootCurves:
 
     Replicate ``b`` of group ``g`` resamples the group's rows with replacement
     (the group keeps its size, as in :func:`fairlab.metrics.bootstrap_ci`); the
-    resample counts of every row are drawn once, so replicate ``b``'s true and
+    resample counts of every row are drawn once, in data order (so float noise that
+    reorders near-equal scores cannot change which rows a replicate holds), so replicate ``b``'s true and
     false positives above every distinct score are two cumulative sums. A
     threshold is then the same ``searchsorted`` index as without intervals, and
     a column lookup gives all replicates.
@@ -80,10 +81,13 @@ class _BootCurves:
             order = np.argsort(-score[rows], kind="stable")
             s, yy = score[rows][order], y[rows][order]
             n = len(rows)
+            # Resample the group's rows in data order, then follow the score order: which
+            # rows a replicate holds must not depend on how near-equal scores happen to
+            # sort (float noise across machines would otherwise change every replicate).
             draws = rng.integers(0, n, size=(n_boot, n))  # resample indices, drawn once
             flat = (draws + (np.arange(n_boot) * n)[:, None]).ravel()
             weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n)
-            weight = weight.astype(np.int32)
+            weight = weight[:, order].astype(np.int32)
             ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
             zero = np.zeros((n_boot, 1), dtype=np.int32)
             pos = np.cumsum(weight * yy.astype(np.int32), axis=1)[:, ends]

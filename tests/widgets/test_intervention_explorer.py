@@ -177,6 +177,22 @@ def test_threshold_intervals_agree_with_bootstrap_ci(scored):
                                                                                   "high"]])
 
 
+def test_threshold_intervals_ignore_float_noise_that_reorders_scores(scored):
+    # Root cause of a machine-dependent lesson-11 output: replicates were drawn over the
+    # score-sorted order, so noise far below any threshold that swapped two near-equal
+    # scores changed which rows every replicate held. Draws now follow data order.
+    from fairlab.widgets.threshold_explorer import ThresholdExplorer
+
+    y, s, g = scored
+    s = np.round(s, 3)  # many ties, which noise of 1e-9 breaks in random directions
+    noisy = s + np.abs(np.random.default_rng(0).normal(scale=1e-9, size=len(s)))
+    assert (np.argsort(-noisy, kind="stable") != np.argsort(-s, kind="stable")).any()
+    assert not ((np.minimum(s, noisy) < 0.5) & (np.maximum(s, noisy) >= 0.5)).any()
+    a = ThresholdExplorer(y, s, sensitive_features=g, intervals=True).state.intervals
+    b = ThresholdExplorer(y, noisy, sensitive_features=g, intervals=True).state.intervals
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
 def test_threshold_intervals_warn_about_a_tiny_group(scored):
     from fairlab.widgets.threshold_explorer import ThresholdExplorer
 
