@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "MAX_WIDTH_PX", "group_colors", "apply_style", "fit_dpi", "subplots",
+__all__ = ["PALETTE", "STYLE", "MAX_WIDTH_PX", "group_colors", "apply_style", "fit_dpi", "subplots",
            "new_axes", "plot_group_rates", "metrics_table_html"]
 
 #: Widest figure, in screen pixels, that fits a JupyterLab notebook at 1280 px with the
@@ -26,7 +26,8 @@ MAX_WIDTH_PX = 800
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
            "#F0E442", "#000000")
 
-_RC = {
+#: fairlab's matplotlib rcParams (``apply_style`` sets them; figures use ``rc_context``).
+STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "font.size": 10,
@@ -47,7 +48,7 @@ def apply_style() -> None:
     Under ``%matplotlib widget`` it also hides ipympl's "Figure N" header and
     footer on new figures: the lessons' figures speak through their titles.
     """
-    mpl.rcParams.update(_RC)
+    mpl.rcParams.update(STYLE)
     try:
         from ipympl.backend_nbagg import Canvas
     except ImportError:  # pragma: no cover - ipympl is a dependency, but be gentle
@@ -81,7 +82,7 @@ def fit_dpi(subplots_kw: dict) -> dict:
     (100, 80.0)
     """
     kw = dict(subplots_kw)
-    width = kw.get("figsize", _RC.get("figure.figsize", mpl.rcParams["figure.figsize"]))[0]
+    width = kw.get("figsize", STYLE.get("figure.figsize", mpl.rcParams["figure.figsize"]))[0]
     kw.setdefault("dpi", min(100, MAX_WIDTH_PX / width))
     return kw
 
@@ -90,7 +91,7 @@ def subplots(*args, **subplots_kw):
     """``plt.subplots`` in fairlab's style, scaled to fit the notebook's width."""
     import matplotlib.pyplot as plt
 
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(STYLE):
         return plt.subplots(*args, **fit_dpi(subplots_kw))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from fairlab.plotting import _RC, PALETTE, group_colors, new_axes
+from fairlab.plotting import PALETTE, STYLE, group_colors, new_axes
 from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["plot_representation", "plot_base_rates", "plot_proxies", "plot_audit",
@@ -129,7 +129,7 @@ def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = N
         raise ValueError(f"attribute must be one of {report.sensitive}; got {attribute!r}.")
     if fig is None:
 
-        with mpl.rc_context(_RC):
+        with mpl.rc_context(STYLE):
             fig, axes = fit_subplots(1, 3, figsize=(12, 3.6), layout="constrained")
     else:
         axes = fig.subplots(1, 3)

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 
 from fairlab.plotting import group_colors, new_axes
 
-__all__ = ["plot_fico_thresholds", "plot_fico_outcomes", "plot_roc_hulls"]
+__all__ = ["plot_fico_thresholds", "plot_fico_outcomes", "plotroc_hulls"]
 
 _POLICY_LABELS = {"max_profit": "max profit", "single_threshold": "single threshold",
                   "demographic_parity": "demographic\nparity",
@@ -79,7 +79,7 @@ def plot_fico_outcomes(study: pd.DataFrame, *, what: str = "granted",
     return ax
 
 
-def plot_roc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
+def plotroc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
     """Each group's ROC curve, its convex hull, and the policy's operating points.
 
     For equalized odds every group lands on the same point, inside every hull;
@@ -91,12 +91,12 @@ def plot_roc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
     >>> pol = optimize_thresholds([1, 0, 1, 0, 1, 0], [.9, .2, .7, .6, .4, .3],
     ...                           sensitive_features=list("aaabbb"),
     ...                           constraint="equalized_odds")
-    >>> len(plot_roc_hulls(pol).lines)
+    >>> len(plotroc_hulls(pol).lines)
     7
 
     Lesson: 06-decision-thresholds
     """
-    from fairlab.thresholds import _roc_hull
+    from fairlab.thresholds import roc_hull
 
     ax = new_axes(ax, figsize=(4.2, 4))
     colors = group_colors([str(g) for g in policy.groups_])
@@ -105,7 +105,7 @@ def plot_roc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
         fpr, tpr = cv.fp / cv.n_neg, cv.tp / cv.n_pos
         c = colors[str(g)]
         ax.plot(fpr, tpr, color=c, linewidth=1, alpha=0.6, label=f"{g} ROC")
-        verts, _, _ = _roc_hull(fpr, tpr)
+        verts, _, _ = roc_hull(fpr, tpr)
         ring = np.append(verts, verts[0])
         ax.plot(fpr[ring], tpr[ring], color=c, linewidth=1, linestyle="--")
         ax.plot([fp / cv.n_neg], [tp / cv.n_pos], "o", color=c, markersize=9,

@@ -80,7 +80,7 @@ def test_slider_moves_point_bars_curves_and_table(sweeps):
 
     # readout: accuracy, gap, adversary vs baseline, fresh audit (recomputed here)
     audit = audit_adversary(sweep.proba["train"][1], sweep.sensitive["train"],
-                            scores_test=p, sensitive_test=st)
+                            scores_test=p, sensitive_features_test=st)
     text = ex.readout.value
     assert text.startswith(f"α = 0.5 · accuracy {(pred == yt).mean():.3f} · "
                            f"DP gap {mf.difference():.3f}")

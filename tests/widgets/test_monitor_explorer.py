@@ -15,13 +15,13 @@ from fairlab.widgets.monitor_explorer import MonitorExplorer
 
 @pytest.fixture(scope="module")
 def stream():
-    return simulate_stream(100, 200, proxy_appears_at=50, seed=2)
+    return simulate_stream(100, 200, proxy_appears_at=50, random_state=2)
 
 
 @pytest.fixture()
 def explorer(stream):
     mon = FairnessMonitor(window=14, limit=0.1, n_boot=100).fit_stream(stream)
-    c = simulate_complaints(stream, rate=0.05, seed=0)
+    c = simulate_complaints(stream, rate=0.05, random_state=0)
     mon.log_feedback(c.day, c.group, c.kind, c.text)
     return MonitorExplorer(mon, windows=(7, 14, 28))
 
