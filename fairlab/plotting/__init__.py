@@ -7,7 +7,6 @@ re-exported here by name, so ``from fairlab.plotting import plot_x`` always work
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Iterable, Sequence
 
 import matplotlib as mpl
@@ -153,10 +152,51 @@ def metrics_table_html(frame: pd.DataFrame, digits: int = 3) -> str:
     return out.to_html(classes="fairlab-table", border=0, escape=True)
 
 
+#: Every public name of the topic submodules → its submodule (one line each; append yours).
+#: ``from fairlab.plotting import plot_x`` imports only that submodule, on first use.
+_WHERE = {
+    "plot_adversarial_frontier": "adversarial",
+    "plot_adversary_history": "adversarial",
+    "plot_representation": "audit",
+    "plot_base_rates": "audit",
+    "plot_proxies": "audit",
+    "plot_audit": "audit",
+    "plot_power_curve": "audit",
+    "plot_scenarios": "bias",
+    "plot_feedback_loop": "bias",
+    "plot_frontier": "compare",
+    "intervention_colors": "compare",
+    "plot_projections": "embeddings",
+    "plot_bias_clusters": "embeddings",
+    "plot_goodhart": "feedback",
+    "plot_gap_by_comparisons": "feedback",
+    "plot_reliability": "metrics",
+    "plot_rate_intervals": "metrics",
+    "group_label": "metrics",
+    "build_dashboard": "monitoring",
+    "update_dashboard": "monitoring",
+    "plot_monitor": "monitoring",
+    "plot_detection_tradeoff": "monitoring",
+    "LABEL_COLORS": "resampling",
+    "plot_cell_counts": "resampling",
+    "plot_interventions": "resampling",
+    "plot_fico_thresholds": "thresholds",
+    "plot_fico_outcomes": "thresholds",
+    "plot_roc_hulls": "thresholds",
+    "plot_penalty_landscape": "training",
+    "plot_gaps_vs_lambda": "training",
+    "plot_frontiers": "training",
+}
+
+__all__ += list(_WHERE)
+
+
 def __getattr__(name: str):
-    """Find ``plot_*`` helpers in the topic submodules on first use."""
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
+    """Load a ``plot_*`` helper from its topic submodule on first use (see ``_WHERE``)."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -122,6 +122,14 @@ def plot_proxies(proxy: Any, top: int = 8, ax: Axes | None = None) -> Axes:
 def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = None) -> Figure:
     """Three panels for one sensitive attribute of an ``audit_report``.
 
+    Examples
+    --------
+    >>> from fairlab.audit import audit_report
+    >>> from fairlab.datasets import load_german
+    >>> report = audit_report(load_german().frame, "credit", ["sex"])
+    >>> len(plot_audit(report).axes)
+    3
+
     Lesson: 02-auditing-a-dataset
     """
     attribute = attribute or report.sensitive[0]

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 
 from fairlab.plotting import group_colors, new_axes
 
-__all__ = ["plot_fico_thresholds", "plot_fico_outcomes", "plotroc_hulls"]
+__all__ = ["plot_fico_thresholds", "plot_fico_outcomes", "plot_roc_hulls"]
 
 _POLICY_LABELS = {"max_profit": "max profit", "single_threshold": "single threshold",
                   "demographic_parity": "demographic\nparity",
@@ -79,7 +79,7 @@ def plot_fico_outcomes(study: pd.DataFrame, *, what: str = "granted",
     return ax
 
 
-def plotroc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
+def plot_roc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
     """Each group's ROC curve, its convex hull, and the policy's operating points.
 
     For equalized odds every group lands on the same point, inside every hull;
@@ -91,7 +91,7 @@ def plotroc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
     >>> pol = optimize_thresholds([1, 0, 1, 0, 1, 0], [.9, .2, .7, .6, .4, .3],
     ...                           sensitive_features=list("aaabbb"),
     ...                           constraint="equalized_odds")
-    >>> len(plotroc_hulls(pol).lines)
+    >>> len(plot_roc_hulls(pol).lines)
     7
 
     Lesson: 06-decision-thresholds

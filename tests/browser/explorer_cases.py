@@ -106,7 +106,7 @@ CASES: dict[str, ExplorerCase] = {
             from fairlab.widgets import BiasSourcesExplorer
 
             def make():
-                return BiasSourcesExplorer(n=1000, seed=0)
+                return BiasSourcesExplorer(n=1000, random_state=0)
         """,
     ),
     "resampling": ExplorerCase(
@@ -151,7 +151,7 @@ CASES: dict[str, ExplorerCase] = {
             from fairlab.monitoring import FairnessMonitor, simulate_stream
             from fairlab.widgets import MonitorExplorer
 
-            stream = simulate_stream(seed=0)
+            stream = simulate_stream(random_state=0)
             monitor = FairnessMonitor(n_boot=50).fit_stream(stream)
 
             def make():
@@ -179,7 +179,7 @@ CASES: dict[str, ExplorerCase] = {
             from fairlab.compare import compare_interventions
             from fairlab.widgets import InterventionExplorer
 
-            res = compare_interventions("german", sensitive="sex", n_splits=3, cache=False,
+            res = compare_interventions("german", sensitive_columns="sex", n_splits=3, cache=False,
                                         interventions=["none", "reweighing", "thresholds"],
                                         progress=False)
 
