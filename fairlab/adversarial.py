@@ -315,7 +315,7 @@ def _check_settings(alpha, target, hidden, adversary_hidden, epochs, lr, adversa
 def _groups_for_fit(sensitive_features: Any, n_rows: int) -> Groups:
     if sensitive_features is None:
         raise ValueError("adversarial debiasing needs the group of every training row: "
-                         "fit(X, y, sensitive_features=s).")
+                         "fit(X, y, sensitive_features=s) (only alpha=0 trains without).")
     groups = check_groups(sensitive_features, n_rows, min_groups=1)
     if groups.n_groups < 2:
         raise ValueError(f"sensitive_features has only one group ({groups.labels}); the "
@@ -406,7 +406,11 @@ class AdversarialClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
             self.lr, self.adversary_lr, self.batch_size)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
         self.classes_, y01 = encode_labels(y)
-        groups = _groups_for_fit(sensitive_features, len(y01))
+        if sensitive_features is None and float(self.alpha) == 0:
+            # alpha=0 is a plain MLP: the adversary only watches (one group, nothing to tell)
+            groups = check_groups(np.zeros(len(y01), dtype=np.int64), len(y01), min_groups=1)
+        else:
+            groups = _groups_for_fit(sensitive_features, len(y01))
         self.groups_ = groups.labels
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         out = _train_pair(X, y01, groups.codes, groups.n_groups, np.array([float(self.alpha)]),

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_random_state
 
 from fairlab._nn import init_params
@@ -315,8 +316,8 @@ def test_audit_only_sees_the_order_of_scores(seed):
 @pytest.mark.parametrize("kwargs, match", [
     (dict(bins=0), "bins must be >= 1; got 0"),
     (dict(scores_test=[0.1]), "or none of them"),
-    (dict(scores_test=[0.1, 0.2], sensitive_test=["a", "z"]), "same groups"),
-    (dict(scores_test=[0.1, 0.2], sensitive_test=["a"]), "one group label per row"),
+    (dict(scores_test=[0.1, 0.2], sensitive_features_test=["a", "z"]), "same groups"),
+    (dict(scores_test=[0.1, 0.2], sensitive_features_test=["a"]), "one group label per row"),
 ])
 def test_audit_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -385,3 +386,11 @@ def test_importing_adversarial_loads_no_plotting_or_widgets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+@parametrize_with_checks([AdversarialClassifier(alpha=0.0, epochs=12, batch_size=100, lr=0.05,
+                                                random_state=0)])
+def test_sklearn_estimator_checks(estimator, check):
+    # alpha=0 needs no sensitive_features, which the generic checks cannot pass
+    # (the same set-up as FairPenaltyClassifier's checks in test_training.py)
+    check(estimator)

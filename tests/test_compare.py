@@ -60,7 +60,7 @@ def test_full_comparison_has_every_intervention_and_column():
 
 
 def test_reproducible_with_random_state():
-    kw = dict(sensitive="sex", interventions=FAST, n_splits=3, cache=False, progress=False)
+    kw = dict(sensitive_columns="sex", interventions=FAST, n_splits=3, cache=False, progress=False)
     a = compare_interventions("german", random_state=3, **kw)
     b = compare_interventions("german", random_state=3, **kw)
     c = compare_interventions("german", random_state=4, **kw)
@@ -121,14 +121,14 @@ def test_intersections_and_bunch_input():
     (dict(interventions=["magic"]), "intervention must be one of"),
     (dict(dataset="iris"), "dataset must be one of"),
     (dict(dataset=42), "dataset must be a name"),
-    (dict(sensitive="colour"), "colour"),
+    (dict(sensitive_columns="colour"), "colour"),
     (dict(n_splits=1), "n_splits must be"),
     (dict(model="forest"), "model must be one of"),
     (dict(lams=[-1.0]), "lams must all be >= 0"),
     (dict(thresholds=["fairness"]), "thresholds must be one of"),
 ])
 def test_clear_errors(kwargs, match):
-    args = dict(dataset="german", sensitive="sex", interventions=FAST, n_splits=3,
+    args = dict(dataset="german", sensitive_columns="sex", interventions=FAST, n_splits=3,
                 cache=False, progress=False)
     args.update(kwargs)
     with pytest.raises((ValueError, TypeError), match=match):
@@ -159,7 +159,7 @@ def test_small_groups_get_a_clear_error():
 
 
 def test_cache_hits_and_invalidates(tmp_path):
-    kw = dict(sensitive="sex", interventions=FAST, cache_path=tmp_path, progress=False)
+    kw = dict(sensitive_columns="sex", interventions=FAST, cache_path=tmp_path, progress=False)
     first = compare_interventions("german", n_splits=3, **kw)
     assert first.attrs["cached"] is False and len(list(tmp_path.glob("*.pkl"))) == 1
     again = compare_interventions("german", n_splits=3, **kw)

@@ -94,7 +94,7 @@ def test_mix_shift_grows_group_b_with_newcomers_the_model_underrates():
 
 
 def test_feedback_lets_decisions_change_future_labels():
-    kw = dict(n_days=150, per_day=300, proxy_appears_at=30, seed=0)
+    kw = dict(n_days=150, per_day=300, proxy_appears_at=30, random_state=0)
     still = simulate_stream(**kw)
     loop = simulate_stream(**kw, feedback=0.05)
     late = lambda s: s[s.day >= 120].groupby("group", observed=True).y_true.mean()  # noqa: E731

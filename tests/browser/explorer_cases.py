@@ -54,7 +54,7 @@ CASES: dict[str, ExplorerCase] = {
             y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
             half = n // 2
             sweep = lambda_sweep(X[:half], y[:half], s[:half], np.linspace(0, 5, 51),
-                                 X_test=X[half:], y_test=y[half:], sensitive_test=s[half:],
+                                 X_test=X[half:], y_test=y[half:], sensitive_features_test=s[half:],
                                  epochs=5, progress=False)
 
             def make():
@@ -137,8 +137,9 @@ CASES: dict[str, ExplorerCase] = {
             y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
             half = n // 2
             sweep = adversary_sweep(X[:half], y[:half], s[:half], [0.0, 0.5, 1.0, 2.0, 4.0],
-                                    X_test=X[half:], y_test=y[half:], sensitive_test=s[half:],
-                                    epochs=4, random_state=0, progress=False)
+                                    X_test=X[half:], y_test=y[half:],
+                                    sensitive_features_test=s[half:], epochs=4,
+                                    random_state=0, progress=False)
 
             def make():
                 return AdversarialExplorer(sweep)

@@ -28,7 +28,7 @@ def sweeps():
     rng = np.random.default_rng(0)
     X, y, s = _data(rng, 300)
     Xt, yt, st = _data(rng, 200)
-    kw = dict(X_test=Xt, y_test=yt, sensitive_test=st, epochs=4, batch_size=100, lr=0.05,
+    kw = dict(X_test=Xt, y_test=yt, sensitive_features_test=st, epochs=4, batch_size=100, lr=0.05,
               random_state=0, progress=False)
     adv = adversary_sweep(X, y, s, [0.0, 0.5, 2.0], **kw)
     lam = lambda_sweep(X, y, s, [0.0, 1.0], **kw)
