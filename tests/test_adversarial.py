@@ -351,7 +351,7 @@ def test_adult_arrays_are_lesson_04s_recipe():
     np.testing.assert_array_equal(d.s_train, train.sensitive["sex"].to_numpy(object)[rows_tr])
     assert not any(n.startswith(("sex", "race")) for n in d.feature_names)
     assert d.X_train.shape[1] == len(d.feature_names)
-    with pytest.raises(ValueError, match="sensitive must be one of"):
+    with pytest.raises(ValueError, match="sensitive_columns must be one of"):
         adult_arrays(sensitive_columns="age")
     with pytest.raises(ValueError, match="n_train must be >= 1"):
         adult_arrays(n_train=0)

@@ -171,9 +171,9 @@ def test_cache_hits_and_invalidates(tmp_path):
     assert seeded.attrs["cached"] is False and len(list(tmp_path.glob("*.pkl"))) == 3
     # a different dataset Bunch with the same arguments is a different key
     w1 = compare_interventions(make_biased_world(800, random_state=1), n_splits=3,
-                               **{**kw, "sensitive": "group"})
+                               **{**kw, "sensitive_columns": "group"})
     w2 = compare_interventions(make_biased_world(800, random_state=2), n_splits=3,
-                               **{**kw, "sensitive": "group"})
+                               **{**kw, "sensitive_columns": "group"})
     assert not w2.attrs["cached"] and not w1.equals(w2)
 
 

@@ -252,7 +252,7 @@ def test_drop_sensitive():
         ({"groups": ["a", "b", "z"]}, {"sensitive_features": list("aaabb")}, ValueError,
          "Stratify the split"),
         ({}, {}, ValueError, "needs the groups"),
-        ({"sensitive": "g"}, {}, TypeError, "must be a pandas DataFrame"),
+        ({"sensitive_columns": "g"}, {}, TypeError, "must be a pandas DataFrame"),
         ({}, {"sensitive_features": list("aaab")}, ValueError, "one group label per row"),
         ({"balance": "group_label"}, {"sensitive_features": list("abaab")}, ValueError,
          "cells \\[\\('b', 0\\)\\] have no rows"),

@@ -52,7 +52,7 @@ def test_initial_state_matches_fairlearn(cases):
     np.testing.assert_allclose(_heights(ex), mf.by_group.to_numpy())
     assert sum(r.get_visible() for r in ex.bar_artists) == 3
     assert "3 groups (1 small)" in ex.readout.value
-    assert f"TPR gap {mf.difference():.3f}" in ex.readout.value
+    assert f"EO gap {mf.difference():.3f}" in ex.readout.value
     assert "small or uncertain groups: r3" in ex.table.value
 
 

@@ -70,7 +70,7 @@ def test_window_and_metric_recompute_against_fairlearn(stream, explorer):
                                mf.by_group.to_numpy())
     assert explorer.state.groups["n"].tolist() == rows[rows.y_true == 1].groupby(
         "group", observed=True).size().tolist()
-    assert "TPR gap" in explorer.readout.value
+    assert "EO gap" in explorer.readout.value
     # same numbers as a monitor built with these settings from scratch
     fresh = FairnessMonitor("equal_opportunity_difference", window=7, limit=0.1,
                             n_boot=100).fit_stream(stream).report_
