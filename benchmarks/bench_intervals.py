@@ -67,7 +67,7 @@ def lambdas(X, y, sex, X_test, y_test, sex_test) -> float | None:
     from fairlab.widgets.lambda_explorer import LambdaExplorer
 
     sweep = lambda_sweep(X, y, sex, np.linspace(0, 4, 9), X_test=X_test, y_test=y_test,
-                         sensitive_test=sex_test, epochs=5, random_state=0, progress=False)
+                         sensitive_features_test=sex_test, epochs=5, random_state=0, progress=False)
     ex = LambdaExplorer(sweep)
     if "intervals" not in ex.controls:
         print("LambdaExplorer: no intervals option yet; not timed.")

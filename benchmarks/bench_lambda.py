@@ -97,8 +97,8 @@ def main(quick: bool = False) -> None:
     batched, training, sequential = [], [], []
     for _ in range(REPEATS):  # interleaved repeats; the minimum is the least disturbed run
         start = time.perf_counter()
-        sweep = lambda_sweep(Xtr, ytr, str_, LAMS, X_test=Xte, y_test=yte, sensitive_test=ste,
-                             progress=False, **SETTINGS)
+        sweep = lambda_sweep(Xtr, ytr, str_, LAMS, X_test=Xte, y_test=yte,
+                             sensitive_features_test=ste, progress=False, **SETTINGS)
         batched.append(time.perf_counter() - start)
         training.append(sweep.seconds)
         start = time.perf_counter()

@@ -1,8 +1,20 @@
 """fairlab: learn machine-learning fairness by doing.
 
-Modules: ``datasets``, ``metrics``, ``audit``, ``resampling``, ``training``,
-``thresholds``, ``plotting``, ``exercises`` and ``widgets``. Import the one you
-need; ``import fairlab`` itself loads nothing heavy.
+Import the module you need; ``import fairlab`` itself loads nothing heavy. The layers,
+the import rules and a lesson → files table are in ``docs/architecture.md``.
+
+Foundations
+    ``datasets`` (loaders: Bunches from checksummed files), ``metrics`` (counts → rates →
+    gaps; ``GAPS`` is the one vocabulary of gaps), ``_validation`` (private: input
+    checks shared by every module), ``_nn`` (private: the torch networks and batched
+    training shared by ``training``, ``adversarial`` and ``feedback``).
+Topics (one module per lesson topic)
+    ``setup_check`` (00), ``simulation`` (01), ``audit`` (02), ``resampling`` (03),
+    ``training`` (04), ``calibration`` (05), ``thresholds`` (06), ``adversarial`` (07),
+    ``monitoring`` (08), ``feedback`` (09), ``embeddings`` (10), ``compare`` (11).
+Presentation
+    ``plotting`` (static figures, one per ``plot_*`` name), ``widgets`` (the explorers),
+    ``exercises`` (``check_*`` answers, one per exercise).
 """
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -22,8 +22,12 @@ __all__ = [
     "check_scores",
     "check_groups",
     "check_in_range",
+    "check_number",
+    "check_int",
     "check_columns",
     "check_choice",
+    "check_random_state",
+    "check_seed",
     "check_sample_weight",
 ]
 
@@ -349,3 +353,103 @@ def check_sample_weight(sample_weight: Any, n_rows: int) -> np.ndarray | None:
     if (w < 0).any():
         raise ValueError("sample_weight must be >= 0 for every row; got negative weights.")
     return w
+
+
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Check a real number within [low, high] (the same check as :func:`check_in_range`).
+
+    Examples
+    --------
+    >>> check_number(1.5, "lr", low=0, low_inclusive=False)
+    1.5
+    """
+    return check_in_range(value, name, low=low, high=high, low_inclusive=low_inclusive,
+                          high_inclusive=high_inclusive)
+
+
+def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None,
+              allow_none: bool = False) -> int | None:
+    """Check a whole number within [low, high]; one message style with :func:`check_number`.
+
+    Wrong type → ``TypeError``; out of range → ``ValueError``.
+
+    Examples
+    --------
+    >>> check_int(200, "n_boot", low=10)
+    200
+    >>> check_int(2.5, "n_boot", low=10)
+    Traceback (most recent call last):
+    ...
+    TypeError: n_boot must be an integer; got float 2.5.
+    >>> check_int(3, "n_splits", low=2, high=20)
+    3
+    >>> check_int(1, "n_splits", low=2, high=20)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_splits must be >= 2; got 1.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        extra = " or None" if allow_none else ""
+        raise TypeError(f"{name} must be an integer{extra}; got {type(value).__name__} "
+                        f"{value!r}.")
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}; got {value}.")
+    return int(value)
+
+
+def check_random_state(random_state: Any, name: str = "random_state") -> np.random.Generator:
+    """A numpy ``Generator`` from an int seed, a ``Generator``, a ``RandomState`` or None.
+
+    None draws fresh entropy (not reproducible); an int or a Generator is.
+
+    Examples
+    --------
+    >>> float(check_random_state(0).random()) == float(np.random.default_rng(0).random())
+    True
+    >>> check_random_state("zero")
+    Traceback (most recent call last):
+    ...
+    TypeError: random_state must be an int seed, a numpy Generator or None; got str 'zero'.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, bool) or not isinstance(random_state, Integral):
+        raise TypeError(f"{name} must be an int seed, a numpy Generator or None; got "
+                        f"{type(random_state).__name__} {random_state!r}.")
+    if random_state < 0:
+        raise ValueError(f"{name} must be >= 0; got {random_state}.")
+    return np.random.default_rng(int(random_state))
+
+
+def check_seed(random_state: Any, name: str = "random_state") -> int:
+    """An int seed (for torch or a cache key) from anything :func:`check_random_state` takes.
+
+    An int is returned as is, so results match the earlier int-only API; a Generator
+    or None gives a seed drawn from it.
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(np.random.default_rng(0)) == check_seed(np.random.default_rng(0))
+    (7, True)
+    """
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"{name} must be >= 0; got {random_state}.")
+        return int(random_state)
+    return int(check_random_state(random_state, name).integers(0, 2**31 - 1))

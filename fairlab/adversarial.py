@@ -41,7 +41,6 @@ Lesson: 07-adversarial-debiasing
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,22 +53,26 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_random_state, validate_data
 
+from fairlab._nn import (
+    NetworkOutputs,
+    check_network,
+    encode_labels,
+    forward,
+    init_params,
+    progress_bar,
+    single_thread,
+    sweep_metrics,
+)
 from fairlab._validation import (
     Groups,
     as_1d,
     check_choice,
     check_groups,
     check_in_range,
+    check_int,
     check_scores,
 )
-from fairlab.training import (
-    _check_hyper,
-    _encode_labels,
-    _forward,
-    _init_params,
-    _NetworkOutputs,
-    _sweep_metrics,
-)
+from fairlab.metrics import GAPS
 
 __all__ = [
     "TARGETS",
@@ -84,7 +87,7 @@ __all__ = [
 ]
 
 #: Fairness targets and the frame column of the gap each one aims at.
-TARGETS = {"demographic_parity": "dp_gap", "equalized_odds": "eodds_gap"}
+TARGETS = {GAPS[c].penalty: c for c in ("dp_gap", "eodds_gap")}
 #: Columns of ``history``: one row per (alpha, epoch), measured on the whole training set.
 HISTORY_COLUMNS = ("task_loss", "adversary_loss", "adversary_accuracy", "adversary_auc",
                    "dp_gap")
@@ -139,18 +142,6 @@ def zhang_update(grad_task: Any, grad_adv: Any, alpha: float, *,
 
 
 # ----------------------------------------------------------- batched networks
-def _init_adversary(n_in: int, hidden: tuple[int, ...], n_out: int,
-                    seed: int) -> list[torch.Tensor]:
-    gen = torch.Generator().manual_seed(seed)
-    sizes = [n_in, *hidden, n_out]
-    params = []
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
-        bound = 1.0 / np.sqrt(a)
-        params.append((torch.rand(a, b, generator=gen) * 2 - 1) * bound)
-        params.append((torch.rand(1, b, generator=gen) * 2 - 1) * bound)
-    return params
-
-
 def _adversary_input(z: torch.Tensor, y: torch.Tensor, target: str) -> torch.Tensor:
     """``(k, n, d_a)``: the logit alone (DP), or logit, label and their product (EO)."""
     if target == "demographic_parity":
@@ -201,18 +192,12 @@ def _train_pair(X: np.ndarray, y: np.ndarray, codes: np.ndarray, n_groups: int,
     (in the same order as :func:`fairlab.training.lambda_sweep`), so pairs differ
     only by α.
     """
-    threads = torch.get_num_threads()
-    # These matrix products are small: one thread is faster than two (no hand-offs per
-    # op), and it leaves the other core to the learner's browser and kernel.
-    torch.set_num_threads(1)
-    try:
+    with single_thread():  # deterministic on any machine; small products gain nothing
         return _train_pair_loop(X, y, codes, n_groups, alphas, target=target, hidden=hidden,
                                 adversary_hidden=adversary_hidden, epochs=epochs, lr=lr,
                                 adversary_lr=adversary_lr, batch_size=batch_size,
                                 projection=projection, seed=seed, progress=progress,
                                 callback=callback)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train_pair_loop(X, y, codes, n_groups, alphas, *, target, hidden, adversary_hidden,
@@ -225,10 +210,10 @@ def _train_pair_loop(X, y, codes, n_groups, alphas, *, target, hidden, adversary
     alpha_t = torch.as_tensor(alphas, dtype=torch.float32)
     on = alpha_t > 0
     pred = [p.unsqueeze(0).repeat(k, 1, 1).requires_grad_(True)
-            for p in _init_params(Xt.shape[1], hidden, seed)]
+            for p in init_params(Xt.shape[1], hidden, seed)]
     d_a = 1 if target == "demographic_parity" else 3
     adv = [p.unsqueeze(0).repeat(k, 1, 1).requires_grad_(True)
-           for p in _init_adversary(d_a, adversary_hidden, n_groups, seed + 2)]
+           for p in init_params(d_a, adversary_hidden, seed + 2, n_out=n_groups)]
     opt_p = torch.optim.Adam(pred, lr=lr)
     opt_a = torch.optim.Adam(adv, lr=adversary_lr)
     gen = torch.Generator().manual_seed(seed + 1)  # the batch order of lambda_sweep
@@ -236,13 +221,8 @@ def _train_pair_loop(X, y, codes, n_groups, alphas, *, target, hidden, adversary
     y_np = np.asarray(y, dtype=np.int64)
     positive = (np.asarray(codes) == n_groups - 1) if n_groups == 2 else None
     records: list[np.ndarray] = []
-    bar = None
-    if progress is not False:
-        from tqdm.auto import tqdm  # a widget in notebooks, text in a terminal
-
-        bar = tqdm(total=epochs, delay=0 if progress else 1.0, file=sys.stderr,
-                   desc=f"adversarial training, {k} model{'s' if k > 1 else ''}",
-                   leave=False, mininterval=0.5)
+    bar = progress_bar(epochs, f"adversarial training, {k} model{'s' if k > 1 else ''}",
+                       progress)
     groups = Groups(codes=np.asarray(codes), index=pd.Index(range(n_groups)),
                     counts=np.bincount(codes, minlength=n_groups))
     try:
@@ -251,7 +231,7 @@ def _train_pair_loop(X, y, codes, n_groups, alphas, *, target, hidden, adversary
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 xb, yb, gb = Xt[idx], yt[idx], gt[idx]
-                z = _forward(xb, pred)                                        # (k, b)
+                z = forward(xb, pred)                                        # (k, b)
                 task = torch.nn.functional.binary_cross_entropy_with_logits(
                     z, yb.expand_as(z), reduction="none").mean(-1)            # (k,)
                 logits_a = _adversary_forward(_adversary_input(z, yb, target), adv)
@@ -302,7 +282,7 @@ def _epoch_record(Xt, yt, gt, y_np, groups, positive, pred, adv, target,
                   n_groups) -> np.ndarray:
     """(k, 5): task loss, adversary loss/accuracy/AUC, DP gap on the whole training set."""
     with torch.no_grad():
-        z = _forward(Xt, pred)
+        z = forward(Xt, pred)
         k = z.shape[0]
         task = torch.nn.functional.binary_cross_entropy_with_logits(
             z, yt.expand_as(z), reduction="none").mean(-1)
@@ -315,7 +295,7 @@ def _epoch_record(Xt, yt, gt, y_np, groups, positive, pred, adv, target,
         else:
             auc = np.full(k, np.nan)
         proba = torch.sigmoid(z).numpy().astype(np.float64)
-    dp = _sweep_metrics(proba, y_np, groups)["dp_gap"]
+    dp = sweep_metrics(proba, y_np, groups)["dp_gap"]
     return np.column_stack([task.numpy(), adv_loss.numpy(), acc.numpy(), auc, dp])
 
 
@@ -325,11 +305,8 @@ def _check_settings(alpha, target, hidden, adversary_hidden, epochs, lr, adversa
     check_choice(target, "target", list(TARGETS))
     if alpha is not None:
         check_in_range(alpha, "alpha", low=0)
-    hidden = _check_hyper("demographic_parity", None, hidden, epochs, lr, batch_size)
-    try:
-        adversary_hidden = _check_hyper("demographic_parity", None, adversary_hidden, 1, 1.0, 1)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(str(exc).replace("hidden", "adversary_hidden", 1)) from None
+    hidden = check_network(hidden, epochs=epochs, lr=lr, batch_size=batch_size)
+    adversary_hidden = check_network(adversary_hidden, name="adversary_hidden")
     adversary_lr = lr if adversary_lr is None else adversary_lr
     check_in_range(adversary_lr, "adversary_lr", low=0, low_inclusive=False)
     return hidden, adversary_hidden, float(adversary_lr)
@@ -338,7 +315,7 @@ def _check_settings(alpha, target, hidden, adversary_hidden, epochs, lr, adversa
 def _groups_for_fit(sensitive_features: Any, n_rows: int) -> Groups:
     if sensitive_features is None:
         raise ValueError("adversarial debiasing needs the group of every training row: "
-                         "fit(X, y, sensitive_features=s).")
+                         "fit(X, y, sensitive_features=s) (only alpha=0 trains without).")
     groups = check_groups(sensitive_features, n_rows, min_groups=1)
     if groups.n_groups < 2:
         raise ValueError(f"sensitive_features has only one group ({groups.labels}); the "
@@ -348,7 +325,7 @@ def _groups_for_fit(sensitive_features: Any, n_rows: int) -> Groups:
 
 
 # ------------------------------------------------------------------- estimator
-class AdversarialClassifier(_NetworkOutputs, ClassifierMixin, BaseEstimator):
+class AdversarialClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
     """An MLP predictor trained against an adversary that predicts the group from its output.
 
     Parameters
@@ -428,8 +405,12 @@ class AdversarialClassifier(_NetworkOutputs, ClassifierMixin, BaseEstimator):
             self.alpha, self.target, self.hidden, self.adversary_hidden, self.epochs,
             self.lr, self.adversary_lr, self.batch_size)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-        self.classes_, y01 = _encode_labels(y)
-        groups = _groups_for_fit(sensitive_features, len(y01))
+        self.classes_, y01 = encode_labels(y)
+        if sensitive_features is None and float(self.alpha) == 0:
+            # alpha=0 is a plain MLP: the adversary only watches (one group, nothing to tell)
+            groups = check_groups(np.zeros(len(y01), dtype=np.int64), len(y01), min_groups=1)
+        else:
+            groups = _groups_for_fit(sensitive_features, len(y01))
         self.groups_ = groups.labels
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         out = _train_pair(X, y01, groups.codes, groups.n_groups, np.array([float(self.alpha)]),
@@ -501,7 +482,8 @@ def adversary_baseline(sensitive_features: Any) -> float:
 
 
 def audit_adversary(scores: Any, sensitive_features: Any, *, y: Any = None,
-                    scores_test: Any = None, sensitive_test: Any = None, y_test: Any = None,
+                    scores_test: Any = None, sensitive_features_test: Any = None,
+                    y_test: Any = None,
                     bins: int = 20) -> AdversaryAudit:
     """Fit a fresh adversary to frozen scores and report its accuracy against the baseline.
 
@@ -521,7 +503,7 @@ def audit_adversary(scores: Any, sensitive_features: Any, *, y: Any = None,
     sensitive_features : array-like of shape (n,)
     y : array-like of 0/1, default=None
         Give it for the equalized-odds audit (and then ``y_test`` too).
-    scores_test, sensitive_test, y_test : held-out data, default=None
+    scores_test, sensitive_features_test, y_test : held-out data, default=None
     bins : int, default=20
 
     Returns
@@ -540,8 +522,7 @@ def audit_adversary(scores: Any, sensitive_features: Any, *, y: Any = None,
 
     Lesson: 07-adversarial-debiasing
     """
-    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
-        raise ValueError(f"bins must be a positive integer such as 20; got {bins!r}.")
+    bins = check_int(bins, "bins", low=1)
     s_train = check_scores(scores, "scores", probabilities=False)
     groups = check_groups(sensitive_features, len(s_train), min_groups=2)
     y_train = None if y is None else _binary(y, "y", len(s_train))
@@ -555,21 +536,22 @@ def audit_adversary(scores: Any, sensitive_features: Any, *, y: Any = None,
     # P(second group | cell), for the AUC; empty cells get the overall share
     share = np.where(counts.sum(1) > 0, counts[:, -1] / counts.sum(1).clip(min=1),
                      groups.counts[-1] / groups.counts.sum())
-    if scores_test is None and sensitive_test is None:
+    if scores_test is None and sensitive_features_test is None:
         return _audit_result(guess[cell], share[cell], groups.codes, majority,
                              groups.n_groups)
-    if scores_test is None or sensitive_test is None or ((y is None) != (y_test is None)):
-        raise ValueError("pass scores_test and sensitive_test together (and y_test if you "
+    if scores_test is None or sensitive_features_test is None or ((y is None) != (y_test is None)):
+        raise ValueError("pass scores_test and sensitive_features_test together (and y_test if you "
                          "passed y), or none of them.")
     st = check_scores(scores_test, "scores_test", probabilities=False)
-    g_test = as_1d(sensitive_test, "sensitive_test")
+    g_test = as_1d(sensitive_features_test, "sensitive_features_test")
     if len(g_test) != len(st):
-        raise ValueError(f"sensitive_test has {len(g_test)} entries but scores_test has "
+        raise ValueError(f"sensitive_features_test has {len(g_test)} entries but scores_test has "
                          f"{len(st)}; pass one group label per row.")
     known = pd.Index(groups.labels)
     codes_test = known.get_indexer(pd.Index(g_test.astype(object)))
     if (codes_test < 0).any():
-        raise ValueError(f"sensitive_test has groups {sorted(set(g_test[codes_test < 0]))} "
+        unknown = sorted(set(g_test[codes_test < 0]))
+        raise ValueError(f"sensitive_features_test has groups {unknown} "
                          f"that the fitting data does not have ({groups.labels}); audit on "
                          "data with the same groups.")
     yt = None if y_test is None else _binary(y_test, "y_test", len(st))
@@ -652,7 +634,7 @@ def adversary_sweep(
     *,
     X_test: Any = None,
     y_test: Any = None,
-    sensitive_test: Any = None,
+    sensitive_features_test: Any = None,
     target: str = "demographic_parity",
     hidden: tuple[int, ...] = (32,),
     adversary_hidden: tuple[int, ...] = (16,),
@@ -676,7 +658,7 @@ def adversary_sweep(
     ----------
     X, y, sensitive_features : training data (numeric features, two-class label, groups)
     alphas : sequence of float >= 0
-    X_test, y_test, sensitive_test : optional held-out data, reported as split "test"
+    X_test, y_test, sensitive_features_test : optional held-out data, reported as split "test"
     target, hidden, adversary_hidden, epochs, lr, adversary_lr, batch_size, projection, \
 random_state
         As in :class:`AdversarialClassifier`.
@@ -719,7 +701,7 @@ random_state
                     projection=projection, random_state=random_state)
     template = AdversarialClassifier(**settings)
     X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-    classes, y01 = _encode_labels(y_raw)
+    classes, y01 = encode_labels(y_raw)
     groups = _groups_for_fit(sensitive_features, len(y01))
     seed = int(check_random_state(random_state).randint(2**31 - 1))
     start = time.perf_counter()
@@ -740,9 +722,10 @@ random_state
 
     y_int = y01.astype(np.int64)
     splits = {"train": (X, y_int, groups, as_1d(sensitive_features, "sensitive_features"))}
-    if X_test is not None or y_test is not None or sensitive_test is not None:
-        if X_test is None or y_test is None or sensitive_test is None:
-            raise ValueError("pass all of X_test, y_test and sensitive_test, or none of them.")
+    if X_test is not None or y_test is not None or sensitive_features_test is not None:
+        if X_test is None or y_test is None or sensitive_features_test is None:
+            raise ValueError("pass all of X_test, y_test and sensitive_features_test, or none "
+                             "of them.")
         Xt = validate_data(models[0], X_test, reset=False, dtype=[np.float64, np.float32])
         yt = as_1d(y_test, "y_test")
         unknown = ~np.isin(yt, classes)
@@ -750,10 +733,10 @@ random_state
             raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
                              f"y does not have ({classes.tolist()}); use the same coding.")
         yt01 = (yt == classes[1]).astype(np.int64)
-        st_raw = as_1d(sensitive_test, "sensitive_test")
+        st_raw = as_1d(sensitive_features_test, "sensitive_features_test")
         codes = pd.Index(groups.labels).get_indexer(pd.Index(st_raw.astype(object)))
         if (codes < 0).any():
-            raise ValueError(f"sensitive_test has groups {sorted(set(st_raw[codes < 0]))} "
+            raise ValueError(f"sensitive_features_test has groups {sorted(set(st_raw[codes < 0]))} "
                              f"that training does not have ({groups.labels}); the adversary "
                              "can only predict groups it was trained on.")
         gt = Groups(codes=codes.astype(np.int64), index=groups.index,
@@ -766,19 +749,19 @@ random_state
     majority = int(np.argmax(groups.counts))
     with torch.no_grad():
         for name, (Xs, ys, gs, _) in splits.items():
-            z = _forward(torch.tensor(np.asarray(Xs, dtype=np.float64)), params_t)
+            z = forward(torch.tensor(np.asarray(Xs, dtype=np.float64)), params_t)
             proba[name] = torch.sigmoid(z).numpy()
             a_logits = _adversary_forward(
                 _adversary_input(z, torch.as_tensor(ys, dtype=torch.float64), target), adv_t)
             adv_acc = (a_logits.argmax(-1).numpy() == gs.codes[None, :]).mean(1)
             adv_auc = (_auc_rows((a_logits[..., 1] - a_logits[..., 0]).numpy(), gs.codes == 1)
                        if groups.n_groups == 2 else np.full(len(alpha_arr), np.nan))
-            metrics = _sweep_metrics(proba[name], ys, gs)
+            metrics = sweep_metrics(proba[name], ys, gs)
             # a fresh adversary per α, fitted on the training scores, scored on this split
             eo = target == "equalized_odds"
             audit = np.array([audit_adversary(
                 proba["train"][i], groups.codes, y=y_int if eo else None,
-                scores_test=proba[name][i], sensitive_test=gs.codes,
+                scores_test=proba[name][i], sensitive_features_test=gs.codes,
                 y_test=ys if eo else None)[::3] for i in range(len(alpha_arr))])
             baseline[name] = float((gs.codes == majority).mean())
             rows.append(pd.DataFrame({"alpha": alpha_arr, "split": name, **metrics,
@@ -795,7 +778,7 @@ random_state
 
 
 # ------------------------------------------------------------------------ data
-def adult_arrays(*, sensitive: str = "sex", n_train: int | None = None,
+def adult_arrays(*, sensitive_columns: str = "sex", n_train: int | None = None,
                  n_test: int | None = None, random_state: int = 0) -> Bunch:
     """Adult's original train and test files as numeric arrays, prepared as in lesson 04.
 
@@ -827,15 +810,14 @@ def adult_arrays(*, sensitive: str = "sex", n_train: int | None = None,
     parts = []
     for split, n in (("train", n_train), ("test", n_test)):
         b = load_adult(split)
-        check_choice(sensitive, "sensitive", list(b.sensitive.columns))
+        check_choice(sensitive_columns, "sensitive_columns", list(b.sensitive.columns))
         idx = np.arange(len(b.target))
         if n is not None:
-            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-                raise ValueError(f"n_{split} must be a positive integer or None; got {n!r}.")
+            check_int(n, f"n_{split}", low=1)
             rng = np.random.default_rng(random_state + (split == "test"))
             idx = np.sort(rng.choice(idx, size=min(int(n), len(idx)), replace=False))
         parts.append((b.data.iloc[idx].reset_index(drop=True), b.target.to_numpy()[idx],
-                      as_1d(b.sensitive[sensitive], sensitive)[idx]))
+                      as_1d(b.sensitive[sensitive_columns], sensitive_columns)[idx]))
     (Xa, ya, sa), (Xb, yb, sb) = parts
     prep = ColumnTransformer([
         ("num", StandardScaler(), make_column_selector(dtype_include="number")),

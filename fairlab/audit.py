@@ -434,7 +434,7 @@ def representation(
 def outcome_by_group(
     df: pd.DataFrame,
     target: str,
-    sensitive: str | Sequence[str],
+    sensitive_columns: str | Sequence[str],
     *,
     alpha: float = 0.05,
     min_cell: int = SMALL_CELL,
@@ -446,7 +446,7 @@ def outcome_by_group(
     df : DataFrame
     target : str
         A binary column (0/1 or True/False); 1 is the positive outcome.
-    sensitive : str or list of str
+    sensitive_columns : str or list of str
         One column, or several whose combinations (intersections) are the groups.
     alpha : float, default=0.05
     min_cell : int, default=30
@@ -480,10 +480,10 @@ def outcome_by_group(
     Lesson: 02-auditing-a-dataset
     """
     target = _check_frame_column(df, target, "target")
-    cols = _as_columns(df, sensitive)
+    cols = _as_columns(df, sensitive_columns)
     if target in cols:
-        raise ValueError(f"target {target!r} is also listed in sensitive; pass the outcome as "
-                         "target and the group columns as sensitive.")
+        raise ValueError(f"target {target!r} is also listed in sensitive_columns; pass the "
+                         "outcome as target and the group columns as sensitive_columns.")
     alpha = check_in_range(alpha, "alpha", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
     min_cell = int(check_in_range(min_cell, "min_cell", low=1))
@@ -588,7 +588,7 @@ def _stratified_rows(codes: np.ndarray, max_rows: int, min_per_group: int,
 
 def proxy_strength(
     df: pd.DataFrame,
-    sensitive: str | Sequence[str],
+    sensitive_columns: str | Sequence[str],
     *,
     features: Sequence[str] | None = None,
     max_rows: int = 4000,
@@ -607,7 +607,7 @@ def proxy_strength(
     Parameters
     ----------
     df : DataFrame
-    sensitive : str or list of str
+    sensitive_columns : str or list of str
         The attribute to predict (several columns: their intersection).
     features : list of str, optional
         Columns to predict it from; default every other column. Leave the
@@ -650,7 +650,7 @@ def proxy_strength(
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from threadpoolctl import threadpool_limits
 
-    cols = _as_columns(df, sensitive)
+    cols = _as_columns(df, sensitive_columns)
     if features is None:
         features = [c for c in df.columns if c not in cols]
     else:
@@ -710,7 +710,8 @@ def proxy_strength(
 
 
 def missingness(
-    df: pd.DataFrame, sensitive: str | Sequence[str], *, columns: Sequence[str] | None = None
+    df: pd.DataFrame, sensitive_columns: str | Sequence[str], *,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Share of missing values per group, for every column that has any.
 
@@ -720,7 +721,7 @@ def missingness(
     Parameters
     ----------
     df : DataFrame
-    sensitive : str or list of str
+    sensitive_columns : str or list of str
     columns : list of str, optional
         Columns to inspect; default every non-sensitive column with a missing value.
 
@@ -743,7 +744,7 @@ def missingness(
 
     Lesson: 02-auditing-a-dataset
     """
-    cols = _as_columns(df, sensitive)
+    cols = _as_columns(df, sensitive_columns)
     groups = _groups(df, cols)
     others = [c for c in df.columns if c not in cols]
     if columns is None:
@@ -831,7 +832,7 @@ def power_curve(
 def audit_report(
     df: pd.DataFrame,
     target: str,
-    sensitive: str | Sequence[str],
+    sensitive_columns: str | Sequence[str],
     *,
     reference: Mapping[str, Mapping[Any, float]] | None = None,
     features: Sequence[str] | None = None,
@@ -848,7 +849,7 @@ def audit_report(
     df : DataFrame
         One row per person, with target and sensitive columns (a loader's ``frame``).
     target : str
-    sensitive : str or list of str
+    sensitive_columns : str or list of str
     reference : dict, optional
         ``{column: {group: population share}}`` for the representation tests.
     features : list of str, optional
@@ -878,12 +879,12 @@ def audit_report(
     Lesson: 02-auditing-a-dataset
     """
     target = _check_frame_column(df, target, "target")
-    cols = _as_columns(df, sensitive)
+    cols = _as_columns(df, sensitive_columns)
     reference = dict(reference or {})
     unknown = sorted(set(reference) - set(cols))
     if unknown:
         raise ValueError(f"reference is keyed by sensitive column; {unknown} are not in "
-                         f"sensitive={cols}.")
+                         f"sensitive_columns={cols}.")
     if features is None:
         features = [c for c in df.columns if c != target and c not in cols]
     reps = {c: representation(df, c, reference=reference.get(c)) for c in cols}

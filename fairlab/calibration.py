@@ -33,6 +33,7 @@ from fairlab._validation import (
     check_choice,
     check_groups,
     check_in_range,
+    check_int,
     check_scores,
 )
 
@@ -50,12 +51,7 @@ _STRATEGIES = ("uniform", "quantile", "distinct")
 
 # ------------------------------------------------------------------ reliability tables
 def _check_n_bins(n_bins: Any) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer):
-        raise TypeError(f"n_bins must be an integer such as 10; got {type(n_bins).__name__} "
-                        f"{n_bins!r}.")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be >= 1; got {n_bins}. Use 10 for deciles.")
-    return int(n_bins)
+    return check_int(n_bins, "n_bins", low=1)
 
 
 def _group_quantile_edges(score: np.ndarray, codes: np.ndarray, counts: np.ndarray,
@@ -113,7 +109,7 @@ def calibration_by_group(
     strategy: str = "uniform",
     n_boot: int = 0,
     level: float = 0.95,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Reliability table: observed positive rate per score bin, for every group.
 
@@ -141,7 +137,7 @@ def calibration_by_group(
         ``observed``. Rows are resampled within each (group, bin) cell, so the
         number of positives in a cell is a binomial draw: all replicates at once.
     level : float, default=0.95
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Returns
     -------
@@ -196,12 +192,10 @@ def calibration_by_group(
     frame = pd.DataFrame({"count": n, "mean_score": score_sum[keep] / n,
                           "observed": pos / n}, index=index)
     if n_boot:
-        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
-            raise ValueError(f"n_boot must be 0 (no intervals) or an integer >= 10; "
-                             f"got {n_boot!r}.")
+        check_int(n_boot, "n_boot", low=10)  # 0 means no intervals
         level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                high_inclusive=False)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(random_state)
         draws = rng.binomial(total[keep], pos / n, size=(n_boot, len(keep))) / n
         alpha = (1 - level) / 2
         frame["low"], frame["high"] = np.quantile(draws, [alpha, 1 - alpha], axis=0)

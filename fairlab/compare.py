@@ -47,12 +47,19 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from fairlab._validation import Groups, check_binary, check_choice, check_columns, check_groups
-from fairlab.metrics import rates_from_counts
+from fairlab._validation import (
+    Groups,
+    check_binary,
+    check_choice,
+    check_columns,
+    check_groups,
+    check_int,
+    check_seed,
+)
+from fairlab.metrics import GAPS, PENALTY_GAPS, gaps_from_counts
 
 __all__ = [
     "INTERVENTIONS",
-    "GAPS",
     "DATASETS",
     "USES_SENSITIVE_AT_DECISION",
     "compare_interventions",
@@ -64,19 +71,12 @@ __all__ = [
 
 #: The interventions :func:`compare_interventions` knows, in the order it runs them.
 INTERVENTIONS = ("none", "resampling", "reweighing", "penalty", "expgrad", "thresholds")
-#: Gap columns of the result, and their names in words.
-GAPS = {
-    "dp_gap": "demographic parity gap (selection rate)",
-    "eo_gap": "equal opportunity gap (TPR)",
-    "eodds_gap": "equalized odds gap (max of TPR and FPR gaps)",
-    "error_rate_gap": "error-rate gap (accuracy)",
-}
 #: Dataset names :func:`load_dataset` accepts.
 DATASETS = ("adult", "compas", "german", "biased_world")
 #: Interventions whose decisions read the sensitive attribute of the person decided on.
 USES_SENSITIVE_AT_DECISION = {"none": False, "resampling": False, "reweighing": False,
                               "penalty": False, "expgrad": False, "thresholds": True}
-_METRICS = ("accuracy", "balanced_accuracy", *GAPS, "train_seconds")
+_METRICS = ("accuracy", "balanced_accuracy", *PENALTY_GAPS, "train_seconds")
 _CACHE_FORMAT = 1
 
 
@@ -86,7 +86,7 @@ def load_dataset(dataset: str | Bunch) -> Bunch:
 
     ``"adult"`` is Adult's training file; ``"biased_world"`` is
     ``make_biased_world(4000, representation=0.4, historical_bias=0.3,
-    proxy_strength=0.5, seed=0)``. A Bunch (``data``, ``target``, ``sensitive``)
+    proxy_strength=0.5, random_state=0)``. A Bunch (``data``, ``target``, ``sensitive``)
     is returned as it is.
 
     Examples
@@ -114,7 +114,7 @@ def load_dataset(dataset: str | Bunch) -> Bunch:
         return datasets.load_adult("train")
     if dataset == "biased_world":
         return datasets.make_biased_world(4000, representation=0.4, historical_bias=0.3,
-                                          proxy_strength=0.5, seed=0)
+                                          proxy_strength=0.5, random_state=0)
     return getattr(datasets, f"load_{dataset}")()
 
 
@@ -132,11 +132,7 @@ def _prepare(bunch: Bunch, sensitive: list[str], subsample: int | None, seed: in
     S = sens[sensitive].reset_index(drop=True)
     groups = check_groups(S if len(sensitive) > 1 else S.iloc[:, 0], len(y))
     if subsample is not None:
-        if isinstance(subsample, bool) or not isinstance(subsample, int | np.integer):
-            raise TypeError(f"subsample must be an integer number of rows or None; got "
-                            f"{subsample!r}.")
-        if not 100 <= subsample:
-            raise ValueError(f"subsample must be >= 100 rows; got {subsample}.")
+        subsample = check_int(subsample, "subsample", low=100)
         if subsample < len(y):
             from sklearn.model_selection import train_test_split
 
@@ -185,17 +181,12 @@ def _fold_metrics(y: np.ndarray, pred: np.ndarray, codes: np.ndarray, n_groups: 
     counts = np.bincount(codes * 4 + 2 * y + pred, minlength=4 * n_groups)
     counts = counts.reshape(n_groups, 4).astype(float)
     counts = counts[counts.sum(1) > 0]  # a group absent from this fold has no rates
-    r = rates_from_counts(counts, ("selection_rate", "tpr", "fpr", "accuracy"))
     total = counts.sum(0)
     tn, fp, fn, tp = total
-    spread = {k: float(np.nanmax(v) - np.nanmin(v)) for k, v in r.items()}
     return {
         "accuracy": float((tn + tp) / total.sum()),
         "balanced_accuracy": float((tp / (tp + fn) + tn / (tn + fp)) / 2),
-        "dp_gap": spread["selection_rate"],
-        "eo_gap": spread["tpr"],
-        "eodds_gap": max(spread["tpr"], spread["fpr"]),
-        "error_rate_gap": spread["accuracy"],
+        **{k: float(v) for k, v in gaps_from_counts(counts).items()},
     }
 
 
@@ -213,7 +204,7 @@ class _Fold:
     y_test: np.ndarray
     g_train: np.ndarray
     g_test: np.ndarray
-    seed: int
+    random_state: int
     base: Any = None  # the fitted base model, shared by ``none`` and ``thresholds``
 
 
@@ -251,7 +242,7 @@ def _run_resampling(fold: _Fold, model: Any, options: dict) -> dict[str, np.ndar
 
     out = {}
     for strategy in options["resampling"]:
-        sampler = GroupBalancedSampler(strategy, "group_label", random_state=fold.seed)
+        sampler = GroupBalancedSampler(strategy, "group_label", random_state=fold.random_state)
         Xr, yr = sampler.fit_resample(fold.X_train, fold.y_train,
                                       sensitive_features=fold.g_train)
         clf = _base_model(model).fit(Xr, yr)
@@ -267,8 +258,8 @@ def _run_reweighing(fold: _Fold, model: Any, options: dict) -> dict[str, np.ndar
     return {"Kamiran-Calders weights": clf.predict(fold.X_test)}
 
 
-_PENALTY_SHORT = {"demographic_parity": "DP", "equal_opportunity": "EO",
-                  "equalized_odds": "EOdds", "error_rate": "error-rate"}
+#: Penalty name → its gap's short label without " gap" ("DP", "EO", "EOdds", "error-rate").
+_PENALTY_SHORT = {g.penalty: g.label.removesuffix(" gap") for g in GAPS.values() if g.penalty}
 
 
 def _run_penalty(fold: _Fold, model: Any, options: dict) -> dict[str, np.ndarray]:
@@ -279,7 +270,8 @@ def _run_penalty(fold: _Fold, model: Any, options: dict) -> dict[str, np.ndarray
     for i, penalty in enumerate(options["penalties"]):
         sweep = lambda_sweep(fold.X_train, fold.y_train, fold.g_train, lams,
                              penalty=penalty, hidden=(16,), epochs=options["epochs"],
-                             lr=0.01, batch_size=256, random_state=fold.seed, progress=False)
+                             lr=0.01, batch_size=256, random_state=fold.random_state,
+                             progress=False)
         for lam, clf in zip(lams, sweep.models, strict=True):
             if lam == 0 and i > 0:  # λ = 0 is the same plain MLP for every penalty
                 continue
@@ -302,7 +294,7 @@ def _run_expgrad(fold: _Fold, model: Any, options: dict) -> dict[str, np.ndarray
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
             eg.fit(fold.X_train, fold.y_train, sensitive_features=fold.g_train)
-        out[label] = np.asarray(eg.predict(fold.X_test, random_state=fold.seed)).astype(int)
+        out[label] = np.asarray(eg.predict(fold.X_test, random_state=fold.random_state)).astype(int)
     return out
 
 
@@ -318,7 +310,7 @@ def _run_thresholds(fold: _Fold, model: Any, options: dict) -> dict[str, np.ndar
         pol = optimize_thresholds(fold.y_train, s_train, sensitive_features=fold.g_train,
                                   constraint=constraint)
         out[_PENALTY_SHORT[constraint]] = np.asarray(
-            pol.predict(s_test, fold.g_test, random_state=fold.seed)).astype(int)
+            pol.predict(s_test, fold.g_test, random_state=fold.random_state)).astype(int)
     return out
 
 
@@ -372,11 +364,11 @@ def _fingerprint(bunch: Bunch, name: str | None) -> str:
 def compare_interventions(
     dataset: str | Bunch,
     *,
-    sensitive: str | Sequence[str],
+    sensitive_columns: str | Sequence[str],
     interventions: Sequence[str] = INTERVENTIONS,
     model: Any = "logistic",
     n_splits: int = 5,
-    random_state: int = 0,
+    random_state: int | np.random.Generator | None = 0,
     subsample: int | None = None,
     lams: Sequence[float] = (1.0, 5.0),
     penalties: Sequence[str] = ("demographic_parity", "equal_opportunity"),
@@ -397,7 +389,7 @@ def compare_interventions(
     dataset : str or Bunch
         ``"adult"``, ``"compas"``, ``"german"``, ``"biased_world"`` or a Bunch
         from :mod:`fairlab.datasets` (see :func:`load_dataset`).
-    sensitive : str or list of str
+    sensitive_columns : str or list of str
         Column(s) of ``dataset.sensitive``; several give intersectional groups.
         Never a model feature; used for resampling, weights, penalties, the
         reductions' constraints, per-group thresholds and the gaps.
@@ -408,7 +400,7 @@ def compare_interventions(
         must accept ``sample_weight`` for reweighing and expgrad.
     n_splits : int, default=5
         Stratified folds by (group, label); every intervention sees the same ones.
-    random_state : int, default=0
+    random_state : int, numpy Generator or None, default=0
         Seeds the subsample, the splits, the samplers, the MLPs and randomised
         decisions: the same value gives the same table.
     subsample : int or None, default=None
@@ -445,7 +437,7 @@ def compare_interventions(
 
     Examples
     --------
-    >>> res = compare_interventions("german", sensitive="sex", n_splits=3,
+    >>> res = compare_interventions("german", sensitive_columns="sex", n_splits=3,
     ...                             interventions=["none", "reweighing"], cache=False)
     >>> res[["intervention", "fold"]].value_counts().tolist()
     [1, 1, 1, 1, 1, 1]
@@ -461,12 +453,12 @@ def compare_interventions(
         raise ValueError(f"interventions is empty; choose some of {list(INTERVENTIONS)}.")
     for name in interventions:
         check_choice(name, "intervention", INTERVENTIONS)
-    if isinstance(n_splits, bool) or not isinstance(n_splits, int | np.integer) or \
-            not 2 <= n_splits <= 20:
-        raise ValueError(f"n_splits must be an integer from 2 to 20; got {n_splits!r}.")
-    sens_cols = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    n_splits = check_int(n_splits, "n_splits", low=2, high=20)
+    sens_cols = ([sensitive_columns] if isinstance(sensitive_columns, str)
+                 else list(sensitive_columns))
     if not sens_cols:
-        raise ValueError("sensitive is empty; name at least one column of dataset.sensitive.")
+        raise ValueError("sensitive_columns is empty; name at least one column of "
+                         "dataset.sensitive.")
     for opt_name, values, allowed in (
         ("resampling", resampling, ("under", "over")),
         ("expgrad", expgrad, ("demographic_parity", "equalized_odds")),
@@ -487,9 +479,10 @@ def compare_interventions(
 
     from fairlab import __version__
 
+    seed = check_seed(random_state)
     key_args = dict(dataset=_fingerprint(bunch, name), sensitive=sens_cols,
                     interventions=interventions, model=repr(model), n_splits=int(n_splits),
-                    random_state=int(random_state), subsample=subsample, options=options,
+                    random_state=seed, subsample=subsample, options=options,
                     version=__version__, format=_CACHE_FORMAT)
     key = hashlib.sha256(json.dumps(key_args, sort_keys=True, default=str).encode())
     path = cache_dir(cache_path) / f"compare-{key.hexdigest()[:24]}.pkl"
@@ -501,12 +494,12 @@ def compare_interventions(
         except Exception:  # a corrupt or foreign file: recompute and overwrite
             pass
 
-    X, y, groups = _prepare(bunch, sens_cols, subsample, int(random_state))
+    X, y, groups = _prepare(bunch, sens_cols, subsample, seed)
     if groups.n_groups < 2:
         raise ValueError(f"{sens_cols} has a single group {groups.labels}; a comparison of "
                          "fairness needs at least two groups.")
     _check_cells(y, groups, int(n_splits))
-    splits = _splits(y, groups, int(n_splits), int(random_state))
+    splits = _splits(y, groups, int(n_splits), seed)
 
     from tqdm.auto import tqdm
 
@@ -519,7 +512,7 @@ def compare_interventions(
             fold = _Fold(k, train, test, enc.transform(X.iloc[train]),
                          enc.transform(X.iloc[test]), y[train], y[test],
                          groups.codes[train], groups.codes[test],
-                         seed=int(random_state) * 1000 + k)
+                         random_state=seed * 1000 + k)
             for name_i in interventions:
                 bar.set_postfix_str(f"fold {k + 1}: {name_i}")
                 start = time.perf_counter()

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from fairlab._validation import check_choice, check_in_range
+from fairlab._validation import check_choice, check_in_range, check_int
 
 __all__ = [
     "DATA_DIR",
@@ -372,7 +372,7 @@ def make_biased_world(
     historical_bias: float = 0.0,
     measurement_bias: float = 0.0,
     proxy_strength: float = 0.0,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> Bunch:
     """A synthetic population with one knob per source of bias, and the truth.
 
@@ -387,8 +387,8 @@ def make_biased_world(
         Extra noise (standard deviations) on B's measured ``test_score``.
     proxy_strength : float in [0, 1], default=0
         How strongly ``neighbourhood`` reveals the group.
-    seed : int, default=0
-        The same seed gives the same people whatever the knobs, so turning a
+    random_state : int, numpy Generator or None, default=0
+        The same random_state gives the same people whatever the knobs, so turning a
         knob changes only what that knob does.
 
     Returns
@@ -397,24 +397,23 @@ def make_biased_world(
 
     Examples
     --------
-    >>> w = make_biased_world(1000, seed=1)
+    >>> w = make_biased_world(1000, random_state=1)
     >>> bool((w.target == w.true_target).all()), w.feature_names
     (True, ['test_score', 'experience', 'neighbourhood'])
-    >>> w = make_biased_world(1000, historical_bias=0.5, seed=1)
+    >>> w = make_biased_world(1000, historical_bias=0.5, random_state=1)
     >>> rates = w.frame.groupby("group", observed=True)[["true_target", "target"]].mean()
     >>> bool(rates.loc["B", "target"] < rates.loc["B", "true_target"])
     True
 
     Lesson: 01-where-bias-comes-from
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 20:
-        raise ValueError(f"n must be an integer >= 20; got {n!r}.")
+    n = check_int(n, "n", low=20)
     representation = check_in_range(representation, "representation", low=0, high=1,
                                     high_inclusive=False)
     historical_bias = check_in_range(historical_bias, "historical_bias", low=0, high=1)
     measurement_bias = check_in_range(measurement_bias, "measurement_bias", low=0)
     proxy_strength = check_in_range(proxy_strength, "proxy_strength", low=0, high=1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     # Draw every random quantity up front so the knobs never shift the draws.
     u_group, u_hist = rng.random(n), rng.random(n)
     skill, exp_noise, score_noise, extra_noise, label_noise, hood_noise = (

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from fairlab._validation import check_choice, check_in_range
+from fairlab._validation import check_choice, check_int
 from fairlab.datasets import DATA_DIR
 
 __all__ = [
@@ -309,10 +309,7 @@ def _top(scores: np.ndarray, emb: Bunch, n: int, name: str) -> pd.Series:
 
 
 def _count(n: Any, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        raise TypeError(f"{name} must be a whole number; got {type(n).__name__} {n!r}.")
-    check_in_range(int(n), name, low=1)
-    return int(n)
+    return check_int(n, name, low=1)
 
 
 # ---------------------------------------------------------------------- similarity

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,9 @@ from fairlab._validation import (
     check_binary,
     check_choice,
     check_in_range,
+    check_int,
     check_scores,
+    check_seed,
 )
 
 __all__ = [
@@ -62,17 +63,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable for large |z|
 
 
-def _check_count(value: Any, name: str, *, low: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be a whole number; got {type(value).__name__} "
-                        f"{value!r}. Pass {what}, e.g. {name}={max(low, 100)}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}. Pass {what}.")
-    return int(value)
-
-
-def _check_seed(random_state: Any) -> int:
-    return _check_count(random_state, "random_state", low=0, what="a non-negative seed")
 
 
 # --------------------------------------------------------------------------- part 1: feed
@@ -191,7 +181,7 @@ def make_feed(
 
     Lesson: 09-reward-hacking-and-human-feedback
     """
-    n_items = _check_count(n_items, "n_items", low=2, what="the number of posts in the feed")
+    n_items = check_int(n_items, "n_items", low=2)
     rates = dict({"A": 0.12, "B": 0.03} if clickbait_rate is None else clickbait_rate)
     if len(rates) < 2:
         raise ValueError(f"clickbait_rate needs a rate for at least 2 creator groups; got "
@@ -203,7 +193,7 @@ def make_feed(
         raise ValueError(f"click_weights must be (intercept, quality, clickbait); got "
                          f"{tuple(click_weights)}.")
     b0, bq, bs = (check_in_range(w, "click_weights", low=-20, high=20) for w in click_weights)
-    random_state = _check_seed(random_state)
+    random_state = check_seed(random_state)
     groups = tuple(sorted(map(str, rates)))
     rate = np.array([float(rates[g]) for g in sorted(rates, key=str)])
     rng = np.random.default_rng(random_state)
@@ -273,11 +263,10 @@ class PolicyGradientAgent:
             raise TypeError(f"feed must be a Feed from make_feed(); got "
                             f"{type(feed).__name__}.")
         check_choice(self.reward, "reward", ["proxy", "true"])
-        n_steps = _check_count(self.n_steps, "n_steps", low=1, what="the number of updates")
-        batch = _check_count(self.batch_size, "batch_size", low=2,
-                             what="the posts shown per update")
+        n_steps = check_int(self.n_steps, "n_steps", low=1)
+        batch = check_int(self.batch_size, "batch_size", low=2)
         lr = check_in_range(self.learning_rate, "learning_rate", low=0, low_inclusive=False)
-        rng = np.random.default_rng(_check_seed(self.random_state))
+        rng = np.random.default_rng(check_seed(self.random_state))
         X = feed.features
         theta = np.zeros(2)
         rows = [feed.evaluate(theta) | {"theta_quality": 0.0, "theta_clickbait": 0.0}]
@@ -368,12 +357,12 @@ def make_candidates(
 
     Lesson: 09-reward-hacking-and-human-feedback
     """
-    n = _check_count(n_per_group, "n_per_group", low=2, what="candidates per group")
-    k = _check_count(n_skills, "n_skills", low=1, what="the number of skill features")
+    n = check_int(n_per_group, "n_per_group", low=2)
+    k = check_int(n_skills, "n_skills", low=1)
     groups = tuple(map(str, groups))
     if len(groups) != 2 or groups[0] == groups[1]:
         raise ValueError(f"groups must be two different names; got {groups!r}.")
-    rng = np.random.default_rng(_check_seed(random_state))
+    rng = np.random.default_rng(check_seed(random_state))
     skills = np.tile(rng.normal(size=(n, k)), (2, 1))
     weights = np.linspace(1.0, 0.4, k)
     return Candidates(skills=skills, group=np.repeat(np.asarray(groups, dtype=object), n),
@@ -445,12 +434,11 @@ def simulate_comparisons(
     if not isinstance(candidates, Candidates):
         raise TypeError(f"candidates must come from make_candidates(); got "
                         f"{type(candidates).__name__}.")
-    m = _check_count(n_comparisons, "n_comparisons", low=1,
-                     what="how many pairs the raters compare")
+    m = check_int(n_comparisons, "n_comparisons", low=1)
     bias = check_in_range(rater_bias, "rater_bias", low=-MAX_RATER_BIAS, high=MAX_RATER_BIAS)
     favoured = candidates.groups[0] if favoured is None else favoured
     check_choice(favoured, "favoured", list(candidates.groups))
-    rng = np.random.default_rng(_check_seed(random_state))
+    rng = np.random.default_rng(check_seed(random_state))
     n = candidates.n_items
     left = rng.integers(n, size=m)
     right = (left + rng.integers(1, n, size=m)) % n  # never the same candidate
@@ -555,20 +543,20 @@ class BradleyTerryRewardModel:
         """
         import torch
 
+        from fairlab._nn import single_thread
+
         X = self._check_X(X)
         left, right = self._check_pairs(left, right, len(X))
         y = check_binary(left_wins, "left_wins", n_rows=len(left))
         l2 = check_in_range(self.l2, "l2", low=0)
-        max_iter = _check_count(self.max_iter, "max_iter", low=1, what="L-BFGS iterations")
-        seed = _check_seed(self.random_state)
+        max_iter = check_int(self.max_iter, "max_iter", low=1)
+        seed = check_seed(self.random_state)
         offset = np.zeros(len(X)) if base_reward is None else base_reward
         offset = check_scores(offset, "base_reward", n_rows=len(X), probabilities=False)
         D = X[left] - X[right]
         sign = 2.0 * y - 1.0
         off = offset[left] - offset[right]
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # tiny problem: one thread is fastest and reproducible
-        try:
+        with single_thread():  # tiny problem: one thread is fastest and reproducible
             torch.manual_seed(seed)
             Dt, st, ot = (torch.as_tensor(a, dtype=torch.float64) for a in (D, sign, off))
             w = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
@@ -590,8 +578,6 @@ class BradleyTerryRewardModel:
                                    + 0.5 * l2 * (w @ w))
             self.n_iter_ = int(opt.state[w].get("n_iter", 0))
             coef = w.detach().numpy().copy()
-        finally:
-            torch.set_num_threads(threads)
         p = _sigmoid(D @ coef + off)
         hess = (D * (p * (1 - p))[:, None]).T @ D + len(D) * l2 * np.eye(X.shape[1])
         with np.errstate(invalid="ignore"):
@@ -790,17 +776,16 @@ def feedback_grid(
                         f"{type(candidates).__name__}.")
     bias_arr = np.asarray([check_in_range(b, "biases", low=-MAX_RATER_BIAS,
                                           high=MAX_RATER_BIAS) for b in biases])
-    ns = np.asarray([_check_count(n, "n_comparisons", low=1,
-                                  what="how many pairs the raters compare")
+    ns = np.asarray([check_int(n, "n_comparisons", low=1)
                      for n in n_comparisons], dtype=np.int64)
     if not len(bias_arr) or not len(ns):
         raise ValueError("biases and n_comparisons must each hold at least one value.")
     if (np.diff(ns) <= 0).any():
         raise ValueError(f"n_comparisons must increase; got {ns.tolist()}. Sort them.")
-    n_audit = _check_count(n_audit, "n_audit", low=1, what="the audit set's size")
+    n_audit = check_int(n_audit, "n_audit", low=1)
     favoured = candidates.groups[0] if favoured is None else favoured
     check_choice(favoured, "favoured", list(candidates.groups))
-    seed = _check_seed(random_state)
+    seed = check_seed(random_state)
     X = candidates.features
     codes = candidates.codes.astype(float)[:, None]
     audit = simulate_comparisons(candidates, n_audit, rater_bias=0.0, random_state=seed + 1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -24,12 +25,18 @@ from fairlab._validation import (
     check_binary,
     check_groups,
     check_in_range,
+    check_int,
     check_sample_weight,
     check_scores,
 )
 
 __all__ = [
     "RATES",
+    "Gap",
+    "GAPS",
+    "PENALTY_GAPS",
+    "gap_labels",
+    "gaps_from_counts",
     "UndefinedRateWarning",
     "ConfidenceInterval",
     "group_confusion",
@@ -240,12 +247,116 @@ def _spread(values: np.ndarray, how: str) -> np.ndarray:
 
 
 def _gap_from_counts(counts: np.ndarray, rates: tuple[str, ...], how: str) -> np.ndarray:
+    if how == "diff":  # the one empty-group rule of Gap
+        gap = next(n for n, g in GAPS.items() if g.rates == tuple(rates))
+        return gaps_from_counts(counts, (gap,))[gap]
     r = rates_from_counts(counts, rates)
     parts = np.stack([_spread(r[name], how) for name in rates])
     return parts.max(0) if how == "diff" else parts.min(0)
 
 
-def _gap(y_true, y_pred, sensitive_features, sample_weight, rates, how) -> float:
+@dataclass(frozen=True)
+class Gap:
+    """One gap between groups, defined once for the whole package.
+
+    Attributes
+    ----------
+    name : str
+        Its column name in every frame (``"dp_gap"``).
+    label : str
+        Its short label in figures, tables and readouts (``"DP gap"``). "EO" is always
+        equal opportunity; equalized odds is "EOdds".
+    title : str
+        Its name in words, with the rate(s) it compares.
+    rates : tuple of str
+        The per-group rates (keys of :data:`RATES`) it is built from.
+    metric : str
+        The function of this module that computes it from predictions.
+    penalty : str or None
+        Its key among training penalties (:data:`fairlab.training.PENALTIES`) and
+        adversary targets (:data:`fairlab.adversarial.TARGETS`); None if no penalty
+        targets it.
+
+    Every gap combines groups the same way: for each rate, the largest minus the
+    smallest group value; with two rates, the larger of the two (fairlearn's
+    ``between_groups`` difference and ``worst_case`` equalized odds). **Empty-group
+    rule, everywhere:** a group whose rate has an empty denominator (no positive
+    labels for a TPR, …) is left out of that rate's comparison; with fewer than two
+    groups left the gap is NaN (a single group in the data: nothing to compare, so 0,
+    as in fairlearn). The scalar functions (:func:`equal_opportunity_difference`
+    …) receive a learner's data directly, so instead of leaving a group out silently
+    they raise a ``ValueError`` naming it and the fix.
+    """
+
+    name: str
+    label: str
+    title: str
+    rates: tuple[str, ...]
+    metric: str
+    penalty: str | None
+
+
+#: The package's vocabulary of gaps, by column name. Penalties, adversary targets,
+#: the monitor, :mod:`fairlab.compare` and the explorers all take their lists and
+#: labels from here.
+GAPS: dict[str, Gap] = {g.name: g for g in (
+    Gap("dp_gap", "DP gap", "demographic parity gap (selection rate)", ("selection_rate",),
+        "demographic_parity_difference", "demographic_parity"),
+    Gap("eo_gap", "EO gap", "equal opportunity gap (TPR)", ("tpr",),
+        "equal_opportunity_difference", "equal_opportunity"),
+    Gap("eodds_gap", "EOdds gap", "equalized odds gap (max of TPR and FPR gaps)",
+        ("tpr", "fpr"), "equalized_odds_difference", "equalized_odds"),
+    Gap("ppv_gap", "PPV gap", "predictive parity gap (PPV)", ("ppv",),
+        "predictive_parity_difference", None),
+    Gap("error_rate_gap", "error-rate gap", "error-rate gap (accuracy)", ("accuracy",),
+        "accuracy_difference", "error_rate"),
+)}
+#: The gaps a training penalty targets, in order: what λ sweeps, adversarial sweeps
+#: and :func:`fairlab.compare.compare_interventions` report.
+PENALTY_GAPS: tuple[str, ...] = tuple(n for n, g in GAPS.items() if g.penalty)
+
+
+def gap_labels(**extra: str) -> dict[str, str]:
+    """``{column: short label}`` for every gap, plus ``extra`` labels for other columns.
+
+    Examples
+    --------
+    >>> gap_labels()["eodds_gap"], gap_labels(accuracy="accuracy")["accuracy"]
+    ('EOdds gap', 'accuracy')
+    """
+    return {name: g.label for name, g in GAPS.items()} | extra
+
+
+def gaps_from_counts(counts: np.ndarray, names=PENALTY_GAPS) -> dict[str, np.ndarray]:
+    """Every gap in ``names`` from confusion counts of shape ``(..., n_groups, 4)``.
+
+    Follows the empty-group rule of :class:`Gap`: undefined group rates are left
+    out; fewer than two defined groups give NaN (one group in the data: 0).
+
+    Examples
+    --------
+    >>> counts = np.array([[3, 1, 1, 5], [4, 0, 0, 0], [2, 2, 3, 3]])  # group 1: no positives
+    >>> {k: round(float(v), 3) for k, v in gaps_from_counts(counts).items()}
+    {'dp_gap': 0.6, 'eo_gap': 0.333, 'eodds_gap': 0.5, 'error_rate_gap': 0.5}
+    """
+    needed = sorted({r for n in names for r in GAPS[n].rates})
+    rates = rates_from_counts(counts, needed)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices → NaN, as documented
+        present = (np.asarray(counts).sum(-1) > 0).sum(-1)  # groups with any rows
+        spread = {}
+        for r, v in rates.items():
+            defined = (~np.isnan(v)).sum(-1)
+            diff = np.nanmax(v, -1) - np.nanmin(v, -1)
+            # >= 2 defined groups: compare them; a single group in the data: nothing to
+            # compare, 0 (as fairlearn); otherwise a group is missing its rate: NaN.
+            spread[r] = np.where((defined >= 2) | ((present == 1) & (defined == 1)), diff,
+                                 np.nan)
+    return {n: np.max([spread[r] for r in GAPS[n].rates], axis=0) for n in names}
+
+
+def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how) -> float:
+    rates = GAPS[gap].rates
     yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
     counts = _counts(yt, yp, groups, w)
     r = rates_from_counts(counts, rates)
@@ -270,7 +381,7 @@ def _register(rates: tuple[str, ...], how: str) -> Callable:
     return deco
 
 
-@_register(("selection_rate",), "diff")
+@_register(GAPS["dp_gap"].rates, "diff")
 def demographic_parity_difference(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -284,10 +395,10 @@ def demographic_parity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("selection_rate",), "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "diff")
 
 
-@_register(("selection_rate",), "ratio")
+@_register(GAPS["dp_gap"].rates, "ratio")
 def demographic_parity_ratio(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -303,10 +414,10 @@ def demographic_parity_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("selection_rate",), "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "ratio")
 
 
-@_register(("tpr",), "diff")
+@_register(GAPS["eo_gap"].rates, "diff")
 def equal_opportunity_difference(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -327,10 +438,10 @@ def equal_opportunity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr",), "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "diff")
 
 
-@_register(("tpr",), "ratio")
+@_register(GAPS["eo_gap"].rates, "ratio")
 def equal_opportunity_ratio(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -344,10 +455,10 @@ def equal_opportunity_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr",), "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "ratio")
 
 
-@_register(("tpr", "fpr"), "diff")
+@_register(GAPS["eodds_gap"].rates, "diff")
 def equalized_odds_difference(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -366,10 +477,10 @@ def equalized_odds_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr", "fpr"), "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "diff")
 
 
-@_register(("tpr", "fpr"), "ratio")
+@_register(GAPS["eodds_gap"].rates, "ratio")
 def equalized_odds_ratio(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -383,10 +494,10 @@ def equalized_odds_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("tpr", "fpr"), "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "ratio")
 
 
-@_register(("ppv",), "diff")
+@_register(GAPS["ppv_gap"].rates, "diff")
 def predictive_parity_difference(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -400,10 +511,10 @@ def predictive_parity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("ppv",), "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "ppv_gap", "diff")
 
 
-@_register(("accuracy",), "diff")
+@_register(GAPS["error_rate_gap"].rates, "diff")
 def accuracy_difference(
     y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
 ) -> float:
@@ -417,7 +528,7 @@ def accuracy_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, ("accuracy",), "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "error_rate_gap", "diff")
 
 
 # ------------------------------------------------------------------------ bootstrap
@@ -429,7 +540,7 @@ def bootstrap_ci(
     sensitive_features: Any,
     n_boot: int = 1000,
     level: float = 0.95,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> ConfidenceInterval | pd.DataFrame:
     """Percentile bootstrap intervals, resampling rows within each group.
 
@@ -447,7 +558,7 @@ def bootstrap_ci(
     sensitive_features : array-like or DataFrame
     n_boot : int, default=1000
     level : float, default=0.95
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Returns
     -------
@@ -477,14 +588,13 @@ def bootstrap_ci(
                 f"{getattr(metric, '__name__', metric)!r}. Pass e.g. "
                 "demographic_parity_difference or 'tpr'."
             )
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
-        raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+    check_int(n_boot, "n_boot", low=10)
     level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
     yt, yp, groups, _ = _prepare(y_true, y_pred, sensitive_features)
     counts = _counts(yt, yp, groups)
     estimate = formula(counts)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     n = counts.sum(1).astype(np.int64)
     boot = rng.multinomial(n, counts / n[:, None], size=(n_boot, groups.n_groups))
     values = formula(boot.astype(float))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -33,6 +32,8 @@ from fairlab._validation import (
     check_choice,
     check_columns,
     check_in_range,
+    check_int,
+    check_seed,
 )
 
 __all__ = [
@@ -46,13 +47,7 @@ __all__ = [
 ]
 
 #: Gaps the monitor can watch, and the per-group rates each one compares.
-MONITOR_METRICS = {
-    "demographic_parity_difference": ("selection_rate",),
-    "equal_opportunity_difference": ("tpr",),
-    "equalized_odds_difference": ("tpr", "fpr"),
-    "predictive_parity_difference": ("ppv",),
-    "accuracy_difference": ("accuracy",),
-}
+MONITOR_METRICS = {g.metric: g.rates for g in _metrics.GAPS.values()}
 #: Kinds of user feedback :meth:`FairnessMonitor.log_feedback` accepts.
 FEEDBACK_KINDS = ("complaint", "appeal", "praise", "note")
 #: Kinds that count towards a review.
@@ -62,13 +57,6 @@ _DENOMINATOR = {"selection_rate": [0, 1, 2, 3], "accuracy": [0, 1, 2, 3], "tpr":
                 "fpr": [0, 1], "ppv": [1, 3]}
 _STATUS = ("warming up", "too few rows", "ok", "over limit", "ALERT")
 
-
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)
 
 
 # ------------------------------------------------------------------------ the stream
@@ -86,7 +74,7 @@ def simulate_stream(
     proxy_weight: float = 1.5,
     feedback: float = 0.0,
     threshold: float = 0.5,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Decisions of a deployed model, day by day, in a world that drifts.
 
@@ -127,7 +115,7 @@ def simulate_stream(
     feedback : float >= 0, default=0.0
     threshold : float in [0, 1], default=0.5
         A person is selected when ``score >= threshold``.
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Returns
     -------
@@ -142,7 +130,7 @@ def simulate_stream(
 
     Examples
     --------
-    >>> s = simulate_stream(3, 4, seed=1)
+    >>> s = simulate_stream(3, 4, random_state=1)
     >>> s.shape, s["day"].tolist()
     ((12, 9), [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
     >>> bool(((s.score >= 0.5) == s.y_pred.astype(bool)).all())
@@ -150,8 +138,8 @@ def simulate_stream(
 
     Lesson: 08-monitoring-after-deployment
     """
-    n_days = _check_int(n_days, "n_days", 1)
-    per_day = _check_int(per_day, "per_day", 2)
+    n_days = check_int(n_days, "n_days", low=1)
+    per_day = check_int(per_day, "per_day", low=2)
     minority_share = check_in_range(minority_share, "minority_share", low=0, high=1,
                                     low_inclusive=False, high_inclusive=False)
     mix_shift = check_in_range(mix_shift, "mix_shift")
@@ -161,12 +149,13 @@ def simulate_stream(
                          f"{minority_share:g} + {mix_shift:g} = {end_share:g}. Use a smaller "
                          "mix_shift.")
     if proxy_appears_at is not None:
-        proxy_appears_at = _check_int(proxy_appears_at, "proxy_appears_at", 0)
+        proxy_appears_at = check_int(proxy_appears_at, "proxy_appears_at", low=0)
     proxy_weight = check_in_range(proxy_weight, "proxy_weight", low=0)
     feedback = check_in_range(feedback, "feedback", low=0)
     threshold = check_in_range(threshold, "threshold", low=0, high=1)
 
-    rng = np.random.default_rng([seed, 80])  # salted: other simulations draw other numbers
+    # Salted: other simulations draw other numbers.
+    rng = np.random.default_rng([check_seed(random_state), 80])
     n = n_days * per_day
     day = np.repeat(np.arange(n_days), per_day)
     # Every random quantity is drawn up front: the knobs never shift the draws.
@@ -226,7 +215,7 @@ def simulate_complaints(
     stream: pd.DataFrame,
     *,
     rate: float | dict = 0.02,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Complaints from people the model wrongly rejected (``y_true=1, y_pred=0``).
 
@@ -241,7 +230,7 @@ def simulate_complaints(
         With ``day``, ``group``, ``y_true`` and ``y_pred`` (e.g. from
         :func:`simulate_stream`).
     rate : float in [0, 1] or dict group → float, default=0.02
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Returns
     -------
@@ -270,7 +259,8 @@ def simulate_complaints(
                                      f"rate[{g!r}]", low=0, high=1) for g in group])
     else:
         p = np.full(len(y), check_in_range(rate, "rate", low=0, high=1))
-    rng = np.random.default_rng([seed, 81])  # not the stream's numbers, whatever the seeds
+    # Not the stream's numbers, whatever the seeds.
+    rng = np.random.default_rng([check_seed(random_state), 81])
     hit = (y == 1) & (yp == 0) & (rng.random(len(y)) < p)
     return pd.DataFrame({
         "day": stream["day"].to_numpy()[hit],
@@ -486,12 +476,12 @@ class FairnessMonitor:
                                             "complaint_limit", "complaint_ratio")}
         p.update({k: v for k, v in over.items() if v is not None})
         check_choice(p["metric"], "metric", list(MONITOR_METRICS))
-        p["window"] = _check_int(p["window"], "window", 1)
+        p["window"] = check_int(p["window"], "window", low=1)
         p["limit"] = check_in_range(p["limit"], "limit", low=0, high=1)
         check_choice(p["alert_on"], "alert_on", ["estimate", "lower"])
-        p["consecutive"] = _check_int(p["consecutive"], "consecutive", 1)
-        p["min_group_size"] = _check_int(p["min_group_size"], "min_group_size", 1)
-        p["complaint_limit"] = _check_int(p["complaint_limit"], "complaint_limit", 1)
+        p["consecutive"] = check_int(p["consecutive"], "consecutive", low=1)
+        p["min_group_size"] = check_int(p["min_group_size"], "min_group_size", low=1)
+        p["complaint_limit"] = check_int(p["complaint_limit"], "complaint_limit", low=1)
         p["complaint_ratio"] = check_in_range(p["complaint_ratio"], "complaint_ratio", low=1)
         if p["alert_on"] == "lower" and self.n_boot == 0:
             raise ValueError("alert_on='lower' needs bootstrap bands, but n_boot=0; set "
@@ -548,10 +538,8 @@ class FairnessMonitor:
             numbers, or fewer than two groups are present.
         """
         self._check_params()
-        if isinstance(self.n_boot, bool) or not isinstance(self.n_boot, Integral) or (
-                self.n_boot != 0 and self.n_boot < 10):
-            raise ValueError(f"n_boot must be 0 (no bands) or an integer >= 10; got "
-                             f"{self.n_boot!r}.")
+        if check_int(self.n_boot, "n_boot", low=0) != 0:  # 0 means no bands
+            check_int(self.n_boot, "n_boot", low=10)
         self._level = check_in_range(self.level, "level", low=0, high=1,
                                      low_inclusive=False, high_inclusive=False)
         check_columns(df, [self.group_col], name="df")
@@ -661,7 +649,10 @@ class FairnessMonitor:
         if key in self._cache:
             return self._cache[key]
         rates = MONITOR_METRICS[metric]
-        formula = getattr(_metrics, metric)._from_counts
+        gap_name = next(n for n, g in _metrics.GAPS.items() if g.metric == metric)
+
+        def formula(c: np.ndarray) -> np.ndarray:
+            return _metrics.gaps_from_counts(c, (gap_name,))[gap_name]
         n_days = len(self._cum) - 1
         end = np.arange(1, n_days + 1)
         start = np.maximum(end - window, 0)
@@ -835,7 +826,7 @@ def detection_tradeoff(
     consecutive: int = 3,
     n_boot: int = 0,
     n_runs: int = 30,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Detection lag and false alarms of each window size, from simulations.
 
@@ -855,8 +846,8 @@ def detection_tradeoff(
     metric, limit, alert_on, consecutive, n_boot
         As in :class:`FairnessMonitor` (``min_group_size`` is 1).
     n_runs : int, default=30
-    seed : int, default=0
-        Run ``r`` uses ``seed + r``.
+    random_state : int, numpy Generator or None, default=0
+        Run ``r`` uses ``random_state + r``.
 
     Returns
     -------
@@ -873,12 +864,12 @@ def detection_tradeoff(
 
     Lesson: 08-monitoring-after-deployment
     """
-    windows = [_check_int(w, "windows entries", 1) for w in windows]
+    windows = [check_int(w, "windows entries", low=1) for w in windows]
     if not windows:
         raise ValueError("windows is empty; pass window sizes such as (7, 14, 28).")
-    change_day = _check_int(change_day, "change_day", 1)
-    n_days = _check_int(n_days, "n_days", 2)
-    n_runs = _check_int(n_runs, "n_runs", 1)
+    change_day = check_int(change_day, "change_day", low=1)
+    n_days = check_int(n_days, "n_days", low=2)
+    n_runs = check_int(n_runs, "n_runs", low=1)
     if not max(windows) <= change_day < n_days:
         raise ValueError(f"need max(windows) <= change_day < n_days; got windows up to "
                          f"{max(windows)}, change_day={change_day}, n_days={n_days}. Give "
@@ -887,9 +878,10 @@ def detection_tradeoff(
     fa = np.zeros((n_runs, len(windows)), bool)
     fa_count = np.zeros((n_runs, len(windows)))
     lag = np.full((n_runs, len(windows)), np.nan)
+    seed = check_seed(random_state)
     for r in range(n_runs):
         stream = simulate_stream(n_days, per_day, proxy_appears_at=change_day,
-                                 proxy_weight=proxy_weight, seed=seed + r)
+                                 proxy_weight=proxy_weight, random_state=seed + r)
         mon = FairnessMonitor(metric, window=windows[0], limit=limit, n_boot=n_boot,
                               alert_on=alert_on, consecutive=consecutive, min_group_size=1,
                               random_state=seed + r).fit_stream(stream)

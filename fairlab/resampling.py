@@ -10,13 +10,13 @@ How the groups reach the sampler
 --------------------------------
 Two ways, and exactly one at a time:
 
-* ``GroupBalancedSampler(sensitive="sex")`` reads the groups from a column of
+* ``GroupBalancedSampler(sensitive_columns="sex")`` reads the groups from a column of
   ``X`` (a DataFrame). This is the way to use it inside an imbalanced-learn
   ``Pipeline``: the column travels with the rows, so a duplicated or synthetic
   row keeps its group, and no metadata routing is needed. Put the sampler first
   and let the next step (a ``ColumnTransformer``) choose the model's columns,
   leaving the sensitive one out if the model should not see it. Keep
-  ``drop_sensitive=False`` there: a Pipeline skips samplers at predict time, so a
+  ``drop_sensitive_columns=False`` there: a Pipeline skips samplers at predict time, so a
   column dropped by the sampler would still reach the model when predicting.
 * ``fit_resample(X, y, sensitive_features=groups)`` takes the groups directly,
   one label per row. Inside a Pipeline that needs scikit-learn's metadata
@@ -127,12 +127,12 @@ class GroupBalancedSampler(BaseSampler):
         base rate is unchanged. ``"group_label"``: every (group, label) cell gets
         the size of the smallest or largest cell, so every group ends with the same
         size and the same base rate.
-    sensitive : str or list of str, default=None
+    sensitive_columns : str or list of str, default=None
         Column(s) of the DataFrame ``X`` that hold the groups; several columns give
         intersectional groups. Use this inside a Pipeline. Leave None to pass
         ``sensitive_features`` to ``fit_resample`` instead.
-    drop_sensitive : bool, default=False
-        Remove the ``sensitive`` columns from the resampled X. Not for Pipelines
+    drop_sensitive_columns : bool, default=False
+        Remove the ``sensitive_columns`` from the resampled X. Not for Pipelines
         (see the module notes).
     groups : list, default=None
         The groups you expect. When given, a row of any other group, or a listed
@@ -187,8 +187,8 @@ class GroupBalancedSampler(BaseSampler):
     _parameter_constraints: dict = {
         "strategy": [StrOptions(set(STRATEGIES))],
         "balance": [StrOptions(set(BALANCES))],
-        "sensitive": [str, list, tuple, None],
-        "drop_sensitive": ["boolean"],
+        "sensitive_columns": [str, list, tuple, None],
+        "drop_sensitive_columns": ["boolean"],
         "groups": [list, tuple, np.ndarray, None],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -199,16 +199,16 @@ class GroupBalancedSampler(BaseSampler):
         strategy: str = "under",
         balance: str = "groups",
         *,
-        sensitive: str | list[str] | None = None,
-        drop_sensitive: bool = False,
+        sensitive_columns: str | list[str] | None = None,
+        drop_sensitive_columns: bool = False,
         groups: list | None = None,
         k_neighbors: int = 5,
         random_state: Any = None,
     ) -> None:
         self.strategy = strategy
         self.balance = balance
-        self.sensitive = sensitive
-        self.drop_sensitive = drop_sensitive
+        self.sensitive_columns = sensitive_columns
+        self.drop_sensitive_columns = drop_sensitive_columns
         self.groups = groups
         self.k_neighbors = k_neighbors
         self.random_state = random_state
@@ -238,41 +238,42 @@ class GroupBalancedSampler(BaseSampler):
         X : DataFrame or array of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sensitive_features : array-like or DataFrame, default=None
-            One group label per row; required unless ``sensitive`` names columns.
+            One group label per row; required unless ``sensitive_columns`` names columns.
 
         Returns
         -------
         X_resampled, y_resampled
         """
         X_res, y_res = super().fit_resample(X, y, sensitive_features=sensitive_features)
-        if self.drop_sensitive and self.sensitive is not None:
-            X_res = X_res.drop(columns=self._sensitive_columns())
+        if self.drop_sensitive_columns and self.sensitive_columns is not None:
+            X_res = X_res.drop(columns=self._column_list())
         return X_res, y_res
 
-    def _sensitive_columns(self) -> list:
-        return [self.sensitive] if isinstance(self.sensitive, str) else list(self.sensitive)
+    def _column_list(self) -> list:
+        return ([self.sensitive_columns] if isinstance(self.sensitive_columns, str)
+                else list(self.sensitive_columns))
 
     def _groups_of(self, X: Any, n_rows: int, sensitive_features: Any) -> Groups:
-        if self.sensitive is not None and sensitive_features is not None:
+        if self.sensitive_columns is not None and sensitive_features is not None:
             raise ValueError(
-                "the groups were given twice: as sensitive= columns of X and as "
+                "the groups were given twice: as sensitive_columns of X and as "
                 "sensitive_features=. Pass only one of them."
             )
-        if self.sensitive is not None:
+        if self.sensitive_columns is not None:
             if not isinstance(X, pd.DataFrame):
                 raise TypeError(
-                    f"sensitive={self.sensitive!r} names a column, so X must be a pandas "
-                    f"DataFrame; got {type(X).__name__}. Pass a DataFrame, or pass the "
+                    f"sensitive_columns={self.sensitive_columns!r} names a column, so X must "
+                    f"be a pandas DataFrame; got {type(X).__name__}. Pass a DataFrame, or pass the "
                     "groups as fit_resample(X, y, sensitive_features=...)."
                 )
-            cols = check_columns(X, self._sensitive_columns(), name="X")
+            cols = check_columns(X, self._column_list(), name="X")
             values = _group_frame(X[cols])
         elif sensitive_features is not None:
             values = _group_frame(sensitive_features)
         else:
             raise ValueError(
                 "GroupBalancedSampler needs the groups: pass "
-                "fit_resample(X, y, sensitive_features=...), or sensitive='column' to "
+                "fit_resample(X, y, sensitive_features=...), or sensitive_columns='column' to "
                 "read them from a column of X (the way to use it inside a Pipeline)."
             )
         n_given = len(values) if hasattr(values, "__len__") else -1
@@ -358,11 +359,11 @@ class GroupBalancedSampler(BaseSampler):
         self.is_synthetic_ = self.sample_indices_ < 0
         if isinstance(X_res, pd.DataFrame):
             X_res = X_res.reset_index(drop=True)
-            if self.sensitive is not None and n_new > 0:
+            if self.sensitive_columns is not None and n_new > 0:
                 # a synthetic row belongs to the cell it was made in: write its group
                 # into the sensitive column(s) rather than trust a vote of neighbours
                 new_groups = groups.index[cell_res[n:] // n_classes]
-                for level, col in enumerate(self._sensitive_columns()):
+                for level, col in enumerate(self._column_list()):
                     values = (new_groups.get_level_values(level) if new_groups.nlevels > 1
                               else new_groups)
                     X_res.loc[n:, col] = np.asarray(values, dtype=object)
@@ -589,7 +590,7 @@ def naive_undersample(
 
 
 # --------------------------------------------------------------- lesson experiments
-def lesson_split(name: str = "adult", *, sensitive: str | list[str] = "sex",
+def lesson_split(name: str = "adult", *, sensitive_columns: str | list[str] = "sex",
                  test_size: float = 0.3, random_state: int = 0) -> Bunch:
     """Train and test frames for the resampling lesson, sensitive column(s) included.
 
@@ -604,7 +605,7 @@ def lesson_split(name: str = "adult", *, sensitive: str | list[str] = "sex",
 
     Examples
     --------
-    >>> s = lesson_split("german", sensitive="sex")
+    >>> s = lesson_split("german", sensitive_columns="sex")
     >>> len(s.X_train), len(s.X_test), "sex" in s.X_train
     (700, 300, True)
 
@@ -615,7 +616,7 @@ def lesson_split(name: str = "adult", *, sensitive: str | list[str] = "sex",
     from fairlab import datasets
 
     check_choice(name, "name", ["adult", "compas", "german"])
-    cols = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    cols = [sensitive_columns] if isinstance(sensitive_columns, str) else list(sensitive_columns)
 
     def frame_of(b: Bunch) -> tuple[pd.DataFrame, pd.Series]:
         check_columns(b.sensitive, cols, name=f"{name}.sensitive")
@@ -727,7 +728,7 @@ def compare_interventions(
 
     Examples
     --------
-    >>> split = lesson_split("german", sensitive="sex")
+    >>> split = lesson_split("german", sensitive_columns="sex")
     >>> runs = compare_interventions(split, n_boot=20, interventions={
     ...     "none": ("none", None), "under": ("under", "groups")})
     >>> runs["under"].n_train == 2 * int((split.X_train["sex"] == "female").sum())
@@ -761,7 +762,7 @@ def compare_interventions(
             model.fit(X, y, model__sample_weight=weights)
             counts = cell_counts(y, _group_frame(X[split.sensitive]), sample_weight=weights)
         else:
-            sampler = GroupBalancedSampler(strategy, balance, sensitive=split.sensitive,
+            sampler = GroupBalancedSampler(strategy, balance, sensitive_columns=split.sensitive,
                                            random_state=random_state)
             model = ImbPipeline([("balance", sampler), *model.steps])
             model.fit(X, y)
@@ -770,12 +771,12 @@ def compare_interventions(
         yt = split.y_test.to_numpy()
         ci = {
             "accuracy": _accuracy_ci(yt, y_pred, n_boot, random_state),
-            "dp_diff": tuple(fm.bootstrap_ci(fm.demographic_parity_difference, yt, y_pred,
+            "dp_gap": tuple(fm.bootstrap_ci(fm.demographic_parity_difference, yt, y_pred,
                                              sensitive_features=sens_test, n_boot=n_boot,
-                                             seed=random_state)),
-            "eo_diff": tuple(fm.bootstrap_ci(fm.equalized_odds_difference, yt, y_pred,
+                                             random_state=random_state)),
+            "eodds_gap": tuple(fm.bootstrap_ci(fm.equalized_odds_difference, yt, y_pred,
                                              sensitive_features=sens_test, n_boot=n_boot,
-                                             seed=random_state)),
+                                             random_state=random_state)),
         }
         rates = fm.group_metrics(yt, y_pred, sensitive_features=sens_test)
         n_train = int(round(counts["rows"].sum())) if weights is None else len(y)
@@ -808,7 +809,7 @@ def _stratified_subsample(y: Any, groups: Any, size: int, seed: int) -> np.ndarr
 
 
 def comparison_table(results: dict[str, InterventionResult], digits: int = 3) -> pd.DataFrame:
-    """One row per intervention: training rows, accuracy, DP and EO gaps with intervals.
+    """One row per intervention: training rows, accuracy, DP and EOdds gaps with intervals.
 
     Examples
     --------
@@ -822,8 +823,8 @@ def comparison_table(results: dict[str, InterventionResult], digits: int = 3) ->
     rows = {}
     for name, r in results.items():
         row = {"train rows": r.n_train}
-        for key, label in (("accuracy", "accuracy"), ("dp_diff", "DP diff"),
-                           ("eo_diff", "EO diff")):
+        for key, label in (("accuracy", "accuracy"), ("dp_gap", "DP gap"),
+                           ("eodds_gap", "EOdds gap")):
             est, low, high = r.metrics[key]
             row[label] = round(est, digits)
             row[f"{label} 95% CI"] = f"[{low:.{digits}f}, {high:.{digits}f}]"
@@ -835,7 +836,7 @@ def measure_leakage(
     X: pd.DataFrame,
     y: pd.Series,
     *,
-    sensitive: str | list[str],
+    sensitive_columns: str | list[str],
     strategy: str = "over",
     balance: str = "group_label",
     model: Any = None,
@@ -854,7 +855,7 @@ def measure_leakage(
     >>> from sklearn.tree import DecisionTreeClassifier
     >>> X = pd.DataFrame({"x": np.arange(40) % 7, "g": ["a"] * 30 + ["b"] * 10})
     >>> y = pd.Series((np.arange(40) % 3 == 0).astype(int))
-    >>> out = measure_leakage(X, y, sensitive="g", strategy="over",
+    >>> out = measure_leakage(X, y, sensitive_columns="g", strategy="over",
     ...                       model=DecisionTreeClassifier(random_state=0))
     >>> out["test_rows_seen_in_train"] >= out["test_rows_seen_honest"]
     True
@@ -866,9 +867,9 @@ def measure_leakage(
     from sklearn.tree import DecisionTreeClassifier
 
     model = DecisionTreeClassifier(random_state=random_state) if model is None else model
-    sampler = GroupBalancedSampler(strategy, balance, sensitive=sensitive,
+    sampler = GroupBalancedSampler(strategy, balance, sensitive_columns=sensitive_columns,
                                    random_state=random_state)
-    cols = sampler._sensitive_columns()
+    cols = sampler._column_list()
 
     def fit_score(X_tr, y_tr, X_te, y_te):
         m = clone(model).fit(_encode(X_tr.drop(columns=cols), X), y_tr)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch
 from threadpoolctl import ThreadpoolController
 
-from fairlab._validation import check_choice, check_groups, check_in_range
+from fairlab._validation import check_choice, check_groups, check_in_range, check_int
 from fairlab.datasets import make_biased_world
 from fairlab.metrics import rates_from_counts
 
@@ -43,13 +42,6 @@ __all__ = [
 WORLD_COLUMNS = ("count", "true_base_rate", "recorded_base_rate", "selection_rate",
                  "error_vs_truth", "error_vs_recorded", "fnr_vs_truth", "fpr_vs_truth")
 
-
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)
 
 
 @cache
@@ -144,7 +136,7 @@ def fit_and_score_world(
     With every knob off the two groups are treated alike:
 
     >>> from fairlab.datasets import make_biased_world
-    >>> fit = fit_and_score_world(make_biased_world(2000, seed=0))
+    >>> fit = fit_and_score_world(make_biased_world(2000, random_state=0))
     >>> fit.metrics[["count", "selection_rate", "error_vs_truth"]].round(2)
            count  selection_rate  error_vs_truth
     group
@@ -219,13 +211,13 @@ def bias_scenarios(
     scenarios: Mapping[str, Mapping[str, Any]],
     *,
     n: int = 4000,
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
     threshold: float = 0.5,
     groups: tuple[str, str] = ("A", "B"),
 ) -> pd.DataFrame:
     """One row per scenario: each group's selection and error rates, and B − A gaps.
 
-    Every scenario draws the same people (same ``n`` and ``seed``) from
+    Every scenario draws the same people (same ``n`` and ``random_state``) from
     :func:`~fairlab.datasets.make_biased_world` with its knobs, then runs
     :func:`fit_and_score_world`.
 
@@ -234,7 +226,7 @@ def bias_scenarios(
     scenarios : mapping of name → dict
         Keyword arguments of ``make_biased_world`` (the four knobs) plus, optionally,
         ``use_group`` (bool). ``{}`` is the unbiased world.
-    n, seed : int
+    n : int
     threshold : float, default=0.5
     groups : (str, str), default=("A", "B")
         The pair whose gap (second minus first) is reported.
@@ -270,8 +262,8 @@ def bias_scenarios(
             raise ValueError(f"scenario {name!r} sets unknown knobs {sorted(unknown)}; use "
                              "representation, historical_bias, measurement_bias, "
                              "proxy_strength or use_group.")
-        m = fit_and_score_world(make_biased_world(n, seed=seed, **knobs), use_group=use_group,
-                                threshold=threshold).metrics
+        world = make_biased_world(n, random_state=random_state, **knobs)
+        m = fit_and_score_world(world, use_group=use_group, threshold=threshold).metrics
         rows[name] = {
             f"selection_{a}": m.loc[a, "selection_rate"],
             f"selection_{b}": m.loc[b, "selection_rate"],
@@ -296,7 +288,8 @@ relation between experience and the label; the majority's wins."""
 
 
 def make_two_relations_world(
-    n: int = 4000, *, minority_share: float = 0.2, experience_gap: float = 1.5, seed: int = 0
+    n: int = 4000, *, minority_share: float = 0.2, experience_gap: float = 1.5,
+    random_state: int | np.random.Generator | None = 0,
 ) -> Bunch:
     """Unbiased labels and features, but a feature–label relation that differs by group.
 
@@ -307,7 +300,7 @@ def make_two_relations_world(
         Share of group B.
     experience_gap : float >= 0, default=1.5
         How many standard deviations less experience B has, whatever the skill.
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Returns
     -------
@@ -316,17 +309,17 @@ def make_two_relations_world(
 
     Examples
     --------
-    >>> w = make_two_relations_world(1000, seed=1)
+    >>> w = make_two_relations_world(1000, random_state=1)
     >>> bool((w.target == w.true_target).all()), w.feature_names
     (True, ['test_score', 'experience'])
 
     Lesson: 01-where-bias-comes-from
     """
-    n = _check_int(n, "n", 20)
+    n = check_int(n, "n", low=20)
     minority_share = check_in_range(minority_share, "minority_share", low=0, high=1,
                                     low_inclusive=False, high_inclusive=False)
     experience_gap = check_in_range(experience_gap, "experience_gap", low=0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     u_group = rng.random(n)
     skill, exp_noise, score_noise, label_noise = rng.standard_normal((4, n))
     is_b = u_group < minority_share
@@ -367,7 +360,7 @@ def simulate_feedback_loop(
     policy: str = "proportional",
     n_runs: int = 500,
     groups: Sequence[str] = ("A", "B"),
-    seed: int = 0,
+    random_state: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Where you look is what you find: decisions shape the next round's records.
 
@@ -396,7 +389,7 @@ def simulate_feedback_loop(
     policy : {"proportional", "greedy", "rate-corrected"}, default="proportional"
     n_runs : int >= 1, default=500
     groups : sequence of str, default=("A", "B")
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Returns
     -------
@@ -416,9 +409,9 @@ def simulate_feedback_loop(
     Lesson: 01-where-bias-comes-from
     """
     policy = check_choice(policy, "policy", FEEDBACK_POLICIES)
-    budget = _check_int(budget, "budget", 1)
-    n_rounds = _check_int(n_rounds, "n_rounds", 1)
-    n_runs = _check_int(n_runs, "n_runs", 1)
+    budget = check_int(budget, "budget", low=1)
+    n_rounds = check_int(n_rounds, "n_rounds", low=1)
+    n_runs = check_int(n_runs, "n_runs", low=1)
     names = [str(g) for g in groups]
     k = len(names)
     if k < 2:
@@ -434,7 +427,7 @@ def simulate_feedback_loop(
             raise ValueError(f"{name} has {arr.size} entries but there are {k} groups "
                              f"{names}; give one value per group.")
         arrays[name] = arr
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     records = np.tile(arrays["initial_records"], (n_runs, 1))
     visited = np.tile(arrays["initial_visits"], (n_runs, 1))
     share = np.empty((n_rounds, n_runs, k))

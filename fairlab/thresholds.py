@@ -52,6 +52,7 @@ __all__ = [
     "GroupCurves",
     "ThresholdPolicy",
     "optimize_thresholds",
+    "roc_hull",
     "cost_matrix_from",
     "fico_curves",
     "fico_case_study",
@@ -275,11 +276,20 @@ def _upper_envelope(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return verts[np.argsort(x[verts], kind="stable")]
 
 
-def _roc_hull(fpr: np.ndarray, tpr: np.ndarray):
+def roc_hull(fpr: np.ndarray, tpr: np.ndarray):
     """Convex hull of a group's ROC points: ``(vertex indices ccw, A, b)`` with A p <= b.
 
     When every point lies on the diagonal, the hull is that segment: ``A`` and
-    ``b`` then say ``tpr == fpr``, and the vertices are its two ends.
+    ``b`` then say ``tpr == fpr``, and the vertices are its two ends. Used by
+    :func:`optimize_thresholds` and :func:`fairlab.plotting.plot_roc_hulls`.
+
+    Examples
+    --------
+    >>> verts, A, b = roc_hull(np.array([0, 0.2, 0.5, 1]), np.array([0, 0.6, 0.7, 1]))
+    >>> sorted(verts.tolist())  # (0.5, 0.7) lies under the hull
+    [0, 1, 3]
+
+    Lesson: 06-decision-thresholds
     """
     from scipy.spatial import ConvexHull, QhullError
 
@@ -391,7 +401,7 @@ def _solve_odds(curves: list[_Curve], cost: np.ndarray) -> _Solution:
     grad = np.zeros(2)  # d(total gain) / d(fpr, tpr)
     for cv in curves:
         fpr, tpr = cv.fp / cv.n_neg, cv.tp / cv.n_pos
-        verts, a, b = _roc_hull(fpr, tpr)
+        verts, a, b = roc_hull(fpr, tpr)
         rocs.append(np.column_stack([fpr, tpr]))
         hulls.append(verts)
         a_ub.append(a)

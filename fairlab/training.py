@@ -32,7 +32,6 @@ Lesson: 04-lambda-penalized-training
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,11 +41,20 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import check_random_state, validate_data
 
-from fairlab._validation import Groups, as_1d, check_choice, check_groups, check_in_range
-from fairlab.metrics import rates_from_counts
+from fairlab._nn import (
+    NetworkOutputs,
+    check_network,
+    encode_labels,
+    forward,
+    init_params,
+    progress_bar,
+    single_thread,
+    sweep_metrics,
+)
+from fairlab._validation import Groups, as_1d, check_choice, check_groups, check_number
+from fairlab.metrics import GAPS
 
 __all__ = [
     "PENALTIES",
@@ -61,13 +69,8 @@ __all__ = [
 ]
 
 #: Gap columns that :func:`lambda_sweep` reports, and the penalty that targets each.
-GAP_OF_PENALTY = {
-    "demographic_parity": "dp_gap",
-    "equal_opportunity": "eo_gap",
-    "equalized_odds": "eodds_gap",
-    "error_rate": "error_rate_gap",
-    "hard_error_rate": "error_rate_gap",
-}
+GAP_OF_PENALTY = {g.penalty: g.name for g in GAPS.values() if g.penalty} | {
+    "hard_error_rate": "error_rate_gap"}
 
 
 # ------------------------------------------------------------------ group algebra
@@ -245,34 +248,6 @@ PENALTIES: dict[str, Callable[..., torch.Tensor]] = {
 
 
 # --------------------------------------------------------- the batched network
-def _init_params(n_in: int, hidden: tuple[int, ...], seed: int) -> list[torch.Tensor]:
-    """One model's weights and biases, like ``nn.Linear``: U(±1/√fan_in)."""
-    gen = torch.Generator().manual_seed(seed)
-    sizes = [n_in, *hidden, 1]
-    params = []
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
-        bound = 1.0 / np.sqrt(a)
-        params.append((torch.rand(a, b, generator=gen) * 2 - 1) * bound)
-        params.append((torch.rand(1, b, generator=gen) * 2 - 1) * bound)
-    return params
-
-
-def _forward(X: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Logits of k stacked models, shape ``(k, n)``.
-
-    ``params`` alternate weights ``(k, in, out)`` and biases ``(k, 1, out)``. The
-    first layer of all k models is ONE matrix product ``X @ [W_1 | … | W_k]``.
-    """
-    W0, b0 = params[0], params[1]
-    k, d, h = W0.shape
-    z = (X @ W0.permute(1, 0, 2).reshape(d, k * h)).reshape(-1, k, h).transpose(0, 1) + b0
-    hidden = list(zip(params[2::2], params[3::2], strict=True))
-    for W, b in hidden[:-1]:
-        z = torch.baddbmm(b, torch.relu(z), W)
-    W, b = hidden[-1]  # one output unit: a weighted sum is cheaper than a (k, n, 1) bmm
-    return (torch.relu(z) * W.transpose(1, 2)).sum(-1) + b.reshape(k, 1)
-
-
 def _train_stack(
     X: np.ndarray,
     y: np.ndarray,
@@ -291,18 +266,10 @@ def _train_stack(
 ) -> list[np.ndarray]:
     """Train ``len(lams)`` models at once; every model starts from the same weights
     (seeded by ``seed``) and sees the same mini-batches, so only λ differs."""
-    k = len(lams)
-    # Small matrix products run faster on one thread (no OpenMP hand-offs per op).
-    work = min(batch_size, len(y)) * k * hidden[0] * X.shape[1]
-    threads = torch.get_num_threads()
-    if work < 4_000_000:
-        torch.set_num_threads(1)
-    try:
+    with single_thread():  # deterministic on any machine; small products gain nothing
         return _train_loop(X, y, codes, n_groups, lams, penalty=penalty, hidden=hidden,
                            epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                            progress=progress, callback=callback)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, batch_size, seed,
@@ -313,7 +280,7 @@ def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, bat
     onehot = (torch.nn.functional.one_hot(torch.as_tensor(codes), n_groups).float()
               if codes is not None else None)
     lam_t = torch.as_tensor(lams, dtype=torch.float32)
-    one = _init_params(Xt.shape[1], hidden, seed)
+    one = init_params(Xt.shape[1], hidden, seed)
     params = [p.unsqueeze(0).repeat(k, 1, 1).requires_grad_(True) for p in one]
     opt = torch.optim.Adam(params, lr=lr, fused=True)  # one kernel for every tensor
     fn = PENALTIES[penalty]
@@ -321,20 +288,15 @@ def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, bat
     gen = torch.Generator().manual_seed(seed + 1)
     n = len(yt)
     n_batches = -(-n // batch_size)
-    bar = None
-    if progress is not False:
-        from tqdm.auto import tqdm  # a widget in notebooks, text in a terminal
-
-        bar = tqdm(total=epochs * n_batches, delay=0 if progress else 1.0, file=sys.stderr,
-                   desc=f"training {k} model{'s' if k > 1 else ''}", leave=False,
-                   mininterval=0.5)
+    bar = progress_bar(epochs * n_batches, f"training {k} model{'s' if k > 1 else ''}",
+                       progress)
     try:
         for epoch in range(epochs):
             order = torch.randperm(n, generator=gen)
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 xb, yb = Xt[idx], yt[idx]
-                logits = _forward(xb, params)
+                logits = forward(xb, params)
                 task = torch.nn.functional.binary_cross_entropy_with_logits(
                     logits, yb.expand_as(logits), reduction="none").mean(-1)
                 loss = task
@@ -353,87 +315,19 @@ def _train_loop(X, y, codes, n_groups, lams, *, penalty, hidden, epochs, lr, bat
     return [p.detach().numpy().copy() for p in params]
 
 
-def _numpy_proba(X: np.ndarray, params: Sequence[np.ndarray]) -> np.ndarray:
-    """P(y = 1) of one model from its numpy weights (no torch needed to predict)."""
-    z = np.asarray(X, dtype=np.float64)  # float64: a row's score must not depend on the batch
-    n_layers = len(params) // 2
-    for i in range(n_layers):
-        z = z @ params[2 * i].astype(np.float64) + params[2 * i + 1]
-        if i < n_layers - 1:
-            z = np.maximum(z, 0)
-    z = z[:, 0].astype(np.float64)
-    return 0.5 * (1 + np.tanh(0.5 * z))  # a sigmoid that never overflows
-
-
 # ------------------------------------------------------------------ validation
 def _check_hyper(penalty, lam, hidden, epochs, lr, batch_size) -> tuple[int, ...]:
     check_choice(penalty, "penalty", list(PENALTIES))
     if lam is not None:
-        check_in_range(lam, "lam", low=0)
-    if isinstance(hidden, int | np.integer):
-        hidden = (int(hidden),)
-    try:
-        hidden = tuple(int(h) for h in hidden)
-    except TypeError:
-        raise TypeError(f"hidden must be a tuple of layer sizes such as (32,); got {hidden!r}."
-                        ) from None
-    if not hidden or min(hidden) < 1:
-        raise ValueError(f"hidden must hold at least one layer size >= 1, such as (32,); "
-                         f"got {hidden!r}.")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    check_in_range(lr, "lr", low=0, low_inclusive=False)
-    return hidden
+        check_number(lam, "lam", low=0)
+    return check_network(hidden, epochs=epochs, lr=lr, batch_size=batch_size)
 
 
 def _check_sensitive(sensitive_features: Any, n_rows: int) -> Groups:
     return check_groups(sensitive_features, n_rows, min_groups=2)
 
 
-def _encode_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Two classes → (classes_, 0/1 codes); anything else is a clear error."""
-    arr = as_1d(y, "y")
-    if pd.isna(arr).any() if arr.dtype.kind == "O" else (
-            arr.dtype.kind == "f" and np.isnan(arr).any()):
-        raise ValueError("y has missing values; drop those rows before fitting.")
-    check_classification_targets(arr)  # continuous y → "Unknown label type"
-    classes, codes = np.unique(arr, return_inverse=True)
-    if len(classes) != 2:
-        raise ValueError(
-            f"Only binary classification is supported. y has {len(classes)} "
-            f"class(es) {classes[:5].tolist()}; pass a label with exactly two classes "
-            "(for more, choose the positive class: y == k)."
-        )
-    return classes, codes.astype(np.float32)
-
-
-# ------------------------------------------------------------------- estimator
-class _NetworkOutputs:
-    """``predict_proba``, ``decision_function`` and ``predict`` of a fitted network whose
-    weights are ``coefs_`` / ``intercepts_`` (numpy, float64: no torch needed to predict).
-    Shared by :class:`FairPenaltyClassifier` and lesson 07's ``AdversarialClassifier``."""
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probabilities of ``classes_``, shape (n, 2)."""
-        check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        params = [a for pair in zip(self.coefs_, self.intercepts_, strict=True) for a in pair]
-        p = _numpy_proba(X, params)
-        return np.column_stack([1 - p, p])
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The logit of P(y = classes_[1]) (what an adversary would see)."""
-        p = self.predict_proba(X)[:, 1].clip(1e-12, 1 - 1e-12)
-        return np.log(p) - np.log1p(-p)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The class with probability >= 0.5."""
-        check_is_fitted(self, "coefs_")
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
-
-
-class FairPenaltyClassifier(_NetworkOutputs, ClassifierMixin, BaseEstimator):
+class FairPenaltyClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
     """A small MLP trained on ``log-loss + λ · fairness penalty`` (PyTorch, CPU).
 
     Parameters
@@ -506,7 +400,7 @@ class FairPenaltyClassifier(_NetworkOutputs, ClassifierMixin, BaseEstimator):
         hidden = _check_hyper(self.penalty, self.lam, self.hidden, self.epochs, self.lr,
                               self.batch_size)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-        self.classes_, y01 = _encode_labels(y)
+        self.classes_, y01 = encode_labels(y)
         codes, n_groups, self.groups_ = None, 0, []
         if sensitive_features is not None:
             groups = _check_sensitive(sensitive_features, len(y01))
@@ -567,24 +461,6 @@ class LambdaSweep:
         return f[(f["split"] == split)].iloc[i]
 
 
-def _sweep_metrics(proba: np.ndarray, y: np.ndarray, groups: Groups) -> dict[str, np.ndarray]:
-    """Accuracy and every gap for k models at once: one bincount for all (model, group)."""
-    k, n = proba.shape
-    g = groups.n_groups
-    pred = (proba >= 0.5).astype(np.int64)
-    cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * y[None, :] + pred
-    counts = np.bincount(cell.ravel(), minlength=k * g * 4).reshape(k, g, 4)
-    r = rates_from_counts(counts, ("selection_rate", "tpr", "fpr", "accuracy"))
-    spread = {name: np.nanmax(v, 1) - np.nanmin(v, 1) for name, v in r.items()}
-    return {
-        "accuracy": (pred == y[None, :]).mean(1),
-        "dp_gap": spread["selection_rate"],
-        "eo_gap": spread["tpr"],
-        "eodds_gap": np.maximum(spread["tpr"], spread["fpr"]),
-        "error_rate_gap": spread["accuracy"],
-    }
-
-
 def lambda_sweep(
     X: Any,
     y: Any,
@@ -593,7 +469,7 @@ def lambda_sweep(
     *,
     X_test: Any = None,
     y_test: Any = None,
-    sensitive_test: Any = None,
+    sensitive_features_test: Any = None,
     penalty: str = "demographic_parity",
     hidden: tuple[int, ...] = (32,),
     epochs: int = 20,
@@ -614,7 +490,7 @@ def lambda_sweep(
     ----------
     X, y, sensitive_features : training data (numeric features, two-class label, groups)
     lams : sequence of float >= 0
-    X_test, y_test, sensitive_test : optional held-out data, reported as split "test"
+    X_test, y_test, sensitive_features_test : optional held-out data, reported as split "test"
     penalty, hidden, epochs, lr, batch_size, random_state
         As in :class:`FairPenaltyClassifier`.
     progress : bool or None, default=None
@@ -650,11 +526,11 @@ def lambda_sweep(
     if lam_arr.size == 0:
         raise ValueError("lams is empty; pass a grid such as np.linspace(0, 5, 21).")
     for lam in lam_arr:
-        check_in_range(float(lam), "every lam", low=0)
+        check_number(float(lam), "every lam", low=0)
     template = FairPenaltyClassifier(penalty=penalty, hidden=hidden, epochs=epochs, lr=lr,
                                      batch_size=batch_size, random_state=random_state)
     X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-    classes, y01 = _encode_labels(y_raw)
+    classes, y01 = encode_labels(y_raw)
     groups = _check_sensitive(sensitive_features, len(y01))
     seed = int(check_random_state(random_state).randint(2**31 - 1))
     start = time.perf_counter()
@@ -674,9 +550,10 @@ def lambda_sweep(
 
     splits = {"train": (X, y01.astype(np.int64), groups, as_1d(sensitive_features,
                                                              "sensitive_features"))}
-    if X_test is not None or y_test is not None or sensitive_test is not None:
-        if X_test is None or y_test is None or sensitive_test is None:
-            raise ValueError("pass all of X_test, y_test and sensitive_test, or none of them.")
+    if X_test is not None or y_test is not None or sensitive_features_test is not None:
+        if X_test is None or y_test is None or sensitive_features_test is None:
+            raise ValueError("pass all of X_test, y_test and sensitive_features_test, or none "
+                             "of them.")
         Xt = validate_data(models[0], X_test, reset=False, dtype=[np.float64, np.float32])
         yt = as_1d(y_test, "y_test")
         unknown = ~np.isin(yt, classes)
@@ -684,8 +561,9 @@ def lambda_sweep(
             raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
                              f"y does not have ({classes.tolist()}); use the same coding.")
         yt01 = (yt == classes[1]).astype(np.int64)
-        gt = check_groups(sensitive_test, len(yt01), name="sensitive_test", min_groups=2)
-        splits["test"] = (Xt, yt01, gt, as_1d(sensitive_test, "sensitive_test"))
+        gt = check_groups(sensitive_features_test, len(yt01), name="sensitive_features_test",
+                          min_groups=2)
+        splits["test"] = (Xt, yt01, gt, as_1d(sensitive_features_test, "sensitive_features_test"))
 
     with torch.no_grad():
         torch_params = [torch.as_tensor(p, dtype=torch.float64) for p in stacked]
@@ -694,13 +572,13 @@ def lambda_sweep(
             # float64 so a row's score matches model.predict_proba; row chunks keep the
             # (k, rows, hidden) temporaries in cache instead of hundreds of megabytes
             Xs = torch.as_tensor(np.asarray(Xs, dtype=np.float64))
-            return torch.cat([torch.sigmoid(_forward(Xs[i:i + rows], torch_params))
+            return torch.cat([torch.sigmoid(forward(Xs[i:i + rows], torch_params))
                               for i in range(0, len(Xs), rows)], dim=1).numpy()
 
         proba = {name: score(Xs) for name, (Xs, *_rest) in splits.items()}
     rows = []
     for name, (_, ys, gs, _) in splits.items():
-        metrics = _sweep_metrics(proba[name], ys, gs)
+        metrics = sweep_metrics(proba[name], ys, gs)
         rows.append(pd.DataFrame({"lam": lam_arr, "split": name, **metrics}))
     frame = pd.concat(rows, ignore_index=True)
     return LambdaSweep(
@@ -713,12 +591,3 @@ def lambda_sweep(
         seconds=seconds,
     )
 
-
-def __getattr__(name: str):
-    """Lesson 07's adversarial debiasing lives in ``fairlab.adversarial`` (it builds on
-    this module's helpers); it is reachable from here too, loaded on first use."""
-    if name in ("AdversarialClassifier", "adversary_sweep"):
-        from fairlab import adversarial
-
-        return getattr(adversarial, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

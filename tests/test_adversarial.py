@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_random_state
 
+from fairlab._nn import init_params
 from fairlab.adversarial import (
     AdversarialClassifier,
     adult_arrays,
@@ -21,7 +23,7 @@ from fairlab.adversarial import (
     audit_adversary,
     zhang_update,
 )
-from fairlab.training import FairPenaltyClassifier, _init_params, lambda_sweep
+from fairlab.training import FairPenaltyClassifier, lambda_sweep
 
 FAST = dict(epochs=3, batch_size=80, random_state=0)
 
@@ -74,7 +76,7 @@ def _first_step_reference(X, y, s, alpha, lr, projection):
     Adam's first step is lr · g / (|g| + eps) per weight, i.e. −lr·sign(g).
     """
     seed = int(check_random_state(0).randint(2**31 - 1))
-    W0, b0, W1, b1 = [p.double().requires_grad_(True) for p in _init_params(3, (4,), seed)]
+    W0, b0, W1, b1 = [p.double().requires_grad_(True) for p in init_params(3, (4,), seed)]
     gen = torch.Generator().manual_seed(seed + 2)
     adv = []
     for a, b in ((1, 3), (3, 2)):  # the adversary's initial weights, as the module draws them
@@ -203,7 +205,8 @@ def test_fit_errors(kwargs, fit_s, match):
 def sweep():
     X, y, s = toy(n=300)
     Xt, yt, st_ = toy(n=200, seed=1)
-    return adversary_sweep(X, y, s, [0.0, 0.5, 2.0], X_test=Xt, y_test=yt, sensitive_test=st_,
+    return adversary_sweep(X, y, s, [0.0, 0.5, 2.0], X_test=Xt, y_test=yt,
+                           sensitive_features_test=st_,
                            epochs=4, batch_size=100, lr=0.05, random_state=0, progress=False)
 
 
@@ -221,7 +224,8 @@ def test_sweep_frame_against_fairlearn(sweep):
             assert rows.loc[i, "eodds_gap"] == pytest.approx(
                 fl_eodds(y, pred, sensitive_features=s))
             audit = audit_adversary(sweep.proba["train"][i], sweep.sensitive["train"],
-                                    scores_test=model.predict_proba(X)[:, 1], sensitive_test=s)
+                                    scores_test=model.predict_proba(X)[:, 1],
+                                    sensitive_features_test=s)
             assert rows.loc[i, "audit_accuracy"] == pytest.approx(audit.accuracy)
             assert rows.loc[i, "audit_auc"] == pytest.approx(audit.auc, abs=1e-6)
     # the baseline guesses the TRAINING majority group, on every split
@@ -266,7 +270,7 @@ def test_sweep_errors():
         adversary_sweep(X, y, s, [1.0], X_test=X, progress=False, **FAST)
     with pytest.raises(ValueError, match="groups it was trained on"):
         adversary_sweep(X, y, s, [1.0], X_test=X, y_test=y,
-                        sensitive_test=np.repeat("z", len(y)), progress=False, **FAST)
+                        sensitive_features_test=np.repeat("z", len(y)), progress=False, **FAST)
 
 
 # ---------------------------------------------------------------------- audit
@@ -295,7 +299,7 @@ def test_audit_held_out():
     s = rng.choice(["a", "b"], 400, p=[0.7, 0.3])
     scores = rng.normal(size=400) + (s == "b")
     audit = audit_adversary(scores[:200], s[:200], scores_test=scores[200:],
-                            sensitive_test=s[200:])
+                            sensitive_features_test=s[200:])
     assert audit.baseline == pytest.approx((s[200:] == "a").mean())
     assert 0.65 < audit.auc < 0.85  # a unit shift: the true AUC is Φ(1/√2) ≈ 0.76
 
@@ -310,10 +314,10 @@ def test_audit_only_sees_the_order_of_scores(seed):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(bins=0), "bins must be a positive integer"),
+    (dict(bins=0), "bins must be >= 1; got 0"),
     (dict(scores_test=[0.1]), "or none of them"),
-    (dict(scores_test=[0.1, 0.2], sensitive_test=["a", "z"]), "same groups"),
-    (dict(scores_test=[0.1, 0.2], sensitive_test=["a"]), "one group label per row"),
+    (dict(scores_test=[0.1, 0.2], sensitive_features_test=["a", "z"]), "same groups"),
+    (dict(scores_test=[0.1, 0.2], sensitive_features_test=["a"]), "one group label per row"),
 ])
 def test_audit_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -347,9 +351,9 @@ def test_adult_arrays_are_lesson_04s_recipe():
     np.testing.assert_array_equal(d.s_train, train.sensitive["sex"].to_numpy(object)[rows_tr])
     assert not any(n.startswith(("sex", "race")) for n in d.feature_names)
     assert d.X_train.shape[1] == len(d.feature_names)
-    with pytest.raises(ValueError, match="sensitive must be one of"):
-        adult_arrays(sensitive="age")
-    with pytest.raises(ValueError, match="n_train must be a positive integer"):
+    with pytest.raises(ValueError, match="sensitive_columns must be one of"):
+        adult_arrays(sensitive_columns="age")
+    with pytest.raises(ValueError, match="n_train must be >= 1"):
         adult_arrays(n_train=0)
 
 
@@ -382,3 +386,11 @@ def test_importing_adversarial_loads_no_plotting_or_widgets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+@parametrize_with_checks([AdversarialClassifier(alpha=0.0, epochs=12, batch_size=100, lr=0.05,
+                                                random_state=0)])
+def test_sklearn_estimator_checks(estimator, check):
+    # alpha=0 needs no sensitive_features, which the generic checks cannot pass
+    # (the same set-up as FairPenaltyClassifier's checks in test_training.py)
+    check(estimator)

@@ -92,8 +92,8 @@ def test_intersectional_groups_keep_both_levels():
 
 def test_bootstrap_intervals_are_sound_and_seeded():
     y, score, g = _data(n=3000)
-    a = calibration_by_group(y, score, sensitive_features=g, n_boot=400, seed=3)
-    b = calibration_by_group(y, score, sensitive_features=g, n_boot=400, seed=3)
+    a = calibration_by_group(y, score, sensitive_features=g, n_boot=400, random_state=3)
+    b = calibration_by_group(y, score, sensitive_features=g, n_boot=400, random_state=3)
     pd.testing.assert_frame_equal(a, b)
     assert (a["low"] <= a["observed"] + 1e-12).all()
     assert (a["observed"] <= a["high"] + 1e-12).all()
@@ -123,7 +123,7 @@ def test_calibration_difference_is_zero_for_identical_groups():
         ({"strategy": "kmeans"}, ValueError, "strategy must be one of"),
         ({"n_bins": 0}, ValueError, "n_bins must be >= 1"),
         ({"n_bins": 2.5}, TypeError, "n_bins must be an integer"),
-        ({"n_boot": 5}, ValueError, "n_boot must be 0"),
+        ({"n_boot": 5}, ValueError, "n_boot must be >= 10; got 5"),
         ({"y_score": [0.1, 1.2, 0.5, 0.5]}, ValueError, "probabilities in"),
         ({"y_score": [0.1, np.nan, 0.5, 0.5]}, ValueError, "NaN"),
         ({"y_true": [0, 2, 1, 0]}, ValueError, "must be binary"),

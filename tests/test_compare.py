@@ -18,6 +18,7 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from fairlab import compare
 from fairlab.compare import compare_interventions, pareto_mask, summarize
 from fairlab.datasets import make_biased_world
+from fairlab.metrics import PENALTY_GAPS
 
 FAST = ["none", "reweighing", "thresholds"]
 
@@ -33,7 +34,8 @@ def test_every_intervention_sees_identical_splits(monkeypatch):
             seen.setdefault(_name, []).append((fold.train.copy(), fold.test.copy()))
             return {"x": np.zeros(len(fold.test), dtype=int)}
         monkeypatch.setitem(compare._RUNNERS, name, spy)
-    compare_interventions("german", sensitive="sex", n_splits=4, cache=False, progress=False)
+    compare_interventions("german", sensitive_columns="sex", n_splits=4, cache=False,
+                          progress=False)
     assert set(seen) == set(compare.INTERVENTIONS)
     reference = seen["none"]
     assert len(reference) == 4
@@ -45,21 +47,21 @@ def test_every_intervention_sees_identical_splits(monkeypatch):
 
 
 def test_full_comparison_has_every_intervention_and_column():
-    res = compare_interventions("german", sensitive="sex", n_splits=2, lams=[2.0],
+    res = compare_interventions("german", sensitive_columns="sex", n_splits=2, lams=[2.0],
                                 penalties=["demographic_parity"], epochs=2, expgrad_iter=5,
                                 cache=False, progress=False)
     assert list(res["intervention"].unique()) == list(compare.INTERVENTIONS)
-    for col in ["setting", "fold", "accuracy", "balanced_accuracy", *compare.GAPS,
+    for col in ["setting", "fold", "accuracy", "balanced_accuracy", *PENALTY_GAPS,
                 "train_seconds"]:
         assert col in res
     settings_ = set(res["setting"])
     assert {"MLP λ=0", "DP λ=2", "DP", "EOdds", "EO", "logistic"} <= settings_
     assert res.groupby(["intervention", "setting"]).size().eq(2).all()
-    assert res[["accuracy", *compare.GAPS]].apply(lambda c: c.between(0, 1)).all().all()
+    assert res[["accuracy", *PENALTY_GAPS]].apply(lambda c: c.between(0, 1)).all().all()
 
 
 def test_reproducible_with_random_state():
-    kw = dict(sensitive="sex", interventions=FAST, n_splits=3, cache=False, progress=False)
+    kw = dict(sensitive_columns="sex", interventions=FAST, n_splits=3, cache=False, progress=False)
     a = compare_interventions("german", random_state=3, **kw)
     b = compare_interventions("german", random_state=3, **kw)
     c = compare_interventions("german", random_state=4, **kw)
@@ -95,7 +97,7 @@ def test_reported_metrics_are_those_of_the_predictions(monkeypatch):
         return {"x": pred}
 
     monkeypatch.setitem(compare._RUNNERS, "none", runner)
-    res = compare_interventions("german", sensitive="age_band", interventions=["none"],
+    res = compare_interventions("german", sensitive_columns="age_band", interventions=["none"],
                                 n_splits=3, cache=False, progress=False)
     for (y, pred, g), (_, row) in zip(captured, res.iterrows(), strict=True):
         assert row["dp_gap"] == pytest.approx(demographic_parity_difference(
@@ -104,11 +106,11 @@ def test_reported_metrics_are_those_of_the_predictions(monkeypatch):
 
 
 def test_intersections_and_bunch_input():
-    res = compare_interventions("german", sensitive=["sex", "age_band"], interventions=FAST,
+    res = compare_interventions("german", sensitive_columns=["sex", "age_band"], interventions=FAST,
                                 n_splits=3, cache=False, progress=False)
     assert res.attrs["sensitive"] == "sex × age_band" and len(res.attrs["groups"]) >= 4
     world = compare.load_dataset("biased_world")  # a Bunch, passed as one
-    res = compare_interventions(world, sensitive="group", interventions=FAST, n_splits=3,
+    res = compare_interventions(world, sensitive_columns="group", interventions=FAST, n_splits=3,
                                 cache=False, progress=False)
     assert res.attrs["dataset"] == "custom"
     dp = res.query("intervention == 'thresholds' and setting == 'DP'")["dp_gap"].mean()
@@ -120,14 +122,14 @@ def test_intersections_and_bunch_input():
     (dict(interventions=["magic"]), "intervention must be one of"),
     (dict(dataset="iris"), "dataset must be one of"),
     (dict(dataset=42), "dataset must be a name"),
-    (dict(sensitive="colour"), "colour"),
+    (dict(sensitive_columns="colour"), "colour"),
     (dict(n_splits=1), "n_splits must be"),
     (dict(model="forest"), "model must be one of"),
     (dict(lams=[-1.0]), "lams must all be >= 0"),
     (dict(thresholds=["fairness"]), "thresholds must be one of"),
 ])
 def test_clear_errors(kwargs, match):
-    args = dict(dataset="german", sensitive="sex", interventions=FAST, n_splits=3,
+    args = dict(dataset="german", sensitive_columns="sex", interventions=FAST, n_splits=3,
                 cache=False, progress=False)
     args.update(kwargs)
     with pytest.raises((ValueError, TypeError), match=match):
@@ -135,30 +137,30 @@ def test_clear_errors(kwargs, match):
 
 
 def test_bad_bunch_targets_and_groups_are_explained():
-    world = make_biased_world(600, seed=3)
+    world = make_biased_world(600, random_state=3)
     bad = compare.Bunch(**world)
     bad["target"] = np.where(world.target == 1, ">50K", "<=50K")
     with pytest.raises(ValueError, match="dataset.target"):
-        compare_interventions(bad, sensitive="group", interventions=["none"], n_splits=3,
+        compare_interventions(bad, sensitive_columns="group", interventions=["none"], n_splits=3,
                               cache=False, progress=False)
     with pytest.raises(ValueError, match="lacks"):
-        compare_interventions(compare.Bunch(data=world.data), sensitive="group",
+        compare_interventions(compare.Bunch(data=world.data), sensitive_columns="group",
                               cache=False, progress=False)
     one = compare.Bunch(**world)
     one["sensitive"] = world.sensitive.assign(group="A")
     with pytest.raises(ValueError, match="at least two groups"):
-        compare_interventions(one, sensitive="group", interventions=["none"], n_splits=3,
+        compare_interventions(one, sensitive_columns="group", interventions=["none"], n_splits=3,
                               cache=False, progress=False)
 
 
 def test_small_groups_get_a_clear_error():
     with pytest.raises(ValueError, match="merge them"):
-        compare_interventions("compas", sensitive=["race", "sex"], interventions=["none"],
+        compare_interventions("compas", sensitive_columns=["race", "sex"], interventions=["none"],
                               n_splits=5, cache=False, progress=False)
 
 
 def test_cache_hits_and_invalidates(tmp_path):
-    kw = dict(sensitive="sex", interventions=FAST, cache_path=tmp_path, progress=False)
+    kw = dict(sensitive_columns="sex", interventions=FAST, cache_path=tmp_path, progress=False)
     first = compare_interventions("german", n_splits=3, **kw)
     assert first.attrs["cached"] is False and len(list(tmp_path.glob("*.pkl"))) == 1
     again = compare_interventions("german", n_splits=3, **kw)
@@ -169,10 +171,10 @@ def test_cache_hits_and_invalidates(tmp_path):
     seeded = compare_interventions("german", n_splits=3, random_state=1, **kw)
     assert seeded.attrs["cached"] is False and len(list(tmp_path.glob("*.pkl"))) == 3
     # a different dataset Bunch with the same arguments is a different key
-    w1 = compare_interventions(make_biased_world(800, seed=1), n_splits=3,
-                               **{**kw, "sensitive": "group"})
-    w2 = compare_interventions(make_biased_world(800, seed=2), n_splits=3,
-                               **{**kw, "sensitive": "group"})
+    w1 = compare_interventions(make_biased_world(800, random_state=1), n_splits=3,
+                               **{**kw, "sensitive_columns": "group"})
+    w2 = compare_interventions(make_biased_world(800, random_state=2), n_splits=3,
+                               **{**kw, "sensitive_columns": "group"})
     assert not w2.attrs["cached"] and not w1.equals(w2)
 
 
@@ -182,7 +184,7 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
     assert compare.cache_dir(tmp_path / "arg") == tmp_path / "arg"
     monkeypatch.delenv("FAIRLAB_CACHE")
     assert compare.cache_dir().parts[-2:] == (".cache", "fairlab")
-    compare_interventions("german", sensitive="sex", interventions=["none"], n_splits=2,
+    compare_interventions("german", sensitive_columns="sex", interventions=["none"], n_splits=2,
                           progress=False, cache_path=tmp_path / "env2")
     assert list((tmp_path / "env2").glob("compare-*.pkl"))
 
@@ -196,14 +198,14 @@ def test_cache_never_inside_the_repository():
 
 
 def test_progress_bar_covers_every_fold_and_intervention(capsys):
-    compare_interventions("german", sensitive="sex", interventions=["none", "reweighing"],
+    compare_interventions("german", sensitive_columns="sex", interventions=["none", "reweighing"],
                           n_splits=3, cache=False, progress=True)
     err = capsys.readouterr().err
     assert "comparing interventions" in err and "/6 " in err  # 3 folds × 2 interventions
 
 
 def test_compas_by_sex():
-    res = compare_interventions("compas", sensitive="sex", interventions=FAST, n_splits=3,
+    res = compare_interventions("compas", sensitive_columns="sex", interventions=FAST, n_splits=3,
                                 subsample=2000, cache=False, progress=False)
     assert res.attrs["n_rows"] == 2000 and res.attrs["groups"] == ["Female", "Male"]
     assert set(res["intervention"]) == set(FAST)
@@ -246,10 +248,10 @@ def test_a_custom_base_model_is_cloned_per_fold():
     from sklearn.tree import DecisionTreeClassifier
 
     tree = DecisionTreeClassifier(max_depth=3, random_state=0)
-    res = compare_interventions("german", sensitive="sex", interventions=FAST, model=tree,
+    res = compare_interventions("german", sensitive_columns="sex", interventions=FAST, model=tree,
                                 n_splits=3, cache=False, progress=False)
     assert not hasattr(tree, "tree_")  # the caller's estimator is never fitted
     assert "base model" in set(res["setting"])
-    base = compare_interventions("german", sensitive="sex", interventions=["none"],
+    base = compare_interventions("german", sensitive_columns="sex", interventions=["none"],
                                  n_splits=3, cache=False, progress=False)
     assert not np.allclose(res.query("intervention == 'none'")["accuracy"], base["accuracy"])

@@ -115,7 +115,7 @@ def test_split_must_be_known():
 
 
 def test_world_with_knobs_off_is_unbiased():
-    w = D.make_biased_world(20_000, seed=3)
+    w = D.make_biased_world(20_000, random_state=3)
     assert (w.target == w.true_target).all()
     rates = w.frame.groupby("group", observed=True)["true_target"].mean()
     assert abs(rates["A"] - rates["B"]) < 0.02
@@ -123,19 +123,19 @@ def test_world_with_knobs_off_is_unbiased():
 
 
 def test_world_each_knob_does_its_one_thing():
-    base = D.make_biased_world(20_000, seed=1)
-    rep = D.make_biased_world(20_000, representation=0.8, seed=1)
+    base = D.make_biased_world(20_000, random_state=1)
+    rep = D.make_biased_world(20_000, representation=0.8, random_state=1)
     assert rep.sensitive["group"].value_counts(normalize=True)["B"] == pytest.approx(0.1, abs=0.01)
-    hist = D.make_biased_world(20_000, historical_bias=0.4, seed=1)
+    hist = D.make_biased_world(20_000, historical_bias=0.4, random_state=1)
     f = hist.frame
     b_pos = (f["group"] == "B") & (f["true_target"] == 1)
     assert (1 - f.loc[b_pos, "target"].mean()) == pytest.approx(0.4, abs=0.02)
     assert (f.loc[f["group"] == "A", "target"] == f.loc[f["group"] == "A", "true_target"]).all()
-    meas = D.make_biased_world(20_000, measurement_bias=1.0, seed=1)
+    meas = D.make_biased_world(20_000, measurement_bias=1.0, random_state=1)
     err = (meas.frame["test_score"] - base.frame["test_score"]).groupby(base.frame["group"],
                                                                        observed=True).std()
     assert err["A"] == 0 and err["B"] == pytest.approx(1.0, abs=0.05)
-    proxy = D.make_biased_world(20_000, proxy_strength=1.0, seed=1)
+    proxy = D.make_biased_world(20_000, proxy_strength=1.0, random_state=1)
     corr = np.corrcoef(proxy.frame["neighbourhood"], proxy.frame["group"] == "B")[0, 1]
     assert corr > 0.9
     assert abs(np.corrcoef(base.frame["neighbourhood"], base.frame["group"] == "B")[0, 1]) < 0.03
@@ -145,7 +145,7 @@ def test_world_each_knob_does_its_one_thing():
     ({"representation": 1.0}, "representation must be < 1"),
     ({"historical_bias": -0.1}, "historical_bias must be >= 0"),
     ({"measurement_bias": "big"}, "measurement_bias must be a number"),
-    ({"n": 5}, "n must be an integer >= 20"),
+    ({"n": 5}, "n must be >= 20; got 5"),
 ])
 def test_world_bad_knobs(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):

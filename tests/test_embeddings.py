@@ -285,7 +285,7 @@ def test_unknown_word_suggests_close_ones(wv):
     (lambda e: gender_direction(e, [("a", "b"), ("b", "a")], method="difference"),
      ValueError, "same order"),
     (lambda e: most_similar(e, "a", n=0), ValueError, "n must be >= 1"),
-    (lambda e: most_similar(e, "a", n=2.5), TypeError, "whole number"),
+    (lambda e: most_similar(e, "a", n=2.5), TypeError, "n must be an integer; got float"),
     (lambda e: most_similar("wv", "a"), TypeError, "load_word_vectors"),
     (lambda e: hard_debias(e, [1, 0], neutral_words=["c"],
                            equalize_pairs=[("a", "b"), ("b", "c")]), ValueError,

@@ -104,7 +104,7 @@ def test_agent_is_deterministic_and_validates():
         PolicyGradientAgent().fit(feed.features)
     with pytest.raises(ValueError, match="learning_rate must be > 0"):
         PolicyGradientAgent(learning_rate=0).fit(feed)
-    with pytest.raises(TypeError, match="n_steps must be a whole number"):
+    with pytest.raises(TypeError, match="n_steps must be an integer; got"):
         PolicyGradientAgent(n_steps=2.5).fit(feed)
 
 
@@ -156,7 +156,7 @@ def test_same_seed_same_pairs_for_every_bias(cands):
 def test_simulate_comparisons_errors(cands):
     with pytest.raises(ValueError, match="n_comparisons must be >= 1; got -5"):
         simulate_comparisons(cands, -5)
-    with pytest.raises(TypeError, match="n_comparisons must be a whole number"):
+    with pytest.raises(TypeError, match="n_comparisons must be an integer; got"):
         simulate_comparisons(cands, 10.5)
     with pytest.raises(ValueError, match="rater_bias must be <= 5"):
         simulate_comparisons(cands, 10, rater_bias=7)

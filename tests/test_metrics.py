@@ -187,7 +187,7 @@ def test_bootstrap_matches_row_resampling():
     # compare the interval with a slow, explicit row bootstrap.
     y, p, g = _random_case(5, 3, n=600)
     fast = M.bootstrap_ci(M.demographic_parity_difference, y, p, sensitive_features=g,
-                          n_boot=2000, seed=1)
+                          n_boot=2000, random_state=1)
     rng = np.random.default_rng(9)
     idx = [np.flatnonzero(g == k) for k in np.unique(g)]
     vals = []
@@ -203,8 +203,8 @@ def test_bootstrap_matches_row_resampling():
 
 def test_bootstrap_per_group_rate_and_reproducible():
     y, p, g = _random_case(6, 2, n=500)
-    a = M.bootstrap_ci("tpr", y, p, sensitive_features=g, seed=3)
-    b = M.bootstrap_ci("tpr", y, p, sensitive_features=g, seed=3)
+    a = M.bootstrap_ci("tpr", y, p, sensitive_features=g, random_state=3)
+    b = M.bootstrap_ci("tpr", y, p, sensitive_features=g, random_state=3)
     pd.testing.assert_frame_equal(a, b)
     assert (a["low"] <= a["estimate"]).all() and (a["estimate"] <= a["high"]).all()
     with pytest.warns(M.UndefinedRateWarning, match="unreliable"):

@@ -33,7 +33,7 @@ from fairlab.monitoring import (
 
 @pytest.fixture(scope="module")
 def drifting():
-    return simulate_stream(120, 300, proxy_appears_at=60, seed=3)
+    return simulate_stream(120, 300, proxy_appears_at=60, random_state=3)
 
 
 @pytest.fixture(scope="module")
@@ -47,27 +47,27 @@ def _window_rows(df, day, window):
 
 # ------------------------------------------------------------------------- stream
 def test_stream_shape_types_and_determinism():
-    s = simulate_stream(10, 50, seed=1)
+    s = simulate_stream(10, 50, random_state=1)
     assert len(s) == 500 and s.day.max() == 9
     assert list(s.columns) == ["day", "group", "newcomer", "test_score", "experience",
                                "neighbourhood", "y_true", "score", "y_pred"]
     assert isinstance(s.group.dtype, pd.CategoricalDtype)
     assert set(s.y_true.unique()) <= {0, 1}
     np.testing.assert_array_equal(s.y_pred, (s.score >= 0.5).astype(int))
-    pd.testing.assert_frame_equal(s, simulate_stream(10, 50, seed=1))
-    assert not s.equals(simulate_stream(10, 50, seed=2))
+    pd.testing.assert_frame_equal(s, simulate_stream(10, 50, random_state=1))
+    assert not s.equals(simulate_stream(10, 50, random_state=2))
 
 
 def test_stream_without_knobs_is_fair():
-    s = simulate_stream(60, 400, seed=0)
+    s = simulate_stream(60, 400, random_state=0)
     gap = demographic_parity_difference(s.y_true, s.y_pred, sensitive_features=s.group)
     assert gap < 0.03
     assert s.newcomer.sum() == 0
 
 
 def test_proxy_opens_a_gap_on_its_day_and_changes_nothing_before():
-    base = simulate_stream(80, 300, seed=4)
-    proxy = simulate_stream(80, 300, proxy_appears_at=40, seed=4)
+    base = simulate_stream(80, 300, random_state=4)
+    proxy = simulate_stream(80, 300, proxy_appears_at=40, random_state=4)
     before = proxy.day < 40
     # The same people, the same decisions before the change point.
     pd.testing.assert_frame_equal(base[before], proxy[before])
@@ -79,7 +79,7 @@ def test_proxy_opens_a_gap_on_its_day_and_changes_nothing_before():
 
 
 def test_mix_shift_grows_group_b_with_newcomers_the_model_underrates():
-    s = simulate_stream(100, 400, mix_shift=0.4, seed=0)
+    s = simulate_stream(100, 400, mix_shift=0.4, random_state=0)
     share = s.assign(b=s.group == "B").groupby(s.day // 20).b.mean()
     assert share.iloc[0] == pytest.approx(0.34, abs=0.03)  # 0.3 + 0.4 * (mean day 9.5)/99
     assert share.iloc[-1] == pytest.approx(0.66, abs=0.03)
@@ -94,7 +94,7 @@ def test_mix_shift_grows_group_b_with_newcomers_the_model_underrates():
 
 
 def test_feedback_lets_decisions_change_future_labels():
-    kw = dict(n_days=150, per_day=300, proxy_appears_at=30, seed=0)
+    kw = dict(n_days=150, per_day=300, proxy_appears_at=30, random_state=0)
     still = simulate_stream(**kw)
     loop = simulate_stream(**kw, feedback=0.05)
     late = lambda s: s[s.day >= 120].groupby("group", observed=True).y_true.mean()  # noqa: E731
@@ -120,13 +120,13 @@ def test_stream_errors(kwargs, match):
 
 
 def test_complaints_come_from_wrongful_rejections_only():
-    s = simulate_stream(30, 300, seed=0)
+    s = simulate_stream(30, 300, random_state=0)
     c = simulate_complaints(s, rate=1.0)
     wrong = s[(s.y_true == 1) & (s.y_pred == 0)]
     assert len(c) == len(wrong)
     np.testing.assert_array_equal(c.day, wrong.day)
     # independent of who is in which group (the draws are not the stream's own)
-    some = simulate_complaints(s, rate=0.1, seed=0)
+    some = simulate_complaints(s, rate=0.1, random_state=0)
     assert (some.group == "A").mean() == pytest.approx((wrong.group == "A").mean(), abs=0.08)
     silent_b = simulate_complaints(s, rate={"A": 1.0, "B": 0.0})
     assert set(silent_b.group) == {"A"}
@@ -171,7 +171,7 @@ def test_bands_are_as_wide_as_a_plain_bootstrap_and_shrink_with_the_window(drift
     day = 50
     rows = _window_rows(drifting, day, 14)
     ci = bootstrap_ci(dp_fairlab, rows.y_true, rows.y_pred, sensitive_features=rows.group,
-                      n_boot=2000, level=0.9, seed=1)
+                      n_boot=2000, level=0.9, random_state=1)
     h = fitted.history_.loc[day]
     assert h["high"] - h["low"] == pytest.approx(ci.high - ci.low, rel=0.25)
     assert h["low"] <= h["gap"] <= h["high"] or h["gap"] < 0.02  # |gap| is biased near 0
@@ -309,7 +309,7 @@ def test_feedback_errors(fitted, args, match):
     ({"window": 0}, "window must be >= 1"),
     ({"limit": 1.5}, "limit must be <= 1"),
     ({"alert_on": "upper"}, "alert_on must be one of"),
-    ({"n_boot": 5}, "n_boot must be 0"),
+    ({"n_boot": 5}, "n_boot must be >= 10; got 5"),
     ({"n_boot": 0, "alert_on": "lower"}, "needs bootstrap bands"),
     ({"level": 1.0}, "level must be < 1"),
     ({"consecutive": 0}, "consecutive must be >= 1"),

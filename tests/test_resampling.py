@@ -191,7 +191,7 @@ def test_categorical_and_string_groups_and_intersections():
         "race": pd.Series(rng.choice(["A", "B", "C"], n, p=[0.6, 0.3, 0.1]), dtype="str"),
     })
     y = pd.Series((rng.random(n) < 0.4).astype(int), name="label")
-    s = GroupBalancedSampler("under", "groups", sensitive="sex", random_state=0)
+    s = GroupBalancedSampler("under", "groups", sensitive_columns="sex", random_state=0)
     X_res, y_res = s.fit_resample(df, y)
     assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
     assert X_res["sex"].dtype == df["sex"].dtype  # categorical survives
@@ -199,7 +199,7 @@ def test_categorical_and_string_groups_and_intersections():
     counts = X_res["sex"].value_counts()
     assert counts["male"] == counts["female"] == (df["sex"] == "female").sum()
     # intersectional groups: sex × race, six cells of groups
-    s2 = GroupBalancedSampler("over", "groups", sensitive=["sex", "race"], random_state=0)
+    s2 = GroupBalancedSampler("over", "groups", sensitive_columns=["sex", "race"], random_state=0)
     X2, _ = s2.fit_resample(df, y)
     sizes = X2.groupby(["sex", "race"], observed=True).size()
     assert len(sizes) == 6 and sizes.nunique() == 1
@@ -216,7 +216,7 @@ def test_smotenc_on_mixed_dataframe_keeps_group_column():
         "grp": pd.Categorical(rng.choice(["p", "q", "r"], n, p=[0.6, 0.25, 0.15])),
     })
     y = pd.Series((rng.random(n) < 0.5).astype(int))
-    s = GroupBalancedSampler("smote", "group_label", sensitive="grp", random_state=0)
+    s = GroupBalancedSampler("smote", "group_label", sensitive_columns="grp", random_state=0)
     X_res, y_res = s.fit_resample(df, y)
     assert type(s.sampler_).__name__ == "SMOTENC"
     syn = X_res[s.is_synthetic_]
@@ -227,14 +227,14 @@ def test_smotenc_on_mixed_dataframe_keeps_group_column():
     assert set(syn["job"].astype(str)) <= {"a", "b", "c"}
     assert _crosstab(y_res, X_res["grp"].astype(str)).to_numpy().std() == 0
     # all-categorical X → SMOTEN
-    s2 = GroupBalancedSampler("smote", "groups", sensitive="grp", random_state=0)
+    s2 = GroupBalancedSampler("smote", "groups", sensitive_columns="grp", random_state=0)
     s2.fit_resample(df[["job", "grp"]], y)
     assert type(s2.sampler_).__name__ == "SMOTEN"
 
 
 def test_drop_sensitive():
     df = pd.DataFrame({"x": range(8), "g": list("aaaaaabb")})
-    X_res, _ = GroupBalancedSampler("under", sensitive="g", drop_sensitive=True,
+    X_res, _ = GroupBalancedSampler("under", sensitive_columns="g", drop_sensitive_columns=True,
                                     random_state=0).fit_resample(df, [0, 1] * 4)
     assert list(X_res.columns) == ["x"] and len(X_res) == 4
 
@@ -252,7 +252,7 @@ def test_drop_sensitive():
         ({"groups": ["a", "b", "z"]}, {"sensitive_features": list("aaabb")}, ValueError,
          "Stratify the split"),
         ({}, {}, ValueError, "needs the groups"),
-        ({"sensitive": "g"}, {}, TypeError, "must be a pandas DataFrame"),
+        ({"sensitive_columns": "g"}, {}, TypeError, "must be a pandas DataFrame"),
         ({}, {"sensitive_features": list("aaab")}, ValueError, "one group label per row"),
         ({"balance": "group_label"}, {"sensitive_features": list("abaab")}, ValueError,
          "cells \\[\\('b', 0\\)\\] have no rows"),
@@ -278,11 +278,12 @@ def test_smote_errors_one_row_cell_and_nan():
         GroupBalancedSampler("smote", "group_label").fit_resample(X, y, sensitive_features=g)
     df = pd.DataFrame({"x": [0.0, np.nan, 2, 3, 4, 5, 6, 7], "g": g})
     with pytest.raises(ValueError, match="Impute them first"):
-        GroupBalancedSampler("smote", "groups", sensitive="g").fit_resample(df, [0, 1] * 4)
+        GroupBalancedSampler("smote", "groups", sensitive_columns="g").fit_resample(df, [0, 1] * 4)
     with pytest.raises(ValueError, match="available columns"):
-        GroupBalancedSampler(sensitive="sex").fit_resample(df, [0, 1] * 4)
+        GroupBalancedSampler(sensitive_columns="sex").fit_resample(df, [0, 1] * 4)
     with pytest.raises(ValueError, match="Pass only one"):
-        GroupBalancedSampler(sensitive="g").fit_resample(df, [0, 1] * 4, sensitive_features=g)
+        GroupBalancedSampler(sensitive_columns="g").fit_resample(df, [0, 1] * 4,
+                                                                 sensitive_features=g)
 
 
 # ------------------------------------------------------------------------ pipelines
@@ -299,7 +300,8 @@ def _frame(n=200, seed=0):
 def test_inside_pipeline_with_sensitive_column(strategy):
     df, y = _frame()
     base = make_model(["x", "job"], ["job"])
-    pipe = Pipeline([("balance", GroupBalancedSampler(strategy, "group_label", sensitive="g",
+    pipe = Pipeline([("balance", GroupBalancedSampler(strategy, "group_label",
+                                                      sensitive_columns="g",
                                                       random_state=0)), *base.steps])
     pipe.fit(df, y)
     counts = pipe.named_steps["balance"].counts_after_.to_numpy()
@@ -372,7 +374,7 @@ def test_cell_counts_matches_crosstab():
 
 
 def test_compare_interventions_and_leakage_on_german():
-    split = lesson_split("german", sensitive="sex")
+    split = lesson_split("german", sensitive_columns="sex")
     assert split.X_train["sex"].notna().all() and "sex" not in split.features
     res = compare_interventions(split, interventions={
         "none": ("none", None), "under": ("under", "groups"), "rw": ("reweigh", None)},
@@ -388,7 +390,7 @@ def test_compare_interventions_and_leakage_on_german():
     # accuracy matches sklearn on the same predictions
     acc = (res["none"].y_pred == split.y_test.to_numpy()).mean()
     assert table.loc["none", "accuracy"] == pytest.approx(acc, abs=5e-4)
-    leak = measure_leakage(split.X_train, split.y_train, sensitive="sex", strategy="over")
+    leak = measure_leakage(split.X_train, split.y_train, sensitive_columns="sex", strategy="over")
     assert leak["test_rows_seen_in_train"] > leak["test_rows_seen_honest"]
     assert leak["accuracy_resample_then_split"] > leak["accuracy_split_then_resample"]
 
@@ -408,7 +410,7 @@ def test_smotenc_with_integer_columns_keeps_categories_of_the_cell():
                        "band": pd.Categorical(np.char.upper(grp.astype(str))),  # a copy of grp
                        "grp": pd.Categorical(grp)})
     y = pd.Series((rng.random(n) < 0.4).astype(int))
-    s = GroupBalancedSampler("smote", "group_label", sensitive="grp", random_state=0)
+    s = GroupBalancedSampler("smote", "group_label", sensitive_columns="grp", random_state=0)
     X_res, _ = s.fit_resample(df, y)
     syn = X_res[s.is_synthetic_]
     # the non-sensitive copy is voted by neighbours of the same cell: it must match too

@@ -41,7 +41,7 @@ def _oracle(world, *, use_group=False, threshold=0.5):
     ({"measurement_bias": 1.5, "representation": 0.8}, False),
 ])
 def test_fit_and_score_matches_sklearn_and_group_metrics(knobs, use_group):
-    world = make_biased_world(3000, seed=3, **knobs)
+    world = make_biased_world(3000, random_state=3, **knobs)
     fit = fit_and_score_world(world, use_group=use_group)
     pred, truth, rec, model = _oracle(world, use_group=use_group)
     np.testing.assert_array_equal(fit.y_pred, pred)
@@ -60,7 +60,7 @@ def test_fit_and_score_matches_sklearn_and_group_metrics(knobs, use_group):
 
 
 def test_unbiased_world_error_vs_truth_equals_error_vs_recorded():
-    fit = fit_and_score_world(make_biased_world(2000, seed=1))
+    fit = fit_and_score_world(make_biased_world(2000, random_state=1))
     np.testing.assert_allclose(fit.metrics["error_vs_truth"], fit.metrics["error_vs_recorded"])
 
 
@@ -78,8 +78,8 @@ def test_unawareness_fails_with_a_proxy():
 
 
 def test_bias_scenarios_rows_equal_single_fits():
-    t = bias_scenarios({"m": {"measurement_bias": 1.0}}, n=1000, seed=2)
-    m = fit_and_score_world(make_biased_world(1000, measurement_bias=1.0, seed=2)).metrics
+    t = bias_scenarios({"m": {"measurement_bias": 1.0}}, n=1000, random_state=2)
+    m = fit_and_score_world(make_biased_world(1000, measurement_bias=1.0, random_state=2)).metrics
     assert t.loc["m", "selection_B"] == m.loc["B", "selection_rate"]
     assert t.loc["m", "error_gap"] == pytest.approx(
         m.loc["B", "error_vs_truth"] - m.loc["A", "error_vs_truth"])
@@ -87,7 +87,7 @@ def test_bias_scenarios_rows_equal_single_fits():
 
 def test_per_group_model_equals_separate_fits():
     # Interactions in one fit ≈ one model per group (same penalty on fewer weights).
-    w = make_two_relations_world(4000, seed=0)
+    w = make_two_relations_world(4000, random_state=0)
     fit = fit_and_score_world(w, per_group=True)
     X, y, g = w.data.to_numpy(float), w.target.to_numpy(), w.sensitive["group"].to_numpy()
     agree = []
@@ -121,7 +121,7 @@ def test_fit_and_score_rejects_non_world_and_tiny_groups():
     with pytest.raises(TypeError, match="as returned by make_biased_world"):
         fit_and_score_world(pd.DataFrame({"a": [1]}))
     with pytest.raises(ValueError, match="draw a larger world"):
-        fit_and_score_world(make_biased_world(40, representation=0.95, seed=0))
+        fit_and_score_world(make_biased_world(40, representation=0.95, random_state=0))
     with pytest.raises(ValueError, match="unknown knobs"):
         bias_scenarios({"x": {"histrical_bias": 0.5}})
 
@@ -138,9 +138,9 @@ def test_feedback_loop_greedy_by_hand():
 
 
 def test_feedback_loop_shares_sum_to_one_and_replicate():
-    h = simulate_feedback_loop(n_rounds=8, n_runs=50, seed=4)
+    h = simulate_feedback_loop(n_rounds=8, n_runs=50, random_state=4)
     np.testing.assert_allclose(h.groupby("round").visit_share.sum(), 1.0)
-    pd.testing.assert_frame_equal(h, simulate_feedback_loop(n_rounds=8, n_runs=50, seed=4))
+    pd.testing.assert_frame_equal(h, simulate_feedback_loop(n_rounds=8, n_runs=50, random_state=4))
 
 
 def test_feedback_loop_proportional_freezes_the_past_and_correction_undoes_it():

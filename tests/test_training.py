@@ -215,7 +215,7 @@ def test_pipeline_with_fit_params_and_metadata_routing():
     (dict(lam=1.0), dict(sensitive_features=None), "needs sensitive_features"),
     (dict(lam=1.0), dict(sensitive_features=["a"] * 240), "at least 2 distinct"),
     (dict(hidden=(0,)), {}, "at least one layer size"),
-    (dict(epochs=0), {}, "epochs must be a positive integer"),
+    (dict(epochs=0), {}, "epochs must be >= 1; got 0"),
 ])
 def test_clear_errors(kwargs, fit_kw, match):
     X, y, s = toy()
@@ -245,7 +245,7 @@ def test_batched_sweep_equals_sequential_fits():
 def test_sweep_frame_matches_fairlearn_on_test_split():
     X, y, s = toy(400, n_groups=3)
     Xt, yt, st = toy(300, seed=1, n_groups=3)
-    sweep = lambda_sweep(X, y, s, [0.0, 1.0], X_test=Xt, y_test=yt, sensitive_test=st,
+    sweep = lambda_sweep(X, y, s, [0.0, 1.0], X_test=Xt, y_test=yt, sensitive_features_test=st,
                          progress=False, **FAST)
     frame = sweep.frame
     assert list(frame.columns) == ["lam", "split", "accuracy", "dp_gap", "eo_gap",

@@ -29,7 +29,7 @@ def _unaware_gaps() -> dict[str, float]:
         "asked": dict(UNAWARE_SETTING),
         "no_proxy": {"historical_bias": UNAWARE_SETTING["historical_bias"]},
         "aware": {**UNAWARE_SETTING, "use_group": True},
-    }, n=4000, seed=0)
+    }, n=4000, random_state=0)
     return t["selection_gap"].to_dict()
 
 
@@ -37,7 +37,7 @@ def check_unaware_gap(answer: Any) -> bool:
     """Exercise 1: B's minus A's selection rate of the unaware model, with a proxy.
 
     World: ``make_biased_world(4000, historical_bias=0.6, proxy_strength=0.9,
-    seed=0)``, model without the group column (``fit_and_score_world``).
+    random_state=0)``, model without the group column (``fit_and_score_world``).
 
     Examples
     --------
@@ -53,7 +53,8 @@ def check_unaware_gap(answer: Any) -> bool:
         answer, gaps["asked"], tol=tol,
         praise="Correct: the group column is gone, yet B is still selected far less "
                "often; the neighbourhood column tells the model who is in B.",
-        hint="Use make_biased_world(4000, historical_bias=0.6, proxy_strength=0.9, seed=0), "
+        hint="Use make_biased_world(4000, historical_bias=0.6, proxy_strength=0.9, "
+             "random_state=0), "
              "fit_and_score_world(world) (use_group=False), then subtract A's selection rate "
              "from B's in .metrics.",
         near_misses={
@@ -108,7 +109,7 @@ def _frozen_shares() -> dict[str, float]:
 
     out = {}
     for policy in ("proportional", "rate-corrected"):
-        h = simulate_feedback_loop(initial_records=FROZEN_RECORDS, policy=policy, seed=0)
+        h = simulate_feedback_loop(initial_records=FROZEN_RECORDS, policy=policy, random_state=0)
         last = h[(h["group"] == "B") & (h["round"] == h["round"].max())]
         out[policy] = float(last["visit_share"].iloc[0])
     return out

@@ -116,8 +116,8 @@ def check_cells_undersampled_rows(answer: Any) -> bool:
 def _balanced_rates() -> dict[str, float]:
     from fairlab.resampling import GroupBalancedSampler, lesson_split
 
-    split = lesson_split("adult", sensitive="sex")
-    s = GroupBalancedSampler("over", "groups", sensitive="sex", random_state=0)
+    split = lesson_split("adult", sensitive_columns="sex")
+    s = GroupBalancedSampler("over", "groups", sensitive_columns="sex", random_state=0)
     _, y_res = s.fit_resample(split.X_train, split.y_train)
     women = s.groups_resampled_ == "Female"
     return {"female": float(np.asarray(y_res)[women].mean()),
@@ -140,7 +140,7 @@ def check_balanced_base_rate(answer: Any) -> bool:
     near = lambda target: lambda a: abs(a - target) < 0.003  # noqa: E731
     return check_number(
         answer, r["female"], tol=0.002,
-        hint="Resample with GroupBalancedSampler('over', 'groups', sensitive='sex', "
+        hint="Resample with GroupBalancedSampler('over', 'groups', sensitive_columns='sex', "
              "random_state=0), then take the mean of y_res over the rows whose "
              "groups_resampled_ is 'Female'.",
         near_misses={

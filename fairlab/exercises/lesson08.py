@@ -17,10 +17,10 @@ __all__ = ["check_first_alert_day", "check_quiet_window", "check_silent_complain
 
 #: The lesson's deployment stream: ``simulate_stream(**STREAM)``.
 STREAM = {"n_days": 180, "per_day": 300, "mix_shift": 0.3, "proxy_appears_at": 120,
-          "feedback": 0.02, "seed": 0}
+          "feedback": 0.02, "random_state": 0}
 #: The trade-off study of section 5: ``detection_tradeoff(**TRADEOFF)``.
 TRADEOFF = {"windows": (3, 7, 14, 28), "per_day": 100, "limit": 0.08, "consecutive": 3,
-            "n_runs": 40, "seed": 0}
+            "n_runs": 40, "random_state": 0}
 #: Exercise 3: complaint propensities, and the complaint monitor's settings.
 COMPLAINT_RATES = {"A": 0.05, "B": 0.02}
 COMPLAINT_MONITOR = {"window": 28, "n_boot": 0, "complaint_limit": 10, "complaint_ratio": 1.5}
@@ -134,7 +134,7 @@ def _complaint_rates() -> dict[str, float]:
 
     out = {}
     for name, rate in (("unequal", COMPLAINT_RATES), ("equal", COMPLAINT_RATES["A"])):
-        c = simulate_complaints(_stream(), rate=rate, seed=STREAM["seed"])
+        c = simulate_complaints(_stream(), rate=rate, random_state=STREAM["random_state"])
         mon = FairnessMonitor(**COMPLAINT_MONITOR).fit_stream(_stream())
         mon.log_feedback(c.day, c.group, c.kind, c.text)
         late = mon.history_.loc[150:]

@@ -21,7 +21,7 @@ __all__ = ["LESSON_ARGS", "check_pareto_count", "check_budget_choice",
            "check_interval_width"]
 
 #: The comparison the lesson runs (and these checks read back from the cache).
-LESSON_ARGS: dict[str, Any] = dict(dataset="adult", sensitive="sex", n_splits=3,
+LESSON_ARGS: dict[str, Any] = dict(dataset="adult", sensitive_columns="sex", n_splits=3,
                                    subsample=3000, random_state=0)
 
 

@@ -7,7 +7,6 @@ re-exported here by name, so ``from fairlab.plotting import plot_x`` always work
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Iterable, Sequence
 
 import matplotlib as mpl
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "MAX_WIDTH_PX", "group_colors", "apply_style", "fit_dpi", "subplots",
+__all__ = ["PALETTE", "STYLE", "MAX_WIDTH_PX", "group_colors", "apply_style", "fit_dpi", "subplots",
            "new_axes", "plot_group_rates", "metrics_table_html"]
 
 #: Widest figure, in screen pixels, that fits a JupyterLab notebook at 1280 px with the
@@ -26,7 +25,8 @@ MAX_WIDTH_PX = 800
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
            "#F0E442", "#000000")
 
-_RC = {
+#: fairlab's matplotlib rcParams (``apply_style`` sets them; figures use ``rc_context``).
+STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "font.size": 10,
@@ -47,7 +47,7 @@ def apply_style() -> None:
     Under ``%matplotlib widget`` it also hides ipympl's "Figure N" header and
     footer on new figures: the lessons' figures speak through their titles.
     """
-    mpl.rcParams.update(_RC)
+    mpl.rcParams.update(STYLE)
     try:
         from ipympl.backend_nbagg import Canvas
     except ImportError:  # pragma: no cover - ipympl is a dependency, but be gentle
@@ -81,7 +81,7 @@ def fit_dpi(subplots_kw: dict) -> dict:
     (100, 80.0)
     """
     kw = dict(subplots_kw)
-    width = kw.get("figsize", _RC.get("figure.figsize", mpl.rcParams["figure.figsize"]))[0]
+    width = kw.get("figsize", STYLE.get("figure.figsize", mpl.rcParams["figure.figsize"]))[0]
     kw.setdefault("dpi", min(100, MAX_WIDTH_PX / width))
     return kw
 
@@ -90,7 +90,7 @@ def subplots(*args, **subplots_kw):
     """``plt.subplots`` in fairlab's style, scaled to fit the notebook's width."""
     import matplotlib.pyplot as plt
 
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(STYLE):
         return plt.subplots(*args, **fit_dpi(subplots_kw))
 
 
@@ -152,10 +152,51 @@ def metrics_table_html(frame: pd.DataFrame, digits: int = 3) -> str:
     return out.to_html(classes="fairlab-table", border=0, escape=True)
 
 
+#: Every public name of the topic submodules → its submodule (one line each; append yours).
+#: ``from fairlab.plotting import plot_x`` imports only that submodule, on first use.
+_WHERE = {
+    "plot_adversarial_frontier": "adversarial",
+    "plot_adversary_history": "adversarial",
+    "plot_representation": "audit",
+    "plot_base_rates": "audit",
+    "plot_proxies": "audit",
+    "plot_audit": "audit",
+    "plot_power_curve": "audit",
+    "plot_scenarios": "bias",
+    "plot_feedback_loop": "bias",
+    "plot_frontier": "compare",
+    "intervention_colors": "compare",
+    "plot_projections": "embeddings",
+    "plot_bias_clusters": "embeddings",
+    "plot_goodhart": "feedback",
+    "plot_gap_by_comparisons": "feedback",
+    "plot_reliability": "metrics",
+    "plot_rate_intervals": "metrics",
+    "group_label": "metrics",
+    "build_dashboard": "monitoring",
+    "update_dashboard": "monitoring",
+    "plot_monitor": "monitoring",
+    "plot_detection_tradeoff": "monitoring",
+    "LABEL_COLORS": "resampling",
+    "plot_cell_counts": "resampling",
+    "plot_interventions": "resampling",
+    "plot_fico_thresholds": "thresholds",
+    "plot_fico_outcomes": "thresholds",
+    "plot_roc_hulls": "thresholds",
+    "plot_penalty_landscape": "training",
+    "plot_gaps_vs_lambda": "training",
+    "plot_frontiers": "training",
+}
+
+__all__ += list(_WHERE)
+
+
 def __getattr__(name: str):
-    """Find ``plot_*`` helpers in the topic submodules on first use."""
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if name in getattr(module, "__all__", ()):
-            return getattr(module, name)
+    """Load a ``plot_*`` helper from its topic submodule on first use (see ``_WHERE``)."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

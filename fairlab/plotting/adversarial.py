@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from fairlab.metrics import gap_labels
 from fairlab.plotting import PALETTE, new_axes
 from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["plot_adversarial_frontier", "plot_adversary_history"]
 
-_LABELS = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "equalized-odds gap",
-           "error_rate_gap": "error-rate gap", "adversary_accuracy": "adversary accuracy",
-           "adversary_auc": "adversary AUC", "audit_auc": "fresh adversary's AUC",
-           "task_loss": "task loss", "adversary_loss": "adversary loss"}
+_LABELS = gap_labels(adversary_accuracy="adversary accuracy", adversary_auc="adversary AUC",
+                     audit_auc="fresh adversary's AUC", task_loss="task loss",
+                     adversary_loss="adversary loss")
 
 
 def plot_adversarial_frontier(frames: Mapping[str, pd.DataFrame], *, gap: str = "dp_gap",
@@ -84,9 +84,9 @@ def plot_adversary_history(histories: Mapping[str, pd.DataFrame],
     if axes is None:
         import matplotlib as mpl
 
-        from fairlab.plotting import _RC
+        from fairlab.plotting import STYLE
 
-        with mpl.rc_context(_RC):
+        with mpl.rc_context(STYLE):
             _, axes = fit_subplots(1, len(columns), figsize=(3.6 * len(columns) + 1.6, 3.2),
                                    squeeze=False, layout="constrained")
         axes = axes[0]

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from fairlab.plotting import _RC, PALETTE, group_colors, new_axes
+from fairlab.plotting import PALETTE, STYLE, group_colors, new_axes
 from fairlab.plotting import subplots as fit_subplots
 
 __all__ = ["plot_representation", "plot_base_rates", "plot_proxies", "plot_audit",
@@ -122,6 +122,14 @@ def plot_proxies(proxy: Any, top: int = 8, ax: Axes | None = None) -> Axes:
 def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = None) -> Figure:
     """Three panels for one sensitive attribute of an ``audit_report``.
 
+    Examples
+    --------
+    >>> from fairlab.audit import audit_report
+    >>> from fairlab.datasets import load_german
+    >>> report = audit_report(load_german().frame, "credit", ["sex"])
+    >>> len(plot_audit(report).axes)
+    3
+
     Lesson: 02-auditing-a-dataset
     """
     attribute = attribute or report.sensitive[0]
@@ -129,7 +137,7 @@ def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = N
         raise ValueError(f"attribute must be one of {report.sensitive}; got {attribute!r}.")
     if fig is None:
 
-        with mpl.rc_context(_RC):
+        with mpl.rc_context(STYLE):
             fig, axes = fit_subplots(1, 3, figsize=(12, 3.6), layout="constrained")
     else:
         axes = fig.subplots(1, 3)

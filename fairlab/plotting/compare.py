@@ -50,7 +50,7 @@ def plot_frontier(results: pd.DataFrame, gap: str = "dp_gap", *, ax: Axes | None
     Parameters
     ----------
     results : DataFrame from :func:`fairlab.compare.compare_interventions`
-    gap : one of ``fairlab.compare.GAPS``, default="dp_gap"
+    gap : one of :data:`fairlab.metrics.PENALTY_GAPS`, default="dp_gap"
     ax : Axes, default=None
     folds : bool, default=True
         Draw the single folds too.
@@ -72,9 +72,10 @@ def plot_frontier(results: pd.DataFrame, gap: str = "dp_gap", *, ax: Axes | None
     Lesson: 11-choosing-an-intervention
     """
     from fairlab._validation import check_choice
-    from fairlab.compare import GAPS, pareto_mask, summarize
+    from fairlab.compare import pareto_mask, summarize
+    from fairlab.metrics import GAPS, PENALTY_GAPS
 
-    check_choice(gap, "gap", list(GAPS))
+    check_choice(gap, "gap", PENALTY_GAPS)
     summary = summarize(results)
     own = ax is None
     ax = new_axes(ax, figsize=(9.5, 4.8))
@@ -105,7 +106,7 @@ def plot_frontier(results: pd.DataFrame, gap: str = "dp_gap", *, ax: Axes | None
                         textcoords="offset points", fontsize=7.5, color="#222222", zorder=6,
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none",
                                   alpha=0.8))
-    ax.set(xlabel=GAPS[gap], ylabel="accuracy (mean; bars: fold range)",
+    ax.set(xlabel=GAPS[gap].title, ylabel="accuracy (mean; bars: fold range)",
            title="Accuracy against the gap: means, fold spread, Pareto front")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     if own:  # leave room for the legend beside the axes

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from fairlab.metrics import GAPS
 from fairlab.plotting import group_colors, new_axes
 from fairlab.plotting import subplots as fit_subplots
 
@@ -23,11 +24,7 @@ __all__ = ["build_dashboard", "update_dashboard", "plot_monitor", "plot_detectio
 
 _RATE_LABEL = {"selection_rate": "selection rate", "tpr": "true-positive rate",
                "ppv": "precision", "accuracy": "accuracy"}
-_GAP_LABEL = {"demographic_parity_difference": "selection-rate gap (DP)",
-              "equal_opportunity_difference": "TPR gap (equal opportunity)",
-              "equalized_odds_difference": "equalized-odds gap",
-              "predictive_parity_difference": "precision gap",
-              "accuracy_difference": "accuracy gap"}
+_GAP_LABEL = {g.metric: g.title for g in GAPS.values()}
 ALERT_COLOR = "#D55E00"
 REVIEW_COLOR = "#CC79A7"
 
@@ -160,9 +157,9 @@ def plot_monitor(monitor: Any, *, day: int | None = None, axes: Any = None,
     if axes is None:
         import matplotlib as mpl
 
-        from fairlab.plotting import _RC
+        from fairlab.plotting import STYLE
 
-        with mpl.rc_context(_RC):
+        with mpl.rc_context(STYLE):
             fig, axes = fit_subplots(2, 1, figsize=(9, 5.2), sharex=True,
                                      layout="constrained")
     art = build_dashboard(axes, report)

@@ -20,8 +20,8 @@ __all__ = ["LABEL_COLORS", "plot_cell_counts", "plot_interventions"]
 #: Label 0 in a light grey, label 1 in the first palette colour.
 LABEL_COLORS = ("#BBBBBB", PALETTE[0])
 
-_METRICS = (("accuracy", "accuracy"), ("dp_diff", "demographic parity diff."),
-            ("eo_diff", "equalized odds diff."))
+_METRICS = (("accuracy", "accuracy"), ("dp_gap", "demographic parity gap"),
+            ("eodds_gap", "equalized odds gap"))
 
 
 def _labels(index: pd.Index) -> list[str]:
@@ -66,7 +66,7 @@ def plot_cell_counts(counts: pd.DataFrame, *, ax: Axes | None = None,
 
 def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
                        title: str | None = None) -> np.ndarray:
-    """Dot-and-whisker panels: accuracy, DP and EO differences (95 % CIs), training rows.
+    """Dot-and-whisker panels: accuracy, DP and EOdds gaps (95 % CIs), training rows.
 
     ``results`` is the dict returned by ``fairlab.resampling.compare_interventions``.
     Returns the array of four Axes.
@@ -83,12 +83,12 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
     """
     import matplotlib as mpl
 
-    from fairlab.plotting import _RC
+    from fairlab.plotting import STYLE
 
     names = list(results)
     created = axes is None
     if created:
-        with mpl.rc_context(_RC):
+        with mpl.rc_context(STYLE):
             _, axes = fit_subplots(1, 4, figsize=(11, 0.45 * len(names) + 1.2), sharey=True,
                                    gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
     y = np.arange(len(names))[::-1]

@@ -96,7 +96,7 @@ def plot_roc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
 
     Lesson: 06-decision-thresholds
     """
-    from fairlab.thresholds import _roc_hull
+    from fairlab.thresholds import roc_hull
 
     ax = new_axes(ax, figsize=(4.2, 4))
     colors = group_colors([str(g) for g in policy.groups_])
@@ -105,7 +105,7 @@ def plot_roc_hulls(policy: Any, *, ax: Axes | None = None) -> Axes:
         fpr, tpr = cv.fp / cv.n_neg, cv.tp / cv.n_pos
         c = colors[str(g)]
         ax.plot(fpr, tpr, color=c, linewidth=1, alpha=0.6, label=f"{g} ROC")
-        verts, _, _ = _roc_hull(fpr, tpr)
+        verts, _, _ = roc_hull(fpr, tpr)
         ring = np.append(verts, verts[0])
         ax.plot(fpr[ring], tpr[ring], color=c, linewidth=1, linestyle="--")
         ax.plot([fp / cv.n_neg], [tp / cv.n_pos], "o", color=c, markersize=9,

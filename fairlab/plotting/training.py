@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from fairlab.metrics import gap_labels
 from fairlab.plotting import PALETTE, new_axes
 
 __all__ = ["plot_penalty_landscape", "plot_gaps_vs_lambda", "plot_frontiers"]
 
-_GAP_NAMES = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "EOdds gap",
-              "error_rate_gap": "error-rate gap", "accuracy": "accuracy"}
+_GAP_NAMES = gap_labels(accuracy="accuracy")
 
 
 def plot_penalty_landscape(shifts: Sequence[float], curves: Mapping[str, Sequence[float]], *,

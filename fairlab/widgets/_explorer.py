@@ -32,7 +32,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from fairlab.plotting import _RC, fit_dpi
+from fairlab.plotting import STYLE, fit_dpi
 
 __all__ = ["Explorer", "new_figure"]
 
@@ -56,7 +56,7 @@ def new_figure(*args: Any, **subplots_kw: Any) -> tuple[Figure, Any]:
     """
     import matplotlib as mpl
 
-    with plt.ioff(), mpl.rc_context(_RC):
+    with plt.ioff(), mpl.rc_context(STYLE):
         fig, axes = plt.subplots(*args, **fit_dpi(subplots_kw))
     canvas = fig.canvas
     if isinstance(canvas, W.DOMWidget):

@@ -18,7 +18,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import check_choice, check_groups
+from fairlab._validation import check_choice, check_groups, check_int
 from fairlab.adversarial import AdversarialSweep
 from fairlab.metrics import group_metrics
 from fairlab.plotting import PALETTE, metrics_table_html
@@ -87,8 +87,7 @@ class AdversarialExplorer(Explorer):
         check_choice(split, "split", sorted(sweep.proba))
         gap = sweep.gap_column if gap is None else gap
         check_choice(gap, "gap", list(GAP_LABELS))
-        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-            raise ValueError(f"bins must be an integer >= 2 such as 20; got {bins!r}.")
+        check_int(bins, "bins", low=2)
         compare_frame = getattr(compare, "frame", compare)
         if compare_frame is not None and not (isinstance(compare_frame, pd.DataFrame)
                                               and {gap, "accuracy"} <= set(compare_frame)):

@@ -12,6 +12,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from fairlab._validation import check_seed
 from fairlab.datasets import make_biased_world
 from fairlab.plotting import PALETTE, group_colors, metrics_table_html
 from fairlab.simulation import fit_and_score_world
@@ -51,7 +52,7 @@ class BiasSourcesExplorer(Explorer):
     """Sliders for the four sources of bias; a model retrained on every move.
 
     Each move draws the same ``n`` people from
-    :func:`fairlab.datasets.make_biased_world` (fixed ``seed``: only the knobs
+    :func:`fairlab.datasets.make_biased_world` (fixed ``random_state``: only the knobs
     change, never the people), trains a logistic regression on the *recorded*
     labels of the first half and shows, for the held-out half and per group: the
     truly qualified share, the recorded share, the selection rate, the error rate
@@ -71,7 +72,7 @@ class BiasSourcesExplorer(Explorer):
     ----------
     n : int, default=4000
         People in the world (half train, half held out).
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
     threshold : float, default=0.5
         A held-out person is selected when the predicted probability is at least this.
     **initial : float or bool
@@ -88,15 +89,17 @@ class BiasSourcesExplorer(Explorer):
     Lesson: 01-where-bias-comes-from
     """
 
-    def __init__(self, n: int = 4000, *, seed: int = 0, threshold: float = 0.5,
+    def __init__(self, n: int = 4000, *,
+                 random_state: int | np.random.Generator | None = 0, threshold: float = 0.5,
                  **initial: Any) -> None:
         names = [k for k, _, _ in KNOBS] + ["use_group"]
         unknown = set(initial) - set(names)
         if unknown:
             raise ValueError(f"unknown settings {sorted(unknown)}; the explorer accepts "
                              f"{names}.")
-        self.n, self.seed, self.threshold = n, seed, threshold
-        make_biased_world(n, seed=seed)  # validates n before any widget is built
+        self.n, self.threshold = n, threshold
+        self.random_state = check_seed(random_state)
+        make_biased_world(n, random_state=random_state)  # validates n before any widget is built
         controls: dict[str, W.ValueWidget] = {
             name: W.FloatSlider(value=float(initial.get(name, 0.0)), min=0.0, max=top,
                                 step=step, description=name.replace("_", " "),
@@ -157,7 +160,7 @@ class BiasSourcesExplorer(Explorer):
                  "historical_bias": float(historical_bias),
                  "measurement_bias": float(measurement_bias),
                  "proxy_strength": float(proxy_strength)}
-        world = make_biased_world(self.n, seed=self.seed, **knobs)
+        world = make_biased_world(self.n, random_state=self.random_state, **knobs)
         fit = fit_and_score_world(world, use_group=bool(use_group), threshold=self.threshold)
         m = fit.metrics
         coef = fit.coef.reindex(list(_COEFS)).fillna(0.0)

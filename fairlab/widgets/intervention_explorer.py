@@ -20,21 +20,21 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from fairlab._validation import check_choice
 from fairlab.compare import (
-    GAPS,
     USES_SENSITIVE_AT_DECISION,
     compare_interventions,
     pareto_mask,
     summarize,
 )
+from fairlab.metrics import GAPS, PENALTY_GAPS
 from fairlab.plotting.compare import intervention_colors
 from fairlab.widgets._explorer import Explorer, new_figure
 
 __all__ = ["InterventionExplorer", "InterventionState"]
 
 #: Short gap names for the readout and the table.
-GAP_SHORT = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "EOdds gap",
-             "error_rate_gap": "error-rate gap"}
+GAP_SHORT = {g: GAPS[g].label for g in PENALTY_GAPS}
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class InterventionExplorer(Explorer):
         computed; ``sensitive`` is a label such as ``"sex"`` or ``"sex × race"``.
         Use :meth:`from_specs` to compute (or load from the cache) several at once.
     gap : str, default="dp_gap"
-        The starting gap, one of ``fairlab.compare.GAPS``.
+        The starting gap, one of :data:`fairlab.metrics.PENALTY_GAPS`.
     max_loss : float, default=0.02
         The starting accuracy budget: how much mean accuracy below the
         no-intervention model is acceptable.
@@ -82,7 +82,7 @@ class InterventionExplorer(Explorer):
 
     Examples
     --------
-    >>> res = compare_interventions("german", sensitive="sex", n_splits=3, cache=False,
+    >>> res = compare_interventions("german", sensitive_columns="sex", n_splits=3, cache=False,
     ...                             interventions=["none", "reweighing", "thresholds"],
     ...                             progress=False)
     >>> ex = InterventionExplorer({("german", "sex"): res}, gap="dp_gap", max_loss=0.05)
@@ -101,8 +101,7 @@ class InterventionExplorer(Explorer):
             raise ValueError("comparisons must be a non-empty dict {(dataset, sensitive): "
                              "results of compare_interventions}; or use "
                              "InterventionExplorer.from_specs([...]).")
-        if gap not in GAPS:
-            raise ValueError(f"gap must be one of {list(GAPS)}; got {gap!r}.")
+        check_choice(gap, "gap", PENALTY_GAPS)
         self.summaries: dict[tuple[str, str], pd.DataFrame] = {}
         for key, frame in comparisons.items():
             if not (isinstance(key, tuple) and len(key) == 2):
@@ -121,7 +120,7 @@ class InterventionExplorer(Explorer):
                                   description="dataset"),
             "sensitive": W.Dropdown(options=self.options[first[0]], value=first[1],
                                     description="groups"),
-            "gap": W.Dropdown(options=[(GAPS[g], g) for g in GAPS], value=gap,
+            "gap": W.Dropdown(options=[(GAPS[g].title, g) for g in PENALTY_GAPS], value=gap,
                               description="gap that matters",
                               style={"description_width": "initial"},
                               layout=W.Layout(width="460px")),
@@ -155,7 +154,7 @@ class InterventionExplorer(Explorer):
         for dataset, sensitive in specs:
             cols = [sensitive] if isinstance(sensitive, str) else list(sensitive)
             comparisons[(str(dataset), " × ".join(cols))] = compare_interventions(
-                dataset, sensitive=cols if len(cols) > 1 else cols[0], **compare_kwargs)
+                dataset, sensitive_columns=cols if len(cols) > 1 else cols[0], **compare_kwargs)
         return cls(comparisons, gap=gap, max_loss=max_loss)
 
     # ------------------------------------------------------------------ figure
@@ -191,7 +190,8 @@ class InterventionExplorer(Explorer):
                            label="below the floor")]
         ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
         ax.set_ylabel("accuracy (mean; bars: fold range)")
-        ax.set_xlabel(max(GAPS.values(), key=len) + " (mean; bars: fold range)")
+        ax.set_xlabel(max((GAPS[g].title for g in PENALTY_GAPS), key=len)
+                      + " (mean; bars: fold range)")
         ax.set_title("dataset · groups", fontsize=10)
         self.fig.tight_layout()  # with the longest labels, so that none is ever cut
 
@@ -213,8 +213,7 @@ class InterventionExplorer(Explorer):
         if key not in self.summaries:
             raise ValueError(f"no comparison for {key}; the explorer has "
                              f"{list(self.summaries)}. Add it to the specs.")
-        if gap not in GAPS:
-            raise ValueError(f"gap must be one of {list(GAPS)}; got {gap!r}.")
+        check_choice(gap, "gap", PENALTY_GAPS)
         s = self.summaries[key]
         names = s.index.get_level_values(0)
         base = s.loc["none"].iloc[0] if "none" in names else s.loc[s["accuracy"].idxmax()]
@@ -251,7 +250,7 @@ class InterventionExplorer(Explorer):
 
     @staticmethod
     def _recommend(key, gap, max_loss, ranked, base) -> str:
-        what = GAPS[gap].split(" (")[0]
+        what = GAPS[gap].title.split(" (")[0]
         head = (f"On {key[0]} with groups by {key[1]}, if the {what} is what matters and "
                 f"you accept losing at most {max_loss:.3f} of accuracy")
         eligible = ranked[ranked["eligible"]]
@@ -314,7 +313,7 @@ class InterventionExplorer(Explorer):
         pad_x, pad_y = 0.06 * (hi_x - lo_x) + 1e-3, 0.08 * (hi_y - lo_y) + 1e-3
         self.ax.set_xlim(min(lo_x - pad_x, 0.0 - pad_x), hi_x + pad_x)
         self.ax.set_ylim(lo_y - pad_y, hi_y + pad_y)
-        self.ax.set_xlabel(GAPS[gap] + " (mean; bars: fold range)")
+        self.ax.set_xlabel(GAPS[gap].title + " (mean; bars: fold range)")
         self.ax.set_title(f"{state.key[0]} · groups: {state.key[1]}", fontsize=10)
         shown = state.table.assign(**{
             "within budget": np.where(state.table["within budget"], "✓", ""),

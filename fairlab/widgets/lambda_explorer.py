@@ -19,8 +19,8 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import check_choice, check_groups, check_in_range
-from fairlab.metrics import group_metrics, rates_from_counts
+from fairlab._validation import check_choice, check_groups, check_in_range, check_int, check_seed
+from fairlab.metrics import GAPS, PENALTY_GAPS, group_metrics, rates_from_counts
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.training import FairPenaltyClassifier, LambdaSweep
 from fairlab.widgets._explorer import Explorer, new_figure
@@ -30,8 +30,7 @@ from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 __all__ = ["LambdaExplorer", "LambdaState"]
 
 #: Short names of the gap columns, for labels and the readout.
-GAP_LABELS = {"dp_gap": "DP gap", "eo_gap": "EO gap", "eodds_gap": "EOdds gap",
-              "error_rate_gap": "error-rate gap"}
+GAP_LABELS = {g: GAPS[g].label for g in PENALTY_GAPS}
 TABLE_COLUMNS = ["count", "selection_rate", "tpr", "fpr", "accuracy"]
 
 
@@ -53,8 +52,7 @@ class LambdaState:
 
 
 _CI_RATES = ("selection_rate", "tpr", "fpr")
-_CI_GAPS = {"dp_gap": ("selection_rate",), "eo_gap": ("tpr",), "eodds_gap": ("tpr", "fpr"),
-            "error_rate_gap": ("accuracy",)}
+_CI_GAPS = {g: GAPS[g].rates for g in PENALTY_GAPS}
 
 
 class _BootSweep:
@@ -68,12 +66,12 @@ class _BootSweep:
     """
 
     def __init__(self, pred: np.ndarray, y: np.ndarray, groups: Any, n_boot: int,
-                 level: float, seed: int) -> None:
+                 level: float, random_state: int) -> None:
         from scipy import sparse
 
         k, n = pred.shape
         g = groups.n_groups
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(random_state)
         # stratified resample indices, drawn once: row i of group c is replaced by a draw
         # among group c's rows
         order = np.argsort(groups.codes, kind="stable")
@@ -128,7 +126,7 @@ class LambdaExplorer(Explorer):
     level : float, default=0.95
     min_count : int, default=30
         Groups with fewer positive or negative labels get a warning.
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Examples
     --------
@@ -147,7 +145,8 @@ class LambdaExplorer(Explorer):
 
     def __init__(self, sweep: LambdaSweep, *, split: str = "test", gap: str | None = None,
                  bins: int = 20, intervals: bool = False, n_boot: int = 200,
-                 level: float = 0.95, min_count: int = 30, seed: int = 0) -> None:
+                 level: float = 0.95, min_count: int = 30,
+                 random_state: int | np.random.Generator | None = 0) -> None:
         if not isinstance(sweep, LambdaSweep):
             raise TypeError(f"LambdaExplorer needs the result of lambda_sweep(...); got "
                             f"{type(sweep).__name__}.")
@@ -165,15 +164,16 @@ class LambdaExplorer(Explorer):
                         for p in pred]
         groups = check_groups(sens, len(y))
         self.groups = [str(g) for g in groups.labels]
-        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
-            raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+        check_int(n_boot, "n_boot", low=10)
         self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                     high_inclusive=False)
-        self.n_boot, self.min_count, self.seed = int(n_boot), int(min_count), int(seed)
+        self.n_boot, self.min_count = int(n_boot), int(min_count)
+        self.random_state = check_seed(random_state)
         self._pred, self._y, self._groups = pred, np.asarray(y, dtype=np.int64), groups
         self._boot: _BootSweep | None = None
         if intervals:  # before the explorer is shown
-            self._boot = _BootSweep(pred, self._y, groups, self.n_boot, self.level, self.seed)
+            self._boot = _BootSweep(pred, self._y, groups, self.n_boot, self.level,
+                                    self.random_state)
         k, g = len(proba), groups.n_groups
         bin_of = np.clip((proba * self.bins).astype(np.int64), 0, self.bins - 1)
         cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * self.bins + bin_of
@@ -258,7 +258,7 @@ class LambdaExplorer(Explorer):
         if intervals:
             if self._boot is None:  # once, on first use
                 self._boot = _BootSweep(self._pred, self._y, self._groups, self.n_boot,
-                                        self.level, self.seed)
+                                        self.level, self.random_state)
             b, table = self._boot, self._tables[i]
             est = table[list(_CI_RATES)].to_numpy().T  # (R, G)
             values = np.stack([est, b.low[i], b.high[i]], axis=-1).transpose(1, 0, 2)

@@ -21,8 +21,9 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import check_in_range
+from fairlab._validation import check_in_range, check_int, check_seed
 from fairlab.metrics import (
+    GAPS,
     UndefinedRateWarning,
     accuracy_difference,
     bootstrap_ci,
@@ -35,7 +36,7 @@ from fairlab.metrics import (
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.widgets._explorer import Explorer, new_figure
 
-__all__ = ["MetricExplorer", "MetricState", "Case", "precompute_cases", "METRICS", "GAPS"]
+__all__ = ["MetricExplorer", "MetricState", "Case", "precompute_cases", "METRICS", "SUMMARY_GAPS"]
 
 #: Rates the explorer can show, with their labels.
 METRICS = {
@@ -47,8 +48,8 @@ METRICS = {
     "accuracy": "accuracy",
     "base_rate": "base rate P(y=1)",
 }
-#: The summary gaps, by the name shown in the table.
-GAPS = {
+#: The summary gaps, by the name shown in the table (short labels from metrics.GAPS).
+SUMMARY_GAPS = {
     "demographic parity difference": demographic_parity_difference,
     "demographic parity ratio": demographic_parity_ratio,
     "equal opportunity difference (TPR gap)": equal_opportunity_difference,
@@ -56,11 +57,8 @@ GAPS = {
     "predictive parity difference (PPV gap)": predictive_parity_difference,
     "accuracy difference (accuracy gap)": accuracy_difference,
 }
-_SHORT = {"demographic parity difference": "DP gap", "demographic parity ratio": "DP ratio",
-          "equal opportunity difference (TPR gap)": "TPR gap",
-          "equalized odds difference": "EOdds gap",
-          "predictive parity difference (PPV gap)": "PPV gap",
-          "accuracy difference (accuracy gap)": "accuracy gap"}
+_SHORT = {name: next((g.label for g in GAPS.values() if g.metric == func.__name__), "DP ratio")
+          for name, func in SUMMARY_GAPS.items()}
 MAX_BARS = 24
 
 
@@ -73,14 +71,14 @@ class Case:
     sensitive: pd.DataFrame
 
 
-def _split_fit_predict(data: pd.DataFrame, target: pd.Series, models: dict, seed: int):
+def _split_fit_predict(data: pd.DataFrame, target: pd.Series, models: dict, random_state: int):
     from sklearn.compose import ColumnTransformer
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     idx_train, idx_test = train_test_split(np.arange(len(target)), test_size=0.5,
-                                           stratify=target, random_state=seed)
+                                           stratify=target, random_state=random_state)
     X = data.copy()
     cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     for c in cat:  # one spelling for missing values, whatever the dtype
@@ -96,7 +94,8 @@ def _split_fit_predict(data: pd.DataFrame, target: pd.Series, models: dict, seed
 
 
 def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), *,
-                     seed: int = 0) -> dict[tuple[str, str], Case]:
+                     random_state: int | np.random.Generator | None = 0,
+                     ) -> dict[tuple[str, str], Case]:
     """Train each model on half of each dataset; keep the other half's predictions.
 
     Models: logistic regression and a depth-5 decision tree, on the dataset's
@@ -107,7 +106,7 @@ def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), 
     Parameters
     ----------
     datasets : tuple of {"COMPAS", "Adult", "German"}
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
         Seeds the train/test split and the decision tree.
 
     Returns
@@ -136,8 +135,8 @@ def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), 
         bunch = loaders[name]()
         models = {"logistic regression": LogisticRegression(max_iter=2000),
                   "decision tree (depth 5)": DecisionTreeClassifier(max_depth=5,
-                                                                    random_state=seed)}
-        idx, preds = _split_fit_predict(bunch.data, bunch.target, models, seed)
+                                                                    random_state=random_state)}
+        idx, preds = _split_fit_predict(bunch.data, bunch.target, models, random_state)
         y = bunch.target.to_numpy()[idx]
         sens = bunch.sensitive.iloc[idx].reset_index(drop=True)
         if name == "COMPAS":
@@ -186,7 +185,7 @@ class MetricExplorer(Explorer):
         Groups with fewer rows, or whose interval is wider than ``max_width``,
         are flagged "small": drawn pale and hatched, with a warning.
     max_width : float, default=0.25
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
 
     Examples
     --------
@@ -202,8 +201,8 @@ class MetricExplorer(Explorer):
 
     def __init__(self, cases: Mapping[tuple[str, str], Case] | None = None, *,
                  n_boot: int = 400, min_count: int = 50, max_width: float = 0.25,
-                 seed: int = 0):
-        self.cases = dict(precompute_cases(seed=seed) if cases is None else cases)
+                 random_state: int | np.random.Generator | None = 0):
+        self.cases = dict(precompute_cases(random_state=random_state) if cases is None else cases)
         if not self.cases:
             raise ValueError("cases is empty; pass at least one (dataset, model) → Case.")
         for key, case in self.cases.items():
@@ -213,13 +212,11 @@ class MetricExplorer(Explorer):
             if not isinstance(case.sensitive, pd.DataFrame):
                 raise TypeError(f"cases[{key!r}].sensitive must be a DataFrame of sensitive "
                                 "columns (e.g. bunch.sensitive).")
-        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
-            raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}. 400 is plenty "
-                             "for a picture.")
+        check_int(n_boot, "n_boot", low=10)
         self.min_count = int(check_in_range(min_count, "min_count", low=0))
         self.max_width = check_in_range(max_width, "max_width", low=0, high=1,
                                         low_inclusive=False)
-        self.n_boot, self.seed = int(n_boot), seed
+        self.n_boot, self.random_state = int(n_boot), check_seed(random_state)
         self._cache: dict[tuple, object] = {}
         self._models = {}
         for d, m in self.cases:
@@ -296,7 +293,7 @@ class MetricExplorer(Explorer):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", UndefinedRateWarning)
                 out = bootstrap_ci(what, case.y_true, case.y_pred, sensitive_features=groups,
-                                   n_boot=self.n_boot, seed=self.seed)
+                                   n_boot=self.n_boot, random_state=self.random_state)
             return out, any(issubclass(w.category, UndefinedRateWarning) for w in caught)
 
         def per_group():
@@ -308,7 +305,7 @@ class MetricExplorer(Explorer):
 
         def gaps():
             rows, unstable = {}, False
-            for name, func in GAPS.items():
+            for name, func in SUMMARY_GAPS.items():
                 ci, bad = boot(func)
                 rows[name], unstable = ci._asdict(), unstable or bad
             return pd.DataFrame.from_dict(rows, orient="index"), unstable

@@ -12,6 +12,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from fairlab.metrics import GAPS
 from fairlab.monitoring import MONITOR_METRICS, FairnessMonitor, MonitorReport
 from fairlab.plotting import metrics_table_html
 from fairlab.plotting.monitoring import build_dashboard, update_dashboard
@@ -19,11 +20,7 @@ from fairlab.widgets._explorer import Explorer, new_figure
 
 __all__ = ["MonitorExplorer", "MonitorState"]
 
-_SHORT = {"demographic_parity_difference": "DP gap",
-          "equal_opportunity_difference": "TPR gap",
-          "equalized_odds_difference": "EOdds gap",
-          "predictive_parity_difference": "PPV gap",
-          "accuracy_difference": "accuracy gap"}
+_SHORT = {g.metric: g.label for g in GAPS.values()}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ _STRATEGY_OPTIONS = [("no intervention", "none"), ("undersample", "under"),
                      ("oversample", "over"), ("SMOTE / SMOTENC", "smote"),
                      ("reweighing", "reweigh")]
 _BALANCE_OPTIONS = [("groups", "groups"), ("group × label", "group_label")]
-_METRICS = (("accuracy", "accuracy"), ("dp_diff", "DP diff"), ("eo_diff", "EO diff"))
+_METRICS = (("accuracy", "accuracy"), ("dp_gap", "DP gap"), ("eodds_gap", "EOdds gap"))
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ class ResamplingExplorer(Explorer):
         what = "n/a" if r.balance is None else r.balance.replace("group_label", "group × label")
         readout = (f"{r.name} · balance {what} · train rows {r.n_train:,} · "
                    f"accuracy {r.metrics['accuracy'][0]:.3f} · "
-                   f"DP gap {r.metrics['dp_diff'][0]:.3f} · EO gap {r.metrics['eo_diff'][0]:.3f}")
+                   f"DP gap {r.metrics['dp_gap'][0]:.3f} · "
+                   f"EOdds gap {r.metrics['eodds_gap'][0]:.3f}")
         return ResamplingState(name=r.name, strategy=r.strategy, balance=r.balance,
                                counts=counts, metrics=r.metrics, n_train=r.n_train,
                                table=table, readout=readout)

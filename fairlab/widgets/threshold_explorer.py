@@ -15,7 +15,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import check_binary, check_in_range, check_scores
+from fairlab._validation import check_binary, check_in_range, check_int, check_scores, check_seed
 from fairlab.metrics import rates_from_counts
 from fairlab.plotting import group_colors, metrics_table_html
 from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
@@ -64,15 +64,17 @@ class _BootCurves:
 
     Replicate ``b`` of group ``g`` resamples the group's rows with replacement
     (the group keeps its size, as in :func:`fairlab.metrics.bootstrap_ci`); the
-    resample counts of every row are drawn once, so replicate ``b``'s true and
-    false positives above every distinct score are two cumulative sums. A
+    resample counts of every row are drawn once, in data order (so float noise that
+    reorders near-equal scores cannot change which rows a replicate holds), so
+    replicate ``b``'s true and false positives above every distinct score are two
+    cumulative sums. A
     threshold is then the same ``searchsorted`` index as without intervals, and
     a column lookup gives all replicates.
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, curves: GroupCurves, n_boot: int,
-                 seed: int) -> None:
-        rng = np.random.default_rng(seed)
+                 random_state: int) -> None:
+        rng = np.random.default_rng(random_state)
         self.tp: list[np.ndarray] = []
         self.fp: list[np.ndarray] = []
         codes = curves.groups.codes
@@ -81,10 +83,13 @@ class _BootCurves:
             order = np.argsort(-score[rows], kind="stable")
             s, yy = score[rows][order], y[rows][order]
             n = len(rows)
+            # Resample the group's rows in data order, then follow the score order: which
+            # rows a replicate holds must not depend on how near-equal scores happen to
+            # sort (float noise across machines would otherwise change every replicate).
             draws = rng.integers(0, n, size=(n_boot, n))  # resample indices, drawn once
             flat = (draws + (np.arange(n_boot) * n)[:, None]).ravel()
             weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n)
-            weight = weight.astype(np.int32)
+            weight = weight[:, order].astype(np.int32)
             ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
             zero = np.zeros((n_boot, 1), dtype=np.int32)
             pos = np.cumsum(weight * yy.astype(np.int32), axis=1)[:, ends]
@@ -144,7 +149,7 @@ class ThresholdExplorer(Explorer):
     min_count : int, default=30
         A group with fewer positive or negative labels than this gets a warning:
         its TPR or FPR interval is too wide or unstable to mean much.
-    seed : int, default=0
+    random_state : int, numpy Generator or None, default=0
         Seeds the bootstrap draws.
 
     Examples
@@ -166,13 +171,14 @@ class ThresholdExplorer(Explorer):
     def __init__(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
                  objective: Any = "accuracy", cost_matrix: Any = ((0, 1), (0, -1)),
                  threshold: float = 0.5, intervals: bool = False, n_boot: int = 200,
-                 level: float = 0.95, min_count: int = 30, seed: int = 0) -> None:
+                 level: float = 0.95, min_count: int = 30,
+                 random_state: int | np.random.Generator | None = 0) -> None:
         self.curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features)
-        if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
-            raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+        check_int(n_boot, "n_boot", low=10)
         self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                     high_inclusive=False)
-        self.n_boot, self.min_count, self.seed = int(n_boot), int(min_count), int(seed)
+        self.n_boot, self.min_count = int(n_boot), int(min_count)
+        self.random_state = check_seed(random_state)
         self._y = check_binary(y_true, "y_true")
         self._score = check_scores(y_score, "y_score", n_rows=len(self._y))
         self._boot: _BootCurves | None = None
@@ -208,7 +214,7 @@ class ThresholdExplorer(Explorer):
         controls["link"].observe(self._on_link, names="value")
         if intervals:  # draw the replicates now, before the explorer is shown
             self._boot = _BootCurves(self._y, self._score, self.curves, self.n_boot,
-                                     self.seed)
+                                     self.random_state)
         self.snapped: str | None = None
         self.buttons = {}
         for constraint, label in SOLVERS.items():
@@ -408,7 +414,7 @@ class ThresholdExplorer(Explorer):
         """Percentile intervals per group and per gap, from the replicates at ``index``."""
         if self._boot is None:  # drawn once, on first use (or in __init__ if ticked)
             self._boot = _BootCurves(self._y, self._score, self.curves, self.n_boot,
-                                     self.seed)
+                                     self.random_state)
         boot = rates_from_counts(self._boot.counts_at(index), _CI_RATES)  # each (B, G)
         alpha = (1 - self.level) / 2
         stack = np.stack([boot[r] for r in _CI_RATES], axis=1)  # (B, R, G)

@@ -56,7 +56,7 @@ CASES: dict[str, ExplorerCase] = {
             y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
             half = n // 2
             sweep = lambda_sweep(X[:half], y[:half], s[:half], np.linspace(0, 5, 51),
-                                 X_test=X[half:], y_test=y[half:], sensitive_test=s[half:],
+                                 X_test=X[half:], y_test=y[half:], sensitive_features_test=s[half:],
                                  epochs=5, progress=False)
 
             def make():
@@ -109,7 +109,7 @@ CASES: dict[str, ExplorerCase] = {
             from fairlab.widgets import BiasSourcesExplorer
 
             def make():
-                return BiasSourcesExplorer(n=1000, seed=0)
+                return BiasSourcesExplorer(n=1000, random_state=0)
         """,
     ),
     "resampling": ExplorerCase(
@@ -140,8 +140,9 @@ CASES: dict[str, ExplorerCase] = {
             y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
             half = n // 2
             sweep = adversary_sweep(X[:half], y[:half], s[:half], [0.0, 0.5, 1.0, 2.0, 4.0],
-                                    X_test=X[half:], y_test=y[half:], sensitive_test=s[half:],
-                                    epochs=4, random_state=0, progress=False)
+                                    X_test=X[half:], y_test=y[half:],
+                                    sensitive_features_test=s[half:], epochs=4,
+                                    random_state=0, progress=False)
 
             def make():
                 return AdversarialExplorer(sweep)
@@ -154,7 +155,7 @@ CASES: dict[str, ExplorerCase] = {
             from fairlab.monitoring import FairnessMonitor, simulate_stream
             from fairlab.widgets import MonitorExplorer
 
-            stream = simulate_stream(seed=0)
+            stream = simulate_stream(random_state=0)
             monitor = FairnessMonitor(n_boot=50).fit_stream(stream)
 
             def make():
@@ -182,7 +183,7 @@ CASES: dict[str, ExplorerCase] = {
             from fairlab.compare import compare_interventions
             from fairlab.widgets import InterventionExplorer
 
-            res = compare_interventions("german", sensitive="sex", n_splits=3, cache=False,
+            res = compare_interventions("german", sensitive_columns="sex", n_splits=3, cache=False,
                                         interventions=["none", "reweighing", "thresholds"],
                                         progress=False)
 

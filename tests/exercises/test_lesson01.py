@@ -9,7 +9,8 @@ from fairlab.simulation import fit_and_score_world, simulate_feedback_loop
 
 
 def _gap(use_group=False, **knobs):
-    m = fit_and_score_world(make_biased_world(4000, seed=0, **knobs), use_group=use_group).metrics
+    world = make_biased_world(4000, random_state=0, **knobs)
+    m = fit_and_score_world(world, use_group=use_group).metrics
     return m.loc["B", "selection_rate"] - m.loc["A", "selection_rate"]
 
 
@@ -36,7 +37,7 @@ def test_label_bias_knob(capsys):
     parted = {}
     for knob, value in {"representation": 0.9, "historical_bias": 0.6,
                         "measurement_bias": 2.0, "proxy_strength": 0.9}.items():
-        m = fit_and_score_world(make_biased_world(4000, seed=0, **{knob: value}),
+        m = fit_and_score_world(make_biased_world(4000, random_state=0, **{knob: value}),
                                 use_group=True).metrics
         parted[knob] = m.loc["B", "error_vs_truth"] - m.loc["B", "error_vs_recorded"]
     answer = max(parted, key=parted.get)

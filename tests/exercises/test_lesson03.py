@@ -54,8 +54,8 @@ def test_cells_undersampled_rows(capsys):
 
 
 def test_balanced_base_rate(capsys):
-    split = lesson_split("adult", sensitive="sex")
-    s = GroupBalancedSampler("over", "groups", sensitive="sex", random_state=0)
+    split = lesson_split("adult", sensitive_columns="sex")
+    s = GroupBalancedSampler("over", "groups", sensitive_columns="sex", random_state=0)
     X_res, y_res = s.fit_resample(split.X_train, split.y_train)
     answer = y_res[X_res["sex"] == "Female"].mean()
     # oversampling keeps women's base rate, up to one row of rounding

@@ -15,7 +15,7 @@ from fairlab.monitoring import (
 @pytest.fixture(scope="module")
 def stream():
     return simulate_stream(180, 300, mix_shift=0.3, proxy_appears_at=120, feedback=0.02,
-                           seed=0)
+                           random_state=0)
 
 
 def _first_alert(stream, window, metric="equal_opportunity_difference"):
@@ -44,7 +44,7 @@ def test_first_alert_day(stream, capsys):
 
 def test_quiet_window(capsys):
     t = detection_tradeoff((3, 7, 14, 28), per_day=100, limit=0.08, consecutive=3,
-                           n_runs=40, seed=0)
+                           n_runs=40, random_state=0)
     answer = int(t.index[t["false_alarm_rate"] <= 0.05].min())
     assert t.loc[3, "false_alarm_rate"] > 0.5  # the short window cries wolf
     assert exercises.check_quiet_window(answer) is True
@@ -62,7 +62,7 @@ def test_quiet_window(capsys):
 
 
 def _b_rate(stream, rate, column="complaints_per_1000_B"):
-    c = simulate_complaints(stream, rate=rate, seed=0)
+    c = simulate_complaints(stream, rate=rate, random_state=0)
     mon = FairnessMonitor(window=28, n_boot=0, complaint_limit=10,
                           complaint_ratio=1.5).fit_stream(stream)
     mon.log_feedback(c.day, c.group, c.kind, c.text)

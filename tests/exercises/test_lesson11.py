@@ -10,7 +10,7 @@ import pytest
 from fairlab.compare import compare_interventions
 from fairlab.exercises import lesson11
 
-CHEAP = dict(dataset="adult", sensitive="sex", n_splits=3, subsample=3000, random_state=0,
+CHEAP = dict(dataset="adult", sensitive_columns="sex", n_splits=3, subsample=3000, random_state=0,
              interventions=["none", "resampling", "reweighing", "thresholds"])
 
 

@@ -28,7 +28,7 @@ def sweeps():
     rng = np.random.default_rng(0)
     X, y, s = _data(rng, 300)
     Xt, yt, st = _data(rng, 200)
-    kw = dict(X_test=Xt, y_test=yt, sensitive_test=st, epochs=4, batch_size=100, lr=0.05,
+    kw = dict(X_test=Xt, y_test=yt, sensitive_features_test=st, epochs=4, batch_size=100, lr=0.05,
               random_state=0, progress=False)
     adv = adversary_sweep(X, y, s, [0.0, 0.5, 2.0], **kw)
     lam = lambda_sweep(X, y, s, [0.0, 1.0], **kw)
@@ -80,7 +80,7 @@ def test_slider_moves_point_bars_curves_and_table(sweeps):
 
     # readout: accuracy, gap, adversary vs baseline, fresh audit (recomputed here)
     audit = audit_adversary(sweep.proba["train"][1], sweep.sensitive["train"],
-                            scores_test=p, sensitive_test=st)
+                            scores_test=p, sensitive_features_test=st)
     text = ex.readout.value
     assert text.startswith(f"α = 0.5 · accuracy {(pred == yt).mean():.3f} · "
                            f"DP gap {mf.difference():.3f}")

@@ -17,7 +17,7 @@ N = 2000
 
 def _independent(use_group=False, **knobs):
     """Same world, same model, scored by fairlab.metrics.group_metrics."""
-    w = make_biased_world(N, seed=0, **knobs)
+    w = make_biased_world(N, random_state=0, **knobs)
     X = w.data.to_numpy(float)
     g = w.sensitive["group"].astype(str).to_numpy()
     if use_group:
@@ -43,7 +43,7 @@ def _heights(ex, group):
 
 @pytest.fixture
 def ex():
-    return BiasSourcesExplorer(n=N, seed=0)
+    return BiasSourcesExplorer(n=N, random_state=0)
 
 
 def test_initial_state_matches_oracle(ex):

@@ -17,10 +17,10 @@ FAST = ["none", "resampling", "reweighing", "thresholds"]
 def comparisons():
     kw = dict(interventions=FAST, n_splits=3, cache=False, progress=False)
     return {
-        ("german", "sex"): compare_interventions("german", sensitive="sex", **kw),
+        ("german", "sex"): compare_interventions("german", sensitive_columns="sex", **kw),
         ("german", "sex × age_band"): compare_interventions(
-            "german", sensitive=["sex", "age_band"], **kw),
-        ("biased_world", "group"): compare_interventions("biased_world", sensitive="group",
+            "german", sensitive_columns=["sex", "age_band"], **kw),
+        ("biased_world", "group"): compare_interventions("biased_world", sensitive_columns="group",
                                                          **kw),
     }
 
@@ -160,14 +160,14 @@ def test_threshold_intervals_agree_with_bootstrap_ci(scored):
     pred = (s >= np.where(g == "north", 0.55, 0.45)).astype(int)
     # an independent stratified bootstrap (multinomial counts), many replicates on both sides
     for rate in ("selection_rate", "tpr", "fpr"):
-        ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, seed=5)
+        ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, random_state=5)
         for grp in ("north", "south"):
             got = state.intervals.loc[grp, rate]
             assert got["estimate"] == pytest.approx(ref.loc[grp, "estimate"])
             assert got["low"] == pytest.approx(ref.loc[grp, "low"], abs=0.012)
             assert got["high"] == pytest.approx(ref.loc[grp, "high"], abs=0.012)
     dp = bootstrap_ci(demographic_parity_difference, y, pred, sensitive_features=g,
-                      n_boot=3000, seed=5)
+                      n_boot=3000, random_state=5)
     assert state.gap_intervals["dp_gap"][0] == pytest.approx(dp.low, abs=0.012)
     assert state.gap_intervals["dp_gap"][1] == pytest.approx(dp.high, abs=0.012)
     assert state.warnings == ()
@@ -175,6 +175,22 @@ def test_threshold_intervals_agree_with_bootstrap_ci(scored):
     assert len(segs) == 4  # a horizontal (FPR) and a vertical (TPR) bar per group
     np.testing.assert_allclose(segs[1][:, 1], state.intervals.loc["north", "tpr"][["low",
                                                                                   "high"]])
+
+
+def test_threshold_intervals_ignore_float_noise_that_reorders_scores(scored):
+    # Root cause of a machine-dependent lesson-11 output: replicates were drawn over the
+    # score-sorted order, so noise far below any threshold that swapped two near-equal
+    # scores changed which rows every replicate held. Draws now follow data order.
+    from fairlab.widgets.threshold_explorer import ThresholdExplorer
+
+    y, s, g = scored
+    s = np.round(s, 3)  # many ties, which noise of 1e-9 breaks in random directions
+    noisy = s + np.abs(np.random.default_rng(0).normal(scale=1e-9, size=len(s)))
+    assert (np.argsort(-noisy, kind="stable") != np.argsort(-s, kind="stable")).any()
+    assert not ((np.minimum(s, noisy) < 0.5) & (np.maximum(s, noisy) >= 0.5)).any()
+    a = ThresholdExplorer(y, s, sensitive_features=g, intervals=True).state.intervals
+    b = ThresholdExplorer(y, noisy, sensitive_features=g, intervals=True).state.intervals
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
 
 
 def test_threshold_intervals_warn_about_a_tiny_group(scored):
@@ -214,7 +230,7 @@ def sweep():
     y = (X[:, 0] + (g == "a") + rng.normal(size=n) > 0.6).astype(int)
     X = np.column_stack([X, g == "a"])
     return lambda_sweep(X[:2000], y[:2000], g[:2000], [0.0, 1.0, 3.0], X_test=X[2000:],
-                        y_test=y[2000:], sensitive_test=g[2000:], epochs=3, random_state=0,
+                        y_test=y[2000:], sensitive_features_test=g[2000:], epochs=3, random_state=0,
                         progress=False)
 
 
@@ -242,14 +258,14 @@ def test_lambda_intervals_agree_with_bootstrap_ci(sweep):  # about the tiny grou
     y, g = sweep.y["test"], sweep.sensitive["test"]
     pred = (sweep.proba["test"][1] >= 0.5).astype(int)
     for rate in ("selection_rate", "tpr"):
-        ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, seed=9)
+        ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, random_state=9)
         for grp in ("a", "b"):
             got = state.intervals.loc[grp, rate]
             assert got["estimate"] == pytest.approx(ref.loc[grp, "estimate"])
             assert got["low"] == pytest.approx(ref.loc[grp, "low"], abs=0.015)
             assert got["high"] == pytest.approx(ref.loc[grp, "high"], abs=0.015)
     dp = bootstrap_ci(demographic_parity_difference, y, pred, sensitive_features=g,
-                      n_boot=3000, seed=9)
+                      n_boot=3000, random_state=9)
     assert state.gap_intervals["dp_gap"][0] == pytest.approx(dp.low, abs=0.015)
     assert state.gap_intervals["dp_gap"][1] == pytest.approx(dp.high, abs=0.015)
     lo, hi = state.gap_intervals["accuracy"]

@@ -27,7 +27,7 @@ def sweep():
 
     X, y, s = data(300)
     Xt, yt, st = data(200)
-    out = lambda_sweep(X, y, s, [0.0, 0.5, 2.0], X_test=Xt, y_test=yt, sensitive_test=st,
+    out = lambda_sweep(X, y, s, [0.0, 0.5, 2.0], X_test=Xt, y_test=yt, sensitive_features_test=st,
                        epochs=3, batch_size=100, lr=0.05, random_state=0, progress=False)
     yield out
     torch.set_num_threads(before)

@@ -15,13 +15,13 @@ from fairlab.widgets.monitor_explorer import MonitorExplorer
 
 @pytest.fixture(scope="module")
 def stream():
-    return simulate_stream(100, 200, proxy_appears_at=50, seed=2)
+    return simulate_stream(100, 200, proxy_appears_at=50, random_state=2)
 
 
 @pytest.fixture()
 def explorer(stream):
     mon = FairnessMonitor(window=14, limit=0.1, n_boot=100).fit_stream(stream)
-    c = simulate_complaints(stream, rate=0.05, seed=0)
+    c = simulate_complaints(stream, rate=0.05, random_state=0)
     mon.log_feedback(c.day, c.group, c.kind, c.text)
     return MonitorExplorer(mon, windows=(7, 14, 28))
 
@@ -70,7 +70,7 @@ def test_window_and_metric_recompute_against_fairlearn(stream, explorer):
                                mf.by_group.to_numpy())
     assert explorer.state.groups["n"].tolist() == rows[rows.y_true == 1].groupby(
         "group", observed=True).size().tolist()
-    assert "TPR gap" in explorer.readout.value
+    assert "EO gap" in explorer.readout.value
     # same numbers as a monitor built with these settings from scratch
     fresh = FairnessMonitor("equal_opportunity_difference", window=7, limit=0.1,
                             n_boot=100).fit_stream(stream).report_

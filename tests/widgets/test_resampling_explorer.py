@@ -13,7 +13,7 @@ from fairlab.widgets import ResamplingExplorer
 
 @pytest.fixture(scope="module")
 def study():
-    split = lesson_split("german", sensitive="sex")
+    split = lesson_split("german", sensitive_columns="sex")
     return split, compare_interventions(split, n_boot=50)
 
 
