@@ -227,7 +227,7 @@ def world_scm(*, representation: float = 0.0, historical_bias: float = 0.0,
     ``group`` is 1 for B and 0 for A. ``target`` is the recorded label,
     ``true_target`` the truth. The noise terms are drawn in the order
     ``make_biased_world`` draws them, so ``propagate(sample_noise(n,
-    random_state=s))`` gives the same people as ``make_biased_world(n, seed=s)``.
+    random_state=s))`` gives the same people as ``make_biased_world(n, random_state=s)``.
     Each knob scales one edge (:data:`WORLD_KNOBS`); at 0 that edge carries no
     effect. The graph's edges carry ``knob`` and ``active`` attributes.
 
@@ -324,7 +324,7 @@ class CounterfactualCheck:
 
 def counterfactual_fairness(predict: Callable[[pd.DataFrame], Any], scm: StructuralCausalModel,
                             noise: pd.DataFrame, *, features: Sequence[str],
-                            sensitive: str = "group",
+                            sensitive_node: str = "group",
                             labels: Sequence[str] = ("A", "B")) -> CounterfactualCheck:
     """Flip each person's group, propagate through the graph, compare decisions.
 
@@ -332,7 +332,7 @@ def counterfactual_fairness(predict: Callable[[pd.DataFrame], Any], scm: Structu
     person, its decision would have been the same had the person belonged to
     the other group, everything not caused by the group staying as it is. In a
     simulator the noise is known, so this is checked person by person: flip
-    ``sensitive`` with :meth:`StructuralCausalModel.propagate`, rebuild every
+    ``sensitive_node`` with :meth:`StructuralCausalModel.propagate`, rebuild every
     feature it causes, and decide again.
 
     Parameters
@@ -345,7 +345,7 @@ def counterfactual_fairness(predict: Callable[[pd.DataFrame], Any], scm: Structu
         The people, as noise (from ``scm.sample_noise``).
     features : sequence of str
         The nodes the model reads, in its column order.
-    sensitive : str, default="group"
+    sensitive_node : str, default="group"
         A node with values 0 and 1.
     labels : (str, str), default=("A", "B")
         Names of the values 0 and 1 in the table.
@@ -376,15 +376,15 @@ def counterfactual_fairness(predict: Callable[[pd.DataFrame], Any], scm: Structu
         raise TypeError(f"scm must be a StructuralCausalModel; got {type(scm).__name__}.")
     if not callable(predict):
         raise TypeError("predict must be a function of a DataFrame, e.g. model.predict.")
-    scm._check_node(sensitive)
+    scm._check_node(sensitive_node)
     if isinstance(features, str) or not features:
         raise TypeError("features must be a non-empty list of node names.")
     for f in features:
         scm._check_node(f)
     factual = scm.propagate(noise)
-    g = factual[sensitive].to_numpy()
+    g = factual[sensitive_node].to_numpy()
     if not np.isin(g, (0.0, 1.0)).all():
-        raise ValueError(f"{sensitive!r} must take the values 0 and 1 to be flipped; got "
+        raise ValueError(f"{sensitive_node!r} must take the values 0 and 1 to be flipped; got "
                          f"{sorted(np.unique(g).tolist())[:5]}.")
     if len(labels) != 2:
         raise ValueError(f"labels must name the values 0 and 1; got {list(labels)}.")
@@ -392,12 +392,12 @@ def counterfactual_fairness(predict: Callable[[pd.DataFrame], Any], scm: Structu
     if empty:
         raise ValueError(f"group {empty[0]} has no people in noise, so its decisions cannot be "
                          "compared; draw more people or lower representation.")
-    counterfactual = scm.propagate(noise, do={sensitive: 1 - g})
+    counterfactual = scm.propagate(noise, do={sensitive_node: 1 - g})
     d0 = np.asarray(predict(factual[list(features)])).astype(np.int64).reshape(-1)
     d1 = np.asarray(predict(counterfactual[list(features)])).astype(np.int64).reshape(-1)
     names = np.asarray(labels, dtype=object)[g.astype(int)]
     groups = check_groups(pd.Categorical(names, categories=list(labels)), len(g),
-                          name=sensitive)
+                          name=sensitive_node)
     k, codes = groups.n_groups, groups.codes
     count = np.bincount(codes, minlength=k)
     table = pd.DataFrame({

@@ -90,7 +90,7 @@ def test_world_scm_draws_lesson_01s_people(rep, hist, meas, prox, seed):
                  proxy_strength=prox)
     scm = world_scm(**knobs)
     v = scm.propagate(scm.sample_noise(300, random_state=seed))
-    w = make_biased_world(300, seed=seed, **knobs).frame
+    w = make_biased_world(300, random_state=seed, **knobs).frame
     for col in ("test_score", "experience", "neighbourhood", "true_target", "target"):
         np.testing.assert_array_equal(v[col].to_numpy(), w[col].to_numpy(dtype=float))
     np.testing.assert_array_equal(v["group"].to_numpy() == 1, (w["group"] == "B").to_numpy())
@@ -134,7 +134,7 @@ def test_counterfactual_fairness_errors():
     noise = scm.sample_noise(50, random_state=0)
     rule = lambda X: np.zeros(len(X), dtype=int)  # noqa: E731
     with pytest.raises(ValueError, match="values 0 and 1"):
-        counterfactual_fairness(rule, scm, noise, features=["experience"], sensitive="skill")
+        counterfactual_fairness(rule, scm, noise, features=["experience"], sensitive_node="skill")
     with pytest.raises(ValueError, match="unknown node 'postcode'"):
         counterfactual_fairness(rule, scm, noise, features=["postcode"])
     with pytest.raises(TypeError, match="non-empty list"):

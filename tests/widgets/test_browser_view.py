@@ -175,7 +175,7 @@ def _sweep():
     y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.7, n) > 0.4).astype(int)
     h = n // 2
     return lambda_sweep(X[:h], y[:h], s[:h], [0.0, 0.5, 1.0, 2.0], X_test=X[h:], y_test=y[h:],
-                        sensitive_test=s[h:], epochs=2, progress=False)
+                        sensitive_features_test=s[h:], epochs=2, progress=False)
 
 
 def test_lambda_frames_are_compute_for_every_lambda():
