@@ -24,6 +24,7 @@ _WHERE = {
     "GoodhartExplorer": "feedback_explorer",
     "AdversarialExplorer": "adversarial_explorer",
     "InterventionExplorer": "intervention_explorer",
+    "RobustnessExplorer": "robustness_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]
