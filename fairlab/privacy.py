@@ -210,8 +210,8 @@ class PrivateModel:
     """A network trained by :func:`train_private`, with its privacy guarantee.
 
     ``epsilon`` is what the accountant certifies for the run actually made (not
-    only the target); ``math.inf`` for a non-private run (``noise_multiplier``
-    0). ``delta`` is the δ it holds for.
+    only the target); ``math.inf`` for a run without noise (``noise_multiplier``
+    0: clipping only, not private). ``delta`` is the δ it holds for.
     """
 
     model: torch.nn.Module
@@ -233,9 +233,10 @@ def train_private(X: Any, y: Any, *, epsilon: float, delta: float = 1e-5,
 
     σ is calibrated by the accountant so that ``epochs`` passes with Poisson
     sampling at rate ``batch_size / n`` spend at most ``epsilon``
-    (:func:`noise_multiplier_for`). ``epsilon=float('inf')`` trains the same
-    network with the same optimiser (plain SGD at ``lr``), batches and epochs,
-    but with no clipping and no noise: the non-private reference.
+    (:func:`noise_multiplier_for`). ``epsilon=float('inf')`` runs the same
+    pipeline with σ = 0: per-example clipping at C, Poisson batches, no noise.
+    That is *not* private; it separates the cost of clipping from the cost of
+    noise (compare it with a network trained without clipping, too).
 
     Parameters
     ----------
@@ -284,7 +285,8 @@ def train_private(X: Any, y: Any, *, epsilon: float, delta: float = 1e-5,
     net = make_mlp(Xt.shape[1], int(yt.max()) + 1, hidden=hidden, random_state=seed)
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(Xt, yt),
-                                         batch_size=batch_size, shuffle=True)
+                                         batch_size=batch_size, shuffle=True,
+                                         generator=torch.Generator().manual_seed(seed))
     q = batch_size / n
     steps = epochs * math.ceil(n / batch_size)
     private = not math.isinf(eps)
@@ -292,10 +294,8 @@ def train_private(X: Any, y: Any, *, epsilon: float, delta: float = 1e-5,
     if private:
         sigma = noise_multiplier_for(eps, delta=d, sample_rate=q, steps=steps,
                                      accountant=accountant)
-        net, opt, loader = make_private(net, opt, loader, noise_multiplier=sigma,
-                                        max_grad_norm=c, random_state=seed)
-    else:
-        loader.generator = torch.Generator().manual_seed(seed)
+    net, opt, loader = make_private(net, opt, loader, noise_multiplier=sigma,
+                                    max_grad_norm=c, random_state=seed)
     done = 0
     ctx = _quiet()
     try:
@@ -310,9 +310,11 @@ def train_private(X: Any, y: Any, *, epsilon: float, delta: float = 1e-5,
         ctx.__exit__(None, None, None)
     spent = (epsilon_spent(noise_multiplier=sigma, sample_rate=q, steps=done, delta=d,
                            accountant=accountant) if private else math.inf)
-    model = net._module if hasattr(net, "_module") else net
+    # a plain copy of the weights, free of Opacus's hooks and per-example gradient buffers
+    model = make_mlp(Xt.shape[1], int(yt.max()) + 1, hidden=hidden, random_state=seed)
+    model.load_state_dict((net._module if hasattr(net, "_module") else net).state_dict())
     return PrivateModel(model=model.eval(), target_epsilon=eps, epsilon=spent, delta=d,
-                        noise_multiplier=sigma, max_grad_norm=c if private else math.inf,
+                        noise_multiplier=sigma, max_grad_norm=c,
                         sample_rate=q, steps=done, accountant=accountant)
 
 
@@ -326,7 +328,7 @@ def private_sweep(X: Any, y: Any, X_test: Any, y_test: Any, *, sensitive_feature
     X, y : training data
     X_test, y_test : test data
     sensitive_features : group label of each *test* row
-    epsilons : sequence of float > 0 (``inf`` for the non-private reference)
+    epsilons : sequence of float > 0 (``inf``: clipping without noise, not private)
     delta : float
     random_state : int, numpy Generator or None (the same seed for every ε, so
         every model starts from the same weights)

@@ -135,10 +135,10 @@ def check_who_pays(answer: Any) -> bool:
                "noise drowns weak signals, and the rare style's signal is the weakest "
                "(Bagdasaryan et al. 2019).",
         hint="Answer 'standard', 'styled' or 'both' (a string), reading the accuracy drop "
-             "from ε = ∞ to the smallest ε in the table.",
+             "from the non-private network to ε = 0.5.",
         hints={
-            "standard": "Compare the *drop* of each group from ε = ∞, not the accuracy "
-                        "itself: which group loses more points?",
+            "standard": "Compare the *drop* of each group from the non-private network, not "
+                        "the accuracy itself: which group loses more points?",
             "both": "Both lose accuracy, but not equally: compare the two drops.",
         },
     )

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from fairlab.plotting import PALETTE, group_colors, new_axes
 from fairlab.plotting import subplots as fit_subplots
 
-__all__ = ["plot_digit_styles", "plot_representation", "plot_attack_curves",
+__all__ = ["plot_digit_styles", "plot_share_sweep", "plot_attack_curves",
            "plot_privacy_cost"]
 
 
@@ -49,7 +49,7 @@ def plot_digit_styles(standard: np.ndarray, styled: np.ndarray, *, n: int = 6,
     return axes
 
 
-def plot_representation(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_share_sweep(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Test accuracy of each style against the styled group's share of training images.
 
     ``frame``: :func:`fairlab.robustness.representation_sweep`.
@@ -57,7 +57,7 @@ def plot_representation(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Examples
     --------
     >>> f = pd.DataFrame({"share": [0.5, 0.1], "standard": [.95, .97], "styled": [.94, .8]})
-    >>> len(plot_representation(f).lines)
+    >>> len(plot_share_sweep(f).lines)
     2
 
     Lesson: 15-robustness-and-privacy-who-pays

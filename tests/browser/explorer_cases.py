@@ -188,6 +188,26 @@ CASES: dict[str, ExplorerCase] = {
                                             max_loss=0.05)
         """,
     ),
+    "robustness": ExplorerCase(
+        cls="RobustnessExplorer",
+        control="attack",
+        build="""
+            import math
+            from fairlab.privacy import private_sweep
+            from fairlab.robustness import load_styled_digits
+            from fairlab.widgets import RobustnessExplorer
+
+            d = load_styled_digits(minority_share=0.1)
+            _, models = private_sweep(d.X_train, d.y_train, d.X_test, d.y_test,
+                                      sensitive_features=d.s_test,
+                                      epsilons=[1.0, 4.0, math.inf], epochs=2,
+                                      batch_size=128, lr=1.0)
+
+            def make():
+                return RobustnessExplorer(models, d.X_test, d.y_test,
+                                          sensitive_features=d.s_test)
+        """,
+    ),
 }
 
 SETUP = '''
