@@ -25,6 +25,7 @@ _WHERE = {
     "AdversarialExplorer": "adversarial_explorer",
     "InterventionExplorer": "intervention_explorer",
     "ShortcutExplorer": "shortcut_explorer",
+    "RobustnessExplorer": "robustness_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]

@@ -206,6 +206,27 @@ CASES: dict[str, ExplorerCase] = {
                 return ShortcutExplorer(sweep, strength=0.5)
         """,
     ),
+    "robustness": ExplorerCase(
+        cls="RobustnessExplorer",
+        control="attack",
+        build="""
+            import math
+
+            import numpy as np
+            from fairlab.robustness import load_styled_digits, train_mlp
+            from fairlab.widgets import RobustnessExplorer
+
+            d = load_styled_digits(minority_share=0.1)
+            keep = np.r_[0:150, 629:779]  # 150 test digits in each style
+            X, y, s = d.X_test[keep], d.y_test[keep], d.s_test[keep]
+            # small stand-ins for DP models (the lesson uses private_sweep): cheap to build
+            models = {eps: train_mlp(d.X_train, d.y_train, epochs=k, random_state=k)
+                      for eps, k in ((1.0, 1), (4.0, 2), (math.inf, 4))}
+
+            def make():
+                return RobustnessExplorer(models, X, y, sensitive_features=s)
+        """,
+    ),
 }
 
 SETUP = '''
