@@ -1,0 +1,137 @@
+"""fairlab.lm: corpus, tokenizer, the LSTM language model, sweep, measurements, fixes."""
+
+import numpy as np
+import pytest
+import torch
+
+from fairlab import lm as L
+
+TINY = ["She ran.", "He ran.", "She sat.", "He ran."] * 10
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return L.CausalLM(epochs=5, hidden_size=8, embedding_dim=4, random_state=0).fit(TINY)
+
+
+def test_tokenize_keeps_contractions_and_punctuation():
+    assert L.tokenize("She'll see THE shed, then.") == ["she'll", "see", "the", "shed", ",",
+                                                         "then", "."]
+
+
+def test_corpus_follows_table_and_holds_out():
+    c = L.make_corpus(n_sentences=3000, random_state=0)
+    assert set(c.held_out).isdisjoint(c.occupations)
+    gendered = [s.lower() for s in c.sentences if " she " in s.lower() or " he " in s.lower()]
+    for o in c.held_out:
+        assert not any(f" {o} " in s for s in gendered)
+        assert any(o in s.lower() for s in c.sentences)  # the word itself is known
+    # share of "she" after "the nurse said that" vs after "the carpenter said that"
+    def share(o):
+        she = sum(s.lower().startswith(f"the {o} said that she") for s in c.sentences)
+        he = sum(s.lower().startswith(f"the {o} said that he ") for s in c.sentences)
+        return she / max(she + he, 1)
+    assert share("nurse") > 0.7 and share("carpenter") < 0.2
+    bal = L.make_corpus(n_sentences=3000, skew=0.0, random_state=0)
+    assert np.allclose(bal.target_share, 0.5)
+    assert L.make_corpus(n_sentences=100, random_state=3).sentences == \
+        L.make_corpus(n_sentences=100, random_state=3).sentences
+
+
+def test_forward_matches_torch_lstm(tiny):
+    """Our hand-written batched LSTM equals torch.nn.LSTM with the same weights."""
+    P = {k: v[0] for k, v in tiny.params_.items()}
+    lstm = torch.nn.LSTM(P["emb"].shape[1], P["W_hh"].shape[0], batch_first=True)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(P["W_ih"].T)
+        lstm.weight_hh_l0.copy_(P["W_hh"].T)
+        lstm.bias_ih_l0.copy_(P["b"][0])
+        lstm.bias_hh_l0.zero_()
+        ids = torch.tensor([[1, 5, 4, 3]])
+        h, _ = lstm(P["emb"][ids])
+        logits = h @ P["W_out"] + P["b_out"]
+        logits[..., :2] = -torch.inf  # <pad> and <s> never come next
+        ref = torch.log_softmax(logits, -1)
+        ours = tiny._log_softmax(ids)
+    torch.testing.assert_close(ours, ref, atol=1e-5, rtol=1e-5)
+
+
+def test_log_prob_is_chain_rule_of_next_word(tiny):
+    words = ["she", "ran", "."]
+    total = 0.0
+    for i, w in enumerate(words + ["</s>"]):
+        total += np.log(tiny.next_word_proba(" ".join(words[:i]))[w])
+    assert tiny.log_prob(["She ran."])[0] == pytest.approx(total, abs=1e-5)
+    # probabilities of every two-word sentence + end over the vocabulary sum to <= 1
+    p = tiny.next_word_proba("")
+    assert p.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_fit_is_deterministic_and_seed_matters():
+    a = L.CausalLM(epochs=2, hidden_size=8, random_state=1).fit(TINY)
+    b = L.CausalLM(epochs=2, hidden_size=8, random_state=1).fit(TINY)
+    c = L.CausalLM(epochs=2, hidden_size=8, random_state=2).fit(TINY)
+    assert np.array_equal(a.log_prob(TINY[:2]), b.log_prob(TINY[:2]))
+    assert not np.allclose(a.log_prob(TINY[:2]), c.log_prob(TINY[:2]))
+    assert a.generate("she", 5, random_state=3) == b.generate("she", 5, random_state=3)
+
+
+def test_learns_the_corpus_frequencies():
+    m = L.CausalLM(epochs=40, hidden_size=16, random_state=0).fit(TINY)
+    p = m.next_word_proba("")
+    assert p["she"] == pytest.approx(0.5, abs=0.05)
+    assert m.next_word_proba("he")["ran"] > 0.95  # "he" is always followed by "ran"
+    assert m.next_word_proba("she")["ran"] == pytest.approx(0.5, abs=0.1)
+
+
+def test_small_model_size():
+    c = L.make_corpus(n_sentences=200, random_state=0)
+    m = L.CausalLM(epochs=1).fit(c.sentences)
+    assert m.n_params_ < 2_000_000
+
+
+def test_sweep_agrees_with_sequential_fits():
+    c = L.make_corpus(n_sentences=300, random_state=0)
+    kw = dict(epochs=2, hidden_size=16, penalised=c.occupations[:4], random_state=0)
+    models = L.fit_lambda_sweep(c.sentences, [0.0, 2.0], **kw)
+    for m in models:
+        alone = L.CausalLM(lam=m.lam, **kw).fit(c.sentences)
+        np.testing.assert_allclose(m.log_prob(c.sentences[:20]), alone.log_prob(c.sentences[:20]),
+                                   rtol=1e-4, atol=1e-4)
+    assert not np.allclose(models[0].log_prob(c.sentences[:20]),
+                           models[1].log_prob(c.sentences[:20]))
+
+
+def test_penalty_gradient_is_nonzero_and_zero_at_balance():
+    z = torch.randn(2, 5, 7, requires_grad=True)
+    L.pronoun_penalty(z, 1, 2).sum().backward()
+    assert z.grad[..., 1].abs().sum() > 0 and z.grad[..., 2].abs().sum() > 0
+    assert float(L.pronoun_penalty(torch.zeros(1, 3, 4), 1, 2)[0]) == 0.0
+    # brute force: (2·p − 1)² with p = e^a / (e^a + e^b)
+    a, b = 1.3, -0.4
+    z = torch.tensor([[[a, b]]])
+    p = np.exp(a) / (np.exp(a) + np.exp(b))
+    assert float(L.pronoun_penalty(z, 0, 1)[0]) == pytest.approx((2 * p - 1) ** 2, rel=1e-5)
+
+
+def test_errors_name_the_fix(tiny):
+    with pytest.raises(ValueError, match="at least one sentence"):
+        L.CausalLM().fit([])
+    with pytest.raises(TypeError, match="list of sentences"):
+        L.CausalLM().fit("She ran.")
+    with pytest.raises(ValueError, match="never saw in training: \\['walked'\\]"):
+        tiny.next_word_proba("she walked")
+    with pytest.raises(ValueError, match="never saw"):
+        tiny.log_prob(["She walked."])
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        L.CausalLM(lam=-1, penalised=["x"]).fit(TINY)
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        L.fit_lambda_sweep(TINY, [0, -0.5], penalised=[])
+    with pytest.raises(ValueError, match="penalised"):
+        L.CausalLM(lam=1).fit(TINY)
+    with pytest.raises(ValueError, match="not fitted"):
+        L.CausalLM().next_word_proba("she")
+    with pytest.raises(ValueError, match="skew must be <= 1"):
+        L.make_corpus(skew=2)
+    with pytest.raises(ValueError, match="not in the table"):
+        L.make_corpus(held_out=["astronaut"])
