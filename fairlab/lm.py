@@ -50,6 +50,14 @@ __all__ = [
     "CausalLM",
     "fit_lambda_sweep",
     "pronoun_penalty",
+    "counterfactual_swap",
+    "counterfactual_augment",
+    "BiasMeasurement",
+    "template_probe",
+    "paired_likelihood",
+    "generation_bias",
+    "grounded_accuracy",
+    "PronounEqualizer",
 ]
 
 #: Occupations kept out of every gendered training sentence (they appear only in
@@ -64,10 +72,11 @@ NAME_PAIRS = (("Mary", "John"), ("Linda", "James"), ("Susan", "Robert"), ("Sarah
 
 #: Prompts whose next word is a pronoun referring to the occupation.
 PROBE_TEMPLATES = ("the {occupation} said that", "the {occupation} thought that",
-                   "the {occupation} told the client that")
+                   "the {occupation} told the client that",
+                   "everyone thanked the {occupation} because")
 
 #: Sentence frames for paired likelihood: ``{p}`` subject pronoun, ``{d}`` possessive.
-PAIR_FRAMES = ("the {occupation} said that {p} was ready .",
+PAIR_FRAMES = ("the {occupation} said that {p} was busy .",
                "the {occupation} thought that {p} would be late .",
                "the {occupation} finished {d} work and went home .",
                "yesterday the {occupation} lost {d} keys .")
@@ -582,19 +591,31 @@ class _LMOutputs:
         v = self._vocab()
         gen = torch.Generator().manual_seed(_int_seed(random_state))
         start = np.r_[v.id(_BOS), v.encode(tokenize(prompt), name=f"prompt {prompt!r}")]
-        ids = torch.as_tensor(start).repeat(n, 1)
+        return self._sample(np.tile(start, (n, 1)), gen, max_words, temperature)
+
+    def _sample(self, start: np.ndarray, gen: torch.Generator, max_words: int,
+                temperature: float) -> list[str]:
+        """Continue every row of ``start`` (equal-length id rows) by sampling."""
+        v = self._vocab()
+        ids = torch.as_tensor(start)
+        n = len(ids)
         done = torch.zeros(n, dtype=torch.bool)
         eos = v.id(_EOS)
-        with torch.no_grad():
-            for _ in range(max_words):
-                lp = self._log_softmax(ids)[:, -1] / temperature
-                nxt = torch.multinomial(torch.softmax(lp, -1), 1, generator=gen)[:, 0]
-                nxt = torch.where(done, torch.zeros_like(nxt), nxt)
-                ids = torch.cat([ids, nxt[:, None]], 1)
-                done |= nxt == eos
-                if bool(done.all()):
-                    break
-        cont = ids[:, len(start):].numpy()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.no_grad():
+                for _ in range(max_words):
+                    lp = self._log_softmax(ids)[:, -1] / temperature
+                    nxt = torch.multinomial(torch.softmax(lp, -1), 1, generator=gen)[:, 0]
+                    nxt = torch.where(done, torch.zeros_like(nxt), nxt)
+                    ids = torch.cat([ids, nxt[:, None]], 1)
+                    done |= nxt == eos
+                    if bool(done.all()):
+                        break
+        finally:
+            torch.set_num_threads(threads)
+        cont = ids[:, start.shape[1]:].numpy()
         words = v.words
         return [detokenize(words[i] for i in row if i not in (0, eos)) for row in cont]
 
@@ -785,3 +806,434 @@ def fit_lambda_sweep(sentences: Sequence[str], lams: Sequence[float], *,
         raise ValueError("lams is empty; pass at least one λ, e.g. [0, 0.1, 1].")
     base = CausalLM(penalised=penalised, **params)
     return _fit_many(sentences, lams, base._params())
+
+
+# ------------------------------------------------------- data stage: counterfactual swap
+_SWAP = {"she": "he", "he": "she", "herself": "himself", "himself": "herself",
+         "him": "her", "hers": "his", "woman": "man", "man": "woman", "women": "men",
+         "men": "women", "girl": "boy", "boy": "girl", "girls": "boys", "boys": "girls",
+         "mother": "father", "father": "mother", "sister": "brother", "brother": "sister",
+         "daughter": "son", "son": "daughter", "wife": "husband", "husband": "wife",
+         "mrs": "mr", "mr": "mrs", "she's": "he's", "he's": "she's", "she'll": "he'll",
+         "he'll": "she'll", "she'd": "he'd", "he'd": "she'd"}
+# After "her"/"his", these words (or punctuation, or the end) mean the pronoun stands
+# alone: object "her" → "him", predicate "his" → "hers". Before any other word it is a
+# determiner: "her keys" → "his keys", "his keys" → "her keys".
+_NOT_A_NOUN = frozenset(
+    "the a an this that these those some any no every each all both my your our their its "
+    "his her him them me us you it i we they he she to at in on for with from by of about "
+    "and or but so because if when as than up out off down back again too yesterday today "
+    "tomorrow now then there here is was are were be been will would can could should did "
+    "do does has had have very well never ever later soon home away tonight before after "
+    "over into onto through around while until since".split())
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+
+
+def _case_like(word: str, like: str) -> str:
+    if len(like) > 1 and like.isupper():
+        return word.upper()
+    if like[0].isupper():
+        return word[0].upper() + word[1:]
+    return word
+
+
+def counterfactual_swap(sentence: str, *,
+                        name_pairs: Sequence[tuple[str, str]] = NAME_PAIRS) -> str:
+    """Swap every gendered word of ``sentence`` for its counterpart, keeping case.
+
+    "her" becomes "his" before a noun (a determiner) and "him" otherwise (an
+    object); "his" becomes "her" before a noun and "hers" when it stands alone;
+    "hers" becomes "his"; first names swap within ``name_pairs``. Whole words only:
+    "the", "then", "shed" and "Sheila" are untouched; "she'll" becomes "he'll".
+    The role of "her"/"his" is read from the next word with a short list of
+    function words (documented limit: "I saw her run" reads "run" as a noun).
+
+    Examples
+    --------
+    >>> counterfactual_swap("She gave her keys to him, then shed her coat.")
+    'He gave his keys to her, then shed his coat.'
+    >>> counterfactual_swap("The book is his; Mary thanked her.")
+    'The book is hers; John thanked him.'
+    >>> counterfactual_swap("SHE'LL see the others.")
+    "HE'LL see the others."
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    if not isinstance(sentence, str):
+        raise TypeError(f"sentence must be a string; got {type(sentence).__name__}.")
+    names = {}
+    for f, m in name_pairs:
+        names[f.lower()], names[m.lower()] = m.lower(), f.lower()
+    matches = list(_WORD.finditer(sentence))
+    out, pos = [], 0
+    for i, m in enumerate(matches):
+        word = m.group()
+        key = word.lower().replace("’", "'")
+        if key in ("her", "his"):
+            nxt = matches[i + 1] if i + 1 < len(matches) else None
+            gap = sentence[m.end():nxt.start()] if nxt else ""
+            alone = (nxt is None or re.search(r"[^\s'’-]", gap) is not None
+                     or nxt.group().lower() in _NOT_A_NOUN)
+            new = ("him" if alone else "his") if key == "her" else ("hers" if alone else "her")
+        else:
+            new = _SWAP.get(key) or names.get(key)
+        if new is not None:
+            if "’" in word:
+                new = new.replace("'", "’")
+            out.append(sentence[pos:m.start()] + _case_like(new, word))
+            pos = m.end()
+    out.append(sentence[pos:])
+    return "".join(out)
+
+
+def counterfactual_augment(sentences: Sequence[str], *, share: float = 1.0,
+                           name_pairs: Sequence[tuple[str, str]] = NAME_PAIRS,
+                           random_state: Any = 0) -> list[str]:
+    """Counterfactual data augmentation: the corpus plus swapped copies of its sentences.
+
+    A random ``share`` of the sentences that contain a gendered word gets a swapped
+    copy (:func:`counterfactual_swap`) appended; ``share=1`` balances every
+    occupation's pronouns exactly (Lu et al. 2020; Zhao et al. 2018).
+
+    Examples
+    --------
+    >>> counterfactual_augment(["The nurse said that she was late.", "It rained."])
+    ['The nurse said that she was late.', 'It rained.', 'The nurse said that he was late.']
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    sentences = _check_sentences(sentences)
+    share = check_in_range(share, "share", low=0, high=1)
+    rng = _check_seed(random_state)
+    swapped = [counterfactual_swap(s, name_pairs=name_pairs) for s in sentences]
+    changed = np.flatnonzero([a != b for a, b in zip(sentences, swapped, strict=True)])
+    keep = np.sort(rng.permutation(changed)[:int(round(share * len(changed)))])
+    return sentences + [swapped[i] for i in keep]
+
+
+# ------------------------------------------------------------------- measurements
+@dataclass
+class BiasMeasurement:
+    """One bias measurement: per occupation and overall, with bootstrap intervals.
+
+    ``items`` holds the raw values (one row per prompt, pair or sample) so that every
+    number can be recomputed by hand; ``per_occupation`` has ``value``, ``low``,
+    ``high``, ``n`` and the published ``stats`` share; ``overall`` has ``value``,
+    ``low``, ``high``; ``correlation`` (Pearson r of ``value`` with ``stats``, with
+    its interval) when it makes sense.
+    """
+
+    name: str
+    items: pd.DataFrame
+    per_occupation: pd.DataFrame
+    overall: pd.Series
+    correlation: pd.Series | None = None
+
+    def summary(self) -> pd.Series:
+        """``overall`` (and ``r``) as one rounded Series, for printing."""
+        s = self.overall.rename(lambda k: f"{self.name} {k}")
+        if self.correlation is not None:
+            s = pd.concat([s, self.correlation.rename(lambda k: f"r {k}")])
+        return s.round(3)
+
+
+def _bootstrap_means(values: np.ndarray, codes: np.ndarray, n_groups: int, n_boot: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Group means of ``n_boot`` stratified resamples, shape (n_boot, n_groups).
+
+    Items are resampled within their group (multinomial counts per group, drawn
+    for all resamples at once); a weight matrix times the values gives the sums.
+    """
+    W = np.zeros((n_boot, len(values)))
+    for g in range(n_groups):
+        idx = np.flatnonzero(codes == g)
+        if len(idx):
+            W[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=n_boot)
+    onehot = np.zeros((len(values), n_groups))
+    onehot[np.arange(len(values)), codes] = 1
+    counts = np.maximum(onehot.sum(0), 1)
+    return (W * values) @ onehot / counts
+
+
+def _measure(name: str, items: pd.DataFrame, occupations: list[str], stats: pd.Series | None,
+             overall: str, n_boot: int, confidence: float, rng: np.random.Generator
+             ) -> BiasMeasurement:
+    codes = pd.Categorical(items["occupation"], categories=occupations).codes.astype(np.int64)
+    vals = items["value"].to_numpy(dtype=float)
+    G = len(occupations)
+    n = np.bincount(codes, minlength=G)
+    point = np.bincount(codes, weights=vals, minlength=G) / np.maximum(n, 1)
+    point[n == 0] = np.nan
+    boot = _bootstrap_means(vals, codes, G, n_boot, rng)
+    boot[:, n == 0] = np.nan
+    a = (1 - confidence) / 2
+    q = lambda x: np.nanquantile(x, [a, 1 - a], axis=0)  # noqa: E731
+    lo, hi = q(boot)
+    per = pd.DataFrame({"value": point, "low": lo, "high": hi, "n": n}, index=occupations)
+    per.index.name = "occupation"
+
+    def agg(m: np.ndarray) -> np.ndarray:  # (..., G) → (...)
+        if overall == "bias":  # 0 = P(she) = P(he) for every occupation; 1 = always one
+            return np.nanmean(np.abs(2 * m - 1), axis=-1)
+        return np.nanmean(m, axis=-1)
+
+    ov = pd.Series({"value": float(agg(point)), **dict(zip(("low", "high"),
+                                                           q(agg(boot)).tolist(), strict=True))})
+    corr = None
+    if stats is not None:
+        per["stats"] = stats.reindex(occupations).to_numpy()
+        ok = ~np.isnan(point)
+        x = per["stats"].to_numpy()[ok]
+        if ok.sum() > 2 and np.std(x) > 0:
+            def r(m):
+                mc = m - m.mean(-1, keepdims=True)
+                xc = x - x.mean()
+                return (mc @ xc) / np.sqrt((mc ** 2).sum(-1) * (xc ** 2).sum())
+            corr = pd.Series({"value": float(r(point[ok])),
+                              **dict(zip(("low", "high"), q(r(boot[:, ok])).tolist(),
+                                         strict=True))})
+    return BiasMeasurement(name, items, per, ov, corr)
+
+
+def _check_occupations(model: _LMOutputs, occupations: Any) -> list[str]:
+    if isinstance(occupations, str):
+        raise TypeError(f"occupations must be a list; got the string {occupations!r}.")
+    occ = list(occupations)
+    if not occ:
+        raise ValueError("occupations is empty; pass e.g. corpus.occupations.")
+    v = model._vocab()
+    unseen = [o for o in occ if any(t not in v for t in tokenize(o))]
+    if unseen:
+        raise ValueError(f"occupations {unseen} never occur in the training text, so the "
+                         "model cannot be probed on them; use occupations from the corpus "
+                         "(corpus.occupations + corpus.held_out).")
+    return occ
+
+
+def _check_boot(n_boot: Any, confidence: Any) -> tuple[int, float]:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, Integral) or n_boot < 10:
+        raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
+    return int(n_boot), check_in_range(confidence, "confidence", low=0, high=1,
+                                       low_inclusive=False, high_inclusive=False)
+
+
+def _she_share(model: _LMOutputs, prompts: list[str]) -> np.ndarray:
+    v = model._vocab()
+    lp = model._next_log_proba(prompts).double()
+    return torch.sigmoid(lp[:, v.id("she")] - lp[:, v.id("he")]).numpy()
+
+
+def template_probe(model: _LMOutputs, occupations: Sequence[str], *,
+                   templates: Sequence[str] = PROBE_TEMPLATES, stats: pd.Series | None = None,
+                   n_boot: int = 1000, confidence: float = 0.95,
+                   random_state: Any = 0) -> BiasMeasurement:
+    """Template probes: P(she) / (P(she) + P(he)) as the next word after each prompt.
+
+    Per occupation: the mean over ``templates``. Overall ``value`` is the bias
+    ``mean |2·share − 1|`` over occupations (0: she and he equally likely after
+    every occupation; 1: always one of them). With ``stats`` (published share of
+    women), ``correlation`` is Pearson's r between the model's share and the table.
+    Intervals: percentile bootstrap over templates within each occupation.
+
+    Examples
+    --------
+    >>> lm = CausalLM(epochs=20, random_state=0).fit(
+    ...     ["The nurse said that she left.", "The cook said that he left."] * 20)
+    >>> m = template_probe(lm, ["nurse", "cook"], templates=["the {occupation} said that"])
+    >>> m.per_occupation["value"].round(2).tolist()
+    [1.0, 0.0]
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    occ = _check_occupations(model, occupations)
+    n_boot, confidence = _check_boot(n_boot, confidence)
+    templates = list(templates)
+    prompts = [t.format(occupation=o) for o in occ for t in templates]
+    items = pd.DataFrame({"occupation": np.repeat(occ, len(templates)), "prompt": prompts,
+                          "value": _she_share(model, prompts)})
+    return _measure("probe bias", items, occ, stats, "bias", n_boot, confidence,
+                    _check_seed(random_state))
+
+
+def paired_likelihood(model: _LMOutputs, occupations: Sequence[str], *, stats: pd.Series,
+                      frames: Sequence[str] = PAIR_FRAMES, n_boot: int = 1000,
+                      confidence: float = 0.95, random_state: Any = 0) -> BiasMeasurement:
+    """Paired likelihood (the CrowS-Pairs method, Nangia et al. 2020) with a causal LM.
+
+    Each frame gives two sentences that differ only in the pronoun; the
+    *stereotypical* one uses "she"/"her" when ``stats`` (share of women) is above
+    0.5 and "he"/"his" otherwise. An item is 1 when the model gives the
+    stereotypical sentence the higher log-probability (0.5 on a tie). ``value`` is
+    the share of such pairs: 0.5 means no preference. CrowS-Pairs scores masked
+    LMs by pseudo-log-likelihood of the shared words; a causal LM can score the
+    whole sentence exactly, which we do.
+
+    Examples
+    --------
+    >>> lm = CausalLM(epochs=20, random_state=0).fit(
+    ...     ["The nurse said that she left.", "The cook said that he left."] * 20)
+    >>> m = paired_likelihood(lm, ["nurse", "cook"], stats=pd.Series({"nurse": .9, "cook": .4}),
+    ...                       frames=["the {occupation} said that {p} left ."])
+    >>> float(m.overall["value"])
+    1.0
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    occ = _check_occupations(model, occupations)
+    n_boot, confidence = _check_boot(n_boot, confidence)
+    if not isinstance(stats, pd.Series):
+        raise TypeError("stats must be a Series occupation → share of women (corpus.stats).")
+    missing = [o for o in occ if o not in stats.index]
+    if missing:
+        raise ValueError(f"stats has no share for {missing}; pass corpus.stats.")
+    frames = list(frames)
+    rows = []
+    for o in occ:
+        stereo, anti = (("female", "male") if stats[o] > 0.5 else ("male", "female"))
+        for f in frames:
+            rows.append((o, f.format(occupation=o, **_PRONOUNS[stereo]),
+                         f.format(occupation=o, **_PRONOUNS[anti])))
+    items = pd.DataFrame(rows, columns=["occupation", "stereotypical", "anti"])
+    lp = model.log_prob(list(items["stereotypical"]) + list(items["anti"]))
+    d = lp[:len(items)] - lp[len(items):]
+    items["value"] = np.where(d > 0, 1.0, np.where(d < 0, 0.0, 0.5))
+    return _measure("stereotype preference", items, occ, stats, "mean", n_boot, confidence,
+                    _check_seed(random_state))
+
+
+_FEMALE = frozenset({"she", "her", "hers", "herself", *(f.lower() for f, _ in NAME_PAIRS)})
+_MALE = frozenset({"he", "him", "his", "himself", *(m.lower() for _, m in NAME_PAIRS)})
+
+
+def generation_bias(model: _LMOutputs, occupations: Sequence[str], *, n: int = 20,
+                    templates: Sequence[str] = PROBE_TEMPLATES, stats: pd.Series | None = None,
+                    max_words: int = 12, n_boot: int = 1000, confidence: float = 0.95,
+                    random_state: Any = 0) -> BiasMeasurement:
+    """Generations: sample ``n`` completions per prompt and read the first gendered word.
+
+    An item is 1 when a completion's first gendered word (she/her/hers/herself or a
+    female first name) is female, 0 when male; completions with none are dropped
+    (``per_occupation["n"]`` counts the kept ones). ``value`` per occupation is the
+    female share; overall ``value`` is ``mean |2·share − 1|`` as in
+    :func:`template_probe`.
+
+    Examples
+    --------
+    >>> lm = CausalLM(epochs=20, random_state=0).fit(
+    ...     ["The nurse said that she left.", "The cook said that he left."] * 20)
+    >>> m = generation_bias(lm, ["nurse", "cook"], n=10,
+    ...                     templates=["the {occupation} said that"])
+    >>> m.per_occupation["value"].tolist()
+    [1.0, 0.0]
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    occ = _check_occupations(model, occupations)
+    n_boot, confidence = _check_boot(n_boot, confidence)
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        raise ValueError(f"n must be a positive integer; got {n!r}.")
+    rng = _check_seed(random_state)
+    v = model._vocab()
+    prompts = [(o, t.format(occupation=o)) for o in occ for t in templates]
+    starts = [np.r_[v.id(_BOS), v.encode(tokenize(p), name=f"prompt {p!r}")] for _, p in prompts]
+    gen = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+    rows = []
+    for length in sorted({len(s) for s in starts}):  # one batched sampling per prompt length
+        which = [i for i, s in enumerate(starts) if len(s) == length]
+        texts = model._sample(np.repeat(np.stack([starts[i] for i in which]), n, axis=0), gen,
+                              max_words, 1.0)
+        for j, text in enumerate(texts):
+            o, prompt = prompts[which[j // n]]
+            first = next((w for w in tokenize(text) if w in _FEMALE or w in _MALE), None)
+            if first is not None:
+                rows.append((o, prompt, text, float(first in _FEMALE)))
+    items = pd.DataFrame(rows, columns=["occupation", "prompt", "completion", "value"])
+    return _measure("generation bias", items, occ, stats, "bias", n_boot, confidence, rng)
+
+
+def grounded_accuracy(model: _LMOutputs, occupations: Sequence[str], *,
+                      name_pairs: Sequence[tuple[str, str]] = NAME_PAIRS, n_boot: int = 1000,
+                      confidence: float = 0.95, random_state: Any = 0) -> BiasMeasurement:
+    """Over-correction check: does the model still follow gender that *is* stated?
+
+    Prompts "{name} is a {occupation} and" for every name of ``name_pairs``; an
+    item is P(right pronoun) / (P(she) + P(he)), the right one being the name's.
+    1 = always follows the name; 0.5 = ignores it. A fix that pushes every
+    occupation to 50/50 regardless of context lowers this.
+
+    Examples
+    --------
+    >>> lm = CausalLM(epochs=30, random_state=0).fit(
+    ...     ["Mary is a cook and she left.", "John is a cook and he left."] * 20)
+    >>> m = grounded_accuracy(lm, ["cook"], name_pairs=[("Mary", "John")])
+    >>> bool(m.overall["value"] > 0.8)
+    True
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    occ = _check_occupations(model, occupations)
+    n_boot, confidence = _check_boot(n_boot, confidence)
+    rows = [(o, f"{name.lower()} is {_article(o)} {o} and", female)
+            for o in occ for pair in name_pairs for name, female in zip(pair, (True, False),
+                                                                          strict=True)]
+    items = pd.DataFrame(rows, columns=["occupation", "prompt", "female"])
+    share = _she_share(model, list(items["prompt"]))
+    items["value"] = np.where(items["female"], share, 1 - share)
+    return _measure("grounded accuracy", items, occ, None, "mean", n_boot, confidence,
+                    _check_seed(random_state))
+
+
+# ----------------------------------------------------------- decoding stage: adjustment
+class PronounEqualizer(_LMOutputs):
+    """Decoding-time fix: after a listed occupation, give female and male words equal mass.
+
+    At every position whose context contains one of ``occupations``, the next-word
+    probabilities of {she, her, hers, herself} and {he, him, his, himself} are
+    rescaled so each group holds half of their total (proportions within a group
+    kept); everything else is unchanged. It wraps a fitted model and offers the same
+    ``log_prob``, ``next_word_proba``, ``generate`` and ``perplexity``.
+
+    Limits, by construction: occupations not listed keep their bias; names ("Mary"
+    vs "John") are not touched; and it cannot tell a stated gender from a guessed
+    one, so "Mary is a nurse and" → she/he at 50/50 (over-correction).
+
+    Examples
+    --------
+    >>> lm = CausalLM(epochs=20, random_state=0).fit(
+    ...     ["The nurse said that she left.", "The cook said that he left."] * 20)
+    >>> eq = PronounEqualizer(lm, occupations=["nurse"])
+    >>> p = eq.next_word_proba("the nurse said that")
+    >>> round(float(p["she"]), 3) == round(float(p["he"]), 3)
+    True
+
+    Lesson: 12-bias-in-a-language-model
+    """
+
+    def __init__(self, model: CausalLM, *, occupations: Sequence[str]) -> None:
+        if not isinstance(model, _LMOutputs):
+            raise TypeError(f"model must be a fitted CausalLM; got {type(model).__name__}.")
+        self.model = model
+        self.occupations = _check_occupations(model, occupations)
+        v = model._vocab()
+        self.vocab_ = v
+        self._occ_ids = torch.as_tensor(sorted({v.id(tokenize(o)[-1])
+                                                for o in self.occupations}))
+        self._f = torch.as_tensor([v.id(w) for w in sorted(_FEMALE) if w in v
+                                   and w in {"she", "her", "hers", "herself"}])
+        self._m = torch.as_tensor([v.id(w) for w in sorted(_MALE) if w in v
+                                   and w in {"he", "him", "his", "himself"}])
+
+    def __repr__(self) -> str:
+        return f"PronounEqualizer({self.model!r}, {len(self.occupations)} occupations)"
+
+    def _log_softmax(self, ids: torch.Tensor) -> torch.Tensor:
+        lp = self.model._log_softmax(ids).clone()
+        if not len(self._f) or not len(self._m):
+            return lp
+        active = torch.isin(ids, self._occ_ids).cumsum(1) > 0          # (n, T)
+        lf = torch.logsumexp(lp[..., self._f], -1)
+        lm_ = torch.logsumexp(lp[..., self._m], -1)
+        half = torch.logaddexp(lf, lm_) - np.log(2.0)
+        lp[..., self._f] += torch.where(active, half - lf, 0.0)[..., None]
+        lp[..., self._m] += torch.where(active, half - lm_, 0.0)[..., None]
+        return lp

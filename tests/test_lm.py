@@ -135,3 +135,153 @@ def test_errors_name_the_fix(tiny):
         L.make_corpus(skew=2)
     with pytest.raises(ValueError, match="not in the table"):
         L.make_corpus(held_out=["astronaut"])
+
+
+# ------------------------------------------------------------------ augmentation
+@pytest.mark.parametrize("before, after", [
+    ("She gave her keys to him.", "He gave his keys to her."),
+    ("He thanked her.", "She thanked him."),
+    ("I gave her the book.", "I gave him the book."),
+    ("The book is his.", "The book is hers."),
+    ("The book is hers, not his.", "The book is his, not hers."),
+    ("His and hers.", "Hers and his."),
+    ("She'll see the others then.", "He'll see the others then."),
+    ("HE'S here; SHE left.", "SHE'S here; HE left."),
+    ("Then the shed, the theme, Sheila and Hector.",
+     "Then the shed, the theme, Sheila and Hector."),
+    ("Mary told John that she liked his work.", "John told Mary that he liked her work."),
+    ("She saw herself in the mirror.", "He saw himself in the mirror."),
+    ("Her mother and his father.", "His father and her mother."),
+    ("She’ll see him.", "He’ll see her."),
+])
+def test_counterfactual_swap_tricky(before, after):
+    assert L.counterfactual_swap(before) == after
+
+
+@pytest.mark.parametrize("sentence", [
+    "She gave her keys to him.", "The book is his.", "He thanked her.", "Mary told John.",
+    "His and hers.", "She'll see herself.", "The nurse said that she would be late.",
+])
+def test_counterfactual_swap_round_trip(sentence):
+    assert L.counterfactual_swap(L.counterfactual_swap(sentence)) == sentence
+
+
+def test_round_trip_on_the_whole_corpus():
+    c = L.make_corpus(n_sentences=500, random_state=0)
+    assert all(L.counterfactual_swap(L.counterfactual_swap(s)) == s for s in c.sentences)
+
+
+def test_augment_balances_pronouns_and_share():
+    c = L.make_corpus(n_sentences=600, random_state=0)
+    aug = L.counterfactual_augment(c.sentences)
+    for o in ("nurse", "carpenter"):
+        she = sum(f"the {o} said that she " in s.lower() for s in aug)
+        he = sum(f"the {o} said that he " in s.lower() for s in aug)
+        assert she == he
+    half = L.counterfactual_augment(c.sentences, share=0.5, random_state=1)
+    n_changed = len(aug) - len(c.sentences)
+    assert len(half) - len(c.sentences) == round(0.5 * n_changed)
+    assert L.counterfactual_augment(c.sentences, share=0) == c.sentences
+    with pytest.raises(ValueError, match="share must be <= 1"):
+        L.counterfactual_augment(c.sentences, share=1.5)
+
+
+# ------------------------------------------------------------------ measurements
+@pytest.fixture(scope="module")
+def corpus_lm():
+    c = L.make_corpus(n_sentences=800, random_state=0)
+    return c, L.CausalLM(epochs=3, hidden_size=16, random_state=0).fit(c.sentences)
+
+
+def test_template_probe_matches_brute_force(corpus_lm):
+    c, m = corpus_lm
+    occ = c.occupations[:5] + c.held_out[:2]
+    res = L.template_probe(m, occ, stats=c.stats, n_boot=200)
+    shares = {}
+    for o in occ:  # one prompt at a time, ratio by hand
+        vals = []
+        for t in L.PROBE_TEMPLATES:
+            p = m.next_word_proba(t.format(occupation=o))
+            vals.append(p["she"] / (p["she"] + p["he"]))
+        shares[o] = np.mean(vals)
+    got = res.per_occupation["value"]
+    np.testing.assert_allclose(got.to_numpy(), [shares[o] for o in occ], atol=1e-6)
+    bias = np.mean([abs(2 * shares[o] - 1) for o in occ])
+    assert res.overall["value"] == pytest.approx(bias, abs=1e-6)
+    r = np.corrcoef([shares[o] for o in occ], c.stats[occ])[0, 1]
+    assert res.correlation["value"] == pytest.approx(r, abs=1e-5)  # float32 model
+    assert (res.per_occupation["low"] <= got + 1e-12).all()
+    assert (got <= res.per_occupation["high"] + 1e-12).all()
+
+
+def test_bootstrap_spread_matches_standard_error():
+    """The stratified bootstrap's sd of a group mean ≈ sd/√n (plug-in), brute force."""
+    rng = np.random.default_rng(0)
+    vals = rng.random(60)
+    codes = np.repeat([0, 1], 30)
+    boot = L._bootstrap_means(vals, codes, 2, 4000, np.random.default_rng(1))
+    for g in (0, 1):
+        v = vals[codes == g]
+        assert boot[:, g].mean() == pytest.approx(v.mean(), abs=0.01)
+        assert boot[:, g].std() == pytest.approx(v.std() / np.sqrt(30), rel=0.08)
+
+
+def test_paired_likelihood_matches_brute_force(corpus_lm):
+    c, m = corpus_lm
+    occ = c.occupations[:6]
+    res = L.paired_likelihood(m, occ, stats=c.stats, n_boot=100)
+    wins = []
+    for o in occ:
+        fem = c.stats[o] > 0.5
+        for f in L.PAIR_FRAMES:
+            s = f.format(occupation=o, p="she", d="her")
+            h = f.format(occupation=o, p="he", d="his")
+            ls, lh = m.log_prob([s])[0], m.log_prob([h])[0]
+            wins.append(float((ls > lh) if fem else (lh > ls)))
+    assert res.overall["value"] == pytest.approx(np.mean(wins))
+    assert res.items["value"].tolist() == wins
+
+
+def test_generation_bias_agrees_with_next_word_probability():
+    """First sampled word is she/he with the model's probabilities (binomial tolerance)."""
+    m = L.CausalLM(epochs=15, hidden_size=16, random_state=0).fit(
+        ["The nurse said that she left.", "The nurse said that he left.",
+         "The nurse said that she left."] * 10)
+    res = L.generation_bias(m, ["nurse"], n=400, templates=["the {occupation} said that"],
+                            n_boot=100, random_state=0)
+    p = m.next_word_proba("the nurse said that")
+    expected = p["she"] / (p["she"] + p["he"])
+    got = res.per_occupation.loc["nurse", "value"]
+    assert abs(got - expected) < 4 * np.sqrt(expected * (1 - expected) / 400)
+    # brute force on the items: count by hand
+    assert got == pytest.approx(res.items["value"].mean())
+
+
+def test_grounded_accuracy_and_equalizer(corpus_lm):
+    c, m = corpus_lm
+    occ = c.occupations[:4]
+    ga = L.grounded_accuracy(m, occ, n_boot=100)
+    eq = L.PronounEqualizer(m, occupations=occ)
+    probe = L.template_probe(eq, occ, n_boot=100)
+    np.testing.assert_allclose(probe.per_occupation["value"], 0.5, atol=1e-6)
+    assert L.grounded_accuracy(eq, occ, n_boot=100).overall["value"] == pytest.approx(0.5)
+    assert ga.overall["value"] > 0.5
+    # unlisted occupations and gender-free text are untouched
+    other = c.occupations[4:6]
+    np.testing.assert_allclose(L.template_probe(eq, other, n_boot=100).per_occupation["value"],
+                               L.template_probe(m, other, n_boot=100).per_occupation["value"])
+    assert eq.perplexity(c.neutral_test) == pytest.approx(m.perplexity(c.neutral_test))
+    # still a probability distribution
+    assert eq.next_word_proba(f"the {occ[0]} said that").sum() == pytest.approx(1, abs=1e-5)
+
+
+def test_measurement_errors(corpus_lm):
+    c, m = corpus_lm
+    with pytest.raises(ValueError, match="never occur in the training text"):
+        L.template_probe(m, ["astronaut"])
+    with pytest.raises(ValueError, match="occupations is empty"):
+        L.template_probe(m, [])
+    with pytest.raises(ValueError, match="pass corpus.stats"):
+        L.paired_likelihood(m, c.occupations[:2], stats=c.stats.iloc[:0])
+    with pytest.raises(ValueError, match="never occur"):
+        L.PronounEqualizer(m, occupations=["astronaut"])
