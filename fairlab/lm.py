@@ -1188,9 +1188,9 @@ class PronounEqualizer(_LMOutputs):
     """Decoding-time fix: after a listed occupation, give female and male words equal mass.
 
     At every position whose context contains one of ``occupations``, the next-word
-    probabilities of {she, her, hers, herself} and {he, him, his, himself} are
-    rescaled so each group holds half of their total (proportions within a group
-    kept); everything else is unchanged. It wraps a fitted model and offers the same
+    probabilities of she/he, herself/himself and {her, hers}/{his, him} are rescaled
+    so the female and male side of each pair hold half of their total (proportions
+    within a side kept); everything else is unchanged. It wraps a fitted model and offers the same
     ``log_prob``, ``next_word_proba``, ``generate`` and ``perplexity``.
 
     Limits, by construction: occupations not listed keep their bias; names ("Mary"
@@ -1218,18 +1218,24 @@ class PronounEqualizer(_LMOutputs):
         self.vocab_ = v
         self._occ_ids = torch.as_tensor(sorted({v.id(tokenize(o)[-1])
                                                 for o in self.occupations}))
-        self._f = torch.as_tensor([v.id(w) for w in sorted(_FEMALE) if w in v
-                                   and w in {"she", "her", "hers", "herself"}])
-        self._m = torch.as_tensor([v.id(w) for w in sorted(_MALE) if w in v
-                                   and w in {"he", "him", "his", "himself"}])
+        groups = [(["she"], ["he"]), (["herself"], ["himself"]), (["her", "hers"], ["his", "him"])]
+        self._groups = [(torch.as_tensor([v.id(w) for w in f if w in v]),
+                         torch.as_tensor([v.id(w) for w in m if w in v])) for f, m in groups]
+        self._groups = [(f, m) for f, m in self._groups if len(f) and len(m)]
 
     def __repr__(self) -> str:
         return f"PronounEqualizer({self.model!r}, {len(self.occupations)} occupations)"
 
     def _log_softmax(self, ids: torch.Tensor) -> torch.Tensor:
         lp = self.model._log_softmax(ids).clone()
-        if not len(self._f) or not len(self._m):
-            return lp
+        active = torch.isin(ids, self._occ_ids).cumsum(1) > 0          # (n, T)
+        for f, m in self._groups:
+            lf = torch.logsumexp(lp[..., f], -1)
+            lm_ = torch.logsumexp(lp[..., m], -1)
+            half = torch.logaddexp(lf, lm_) - np.log(2.0)
+            lp[..., f] += torch.where(active, half - lf, 0.0)[..., None]
+            lp[..., m] += torch.where(active, half - lm_, 0.0)[..., None]
+        return lp
         active = torch.isin(ids, self._occ_ids).cumsum(1) > 0          # (n, T)
         lf = torch.logsumexp(lp[..., self._f], -1)
         lm_ = torch.logsumexp(lp[..., self._m], -1)
