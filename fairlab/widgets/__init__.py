@@ -24,6 +24,8 @@ _WHERE = {
     "GoodhartExplorer": "feedback_explorer",
     "AdversarialExplorer": "adversarial_explorer",
     "InterventionExplorer": "intervention_explorer",
+    "LanguageModelExplorer": "lm_explorer",
+    "AlignmentExplorer": "alignment_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]
