@@ -188,6 +188,26 @@ CASES: dict[str, ExplorerCase] = {
                                             max_loss=0.05)
         """,
     ),
+    "alignment": ExplorerCase(
+        cls="AlignmentExplorer",
+        control="beta",
+        build="""
+            import torch
+            from fairlab import alignment as al
+            from fairlab.widgets import AlignmentExplorer
+
+            words = ["he", "she", "today", "really", "certainly", "."]
+            pol = al.Policy(lambda ids: torch.nn.functional.one_hot(ids, 6).double(),
+                            torch.zeros(6, 6), torch.zeros(6), words)
+            sweep = al.align_sweep(pol, ["he", "she"], al.Raters(length_bias=0.4),
+                                   betas=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], seeds=[0, 1],
+                                   n_comparisons=200, n_held_out=50, n_steps=20, eval_every=5,
+                                   max_new_tokens=5, batch_size=16, learning_rate=0.05)
+
+            def make():
+                return AlignmentExplorer(sweep, beta=0.01, step=20)
+        """,
+    ),
 }
 
 SETUP = '''
