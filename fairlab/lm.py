@@ -58,6 +58,8 @@ __all__ = [
     "generation_bias",
     "grounded_accuracy",
     "PronounEqualizer",
+    "bias_report",
+    "fit_grid",
 ]
 
 #: Occupations kept out of every gendered training sentence (they appear only in
@@ -329,7 +331,9 @@ def make_corpus(*, occupations: Any = None, skew: float = 1.0, n_sentences: int 
         out.append(templates[t_i].format(o=o, p=pr["p"], d=pr["d"], ob=pr["o"], a=_article(o),
                                          n=NAME_PAIRS[n_i][0 if f else 1]))
     every = list(table.index)
-    o2 = rng.integers(len(every), size=n_neutral_occ)
+    # every occupation at least once (when there is room), so every one can be probed
+    o2 = np.r_[np.arange(len(every)), rng.integers(len(every), size=n_neutral_occ)]
+    o2 = o2[:n_neutral_occ]
     t2 = rng.integers(len(_NEUTRAL_OCC), size=n_neutral_occ)
     out += [_NEUTRAL_OCC[t].format(o=every[o], a=_article(every[o])) for o, t in zip(o2, t2,
                                                                                      strict=True)]
@@ -838,7 +842,8 @@ def _case_like(word: str, like: str) -> str:
 
 
 def counterfactual_swap(sentence: str, *,
-                        name_pairs: Sequence[tuple[str, str]] = NAME_PAIRS) -> str:
+                        name_pairs: Sequence[tuple[str, str]] = NAME_PAIRS,
+                        extra_pairs: Sequence[tuple[str, str]] = ()) -> str:
     """Swap every gendered word of ``sentence`` for its counterpart, keeping case.
 
     "her" becomes "his" before a noun (a determiner) and "him" otherwise (an
@@ -847,6 +852,7 @@ def counterfactual_swap(sentence: str, *,
     "the", "then", "shed" and "Sheila" are untouched; "she'll" becomes "he'll".
     The role of "her"/"his" is read from the next word with a short list of
     function words (documented limit: "I saw her run" reads "run" as a noun).
+    ``extra_pairs`` adds (female, male) word pairs, swapped both ways.
 
     Examples
     --------
@@ -862,7 +868,7 @@ def counterfactual_swap(sentence: str, *,
     if not isinstance(sentence, str):
         raise TypeError(f"sentence must be a string; got {type(sentence).__name__}.")
     names = {}
-    for f, m in name_pairs:
+    for f, m in [*name_pairs, *extra_pairs]:
         names[f.lower()], names[m.lower()] = m.lower(), f.lower()
     matches = list(_WORD.finditer(sentence))
     out, pos = [], 0
@@ -1156,7 +1162,8 @@ def grounded_accuracy(model: _LMOutputs, occupations: Sequence[str], *,
                       confidence: float = 0.95, random_state: Any = 0) -> BiasMeasurement:
     """Over-correction check: does the model still follow gender that *is* stated?
 
-    Prompts "{name} is a {occupation} and" for every name of ``name_pairs``; an
+    Prompts "{name} is a {occupation} and" for every name of ``name_pairs`` (pairs
+    whose two names both occur in the training text); an
     item is P(right pronoun) / (P(she) + P(he)), the right one being the name's.
     1 = always follows the name; 0.5 = ignores it. A fix that pushes every
     occupation to 50/50 regardless of context lowers this.
@@ -1173,8 +1180,13 @@ def grounded_accuracy(model: _LMOutputs, occupations: Sequence[str], *,
     """
     occ = _check_occupations(model, occupations)
     n_boot, confidence = _check_boot(n_boot, confidence)
+    v = model._vocab()
+    pairs = [p for p in name_pairs if all(n.lower() in v for n in p)]
+    if not pairs:
+        raise ValueError("none of name_pairs occurs (both names) in the training text; pass "
+                         "pairs of names the corpus uses (corpus.names).")
     rows = [(o, f"{name.lower()} is {_article(o)} {o} and", female)
-            for o in occ for pair in name_pairs for name, female in zip(pair, (True, False),
+            for o in occ for pair in pairs for name, female in zip(pair, (True, False),
                                                                           strict=True)]
     items = pd.DataFrame(rows, columns=["occupation", "prompt", "female"])
     share = _she_share(model, list(items["prompt"]))
@@ -1243,3 +1255,56 @@ class PronounEqualizer(_LMOutputs):
         lp[..., self._f] += torch.where(active, half - lf, 0.0)[..., None]
         lp[..., self._m] += torch.where(active, half - lm_, 0.0)[..., None]
         return lp
+
+
+def bias_report(model: _LMOutputs, corpus: Bunch, *, fixed: Sequence[str],
+                n_boot: int = 200, random_state: Any = 0) -> pd.Series:
+    """The lesson's side-by-side numbers for one model (point values).
+
+    ``probe bias`` (:func:`template_probe`) on the ``fixed`` occupations (those a
+    fix targeted), on the other trained occupations, and on the held-out ones;
+    ``stereotype preference`` (:func:`paired_likelihood`) on all trained
+    occupations; ``perplexity`` on ``corpus.neutral_test``; ``grounded accuracy``
+    (:func:`grounded_accuracy`) on the trained occupations (over-correction shows
+    as a drop).
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    fixed = list(fixed)
+    others = [o for o in corpus.occupations if o not in set(fixed)]
+    kw = {"n_boot": n_boot, "random_state": random_state}
+    out = {}
+    for label, occ in (("probe bias: fixed", fixed), ("probe bias: other trained", others),
+                       ("probe bias: held out", list(corpus.held_out))):
+        out[label] = template_probe(model, occ, **kw).overall["value"] if occ else np.nan
+    out["stereotype preference"] = paired_likelihood(model, corpus.occupations,
+                                                     stats=corpus.stats, **kw).overall["value"]
+    out["neutral perplexity"] = model.perplexity(corpus.neutral_test)
+    out["grounded accuracy"] = grounded_accuracy(model, corpus.occupations,
+                                                 **kw).overall["value"]
+    return pd.Series(out, dtype=float)
+
+
+def fit_grid(corpus: Bunch, *, lams: Sequence[float], shares: Sequence[float],
+             fixed: Sequence[str], random_state: Any = 0,
+             **params: Any) -> dict[tuple[float, float], CausalLM]:
+    """Models for every (augmentation share, λ): one batched λ sweep per share.
+
+    For each ``share``, the corpus is augmented (:func:`counterfactual_augment`)
+    and all ``lams`` are trained together with the penalty on ``fixed``.
+
+    Returns
+    -------
+    dict (share, λ) → fitted :class:`CausalLM`.
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    if isinstance(shares, str) or not isinstance(shares, Iterable) or not list(shares):
+        raise ValueError("shares must be a non-empty list of numbers in [0, 1], e.g. [0, 1].")
+    grid = {}
+    for share in shares:
+        text = counterfactual_augment(corpus.sentences, share=share, random_state=random_state)
+        for m in fit_lambda_sweep(text, lams, penalised=fixed, random_state=random_state,
+                                  **params):
+            grid[(float(share), m.lam)] = m
+    return grid

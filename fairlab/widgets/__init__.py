@@ -25,6 +25,7 @@ _WHERE = {
     "AdversarialExplorer": "adversarial_explorer",
     "InterventionExplorer": "intervention_explorer",
     "LanguageModelExplorer": "lm_explorer",
+    "LanguageModelExplorer": "lm_explorer",
     "AlignmentExplorer": "alignment_explorer",
 }
 
