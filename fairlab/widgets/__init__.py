@@ -25,7 +25,6 @@ _WHERE = {
     "AdversarialExplorer": "adversarial_explorer",
     "InterventionExplorer": "intervention_explorer",
     "LanguageModelExplorer": "lm_explorer",
-    "LanguageModelExplorer": "lm_explorer",
     "AlignmentExplorer": "alignment_explorer",
 }
 
