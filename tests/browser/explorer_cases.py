@@ -188,6 +188,22 @@ CASES: dict[str, ExplorerCase] = {
                                             max_loss=0.05)
         """,
     ),
+    "lm": ExplorerCase(
+        cls="LanguageModelExplorer",
+        control="lam",
+        build="""
+            from fairlab.lm import fit_grid, make_corpus
+            from fairlab.widgets import LanguageModelExplorer
+
+            corpus = make_corpus(n_sentences=400, random_state=0)
+            fixed = corpus.occupations[::2]
+            grid = fit_grid(corpus, lams=[0, 1, 10], shares=[0, 1], fixed=fixed, epochs=2,
+                            hidden_size=16)
+
+            def make():
+                return LanguageModelExplorer(corpus, grid, fixed=fixed)
+        """,
+    ),
     "alignment": ExplorerCase(
         cls="AlignmentExplorer",
         control="beta",
