@@ -36,7 +36,7 @@ class AlignmentExplorer(Explorer):
     """Pick a method and a KL penalty β, scrub through training.
 
     Left: the learned reward and the true score along training for this β (mean
-    over seeds, band = interval over seeds), with a cursor at the chosen step.
+    over seeds), with a cursor at the chosen step.
     Right: the KL spent and the completion length. Below: every measurement at
     the cursor with its interval, and completions the policy wrote at that step.
     Every position is a lookup in a sweep trained beforehand
@@ -101,9 +101,8 @@ class AlignmentExplorer(Explorer):
         (self.learned,) = ax.plot(x, np.zeros(len(x)), "--", color=PALETTE[1],
                                   label="learned reward")
         (self.true,) = ax.plot(x, np.zeros(len(x)), "-", color=PALETTE[0], label="true score")
-        self.bands = []
-        lo = min(all_c[(m, "low")].min() for m in ("learned_reward", "true_score"))
-        hi = max(all_c[(m, "high")].max() for m in ("learned_reward", "true_score"))
+        lo = min(all_c[(m, "mean")].min() for m in ("learned_reward", "true_score"))
+        hi = max(all_c[(m, "mean")].max() for m in ("learned_reward", "true_score"))
         self.cursor = ax.axvline(step, color="black", lw=1)
         ax.set(xlim=(0, x[-1]), ylim=(lo - 0.3, hi + 0.3), xlabel="training step",
                ylabel="score", title="Reward vs true score")
@@ -115,10 +114,10 @@ class AlignmentExplorer(Explorer):
         (self.len_line,) = self.len_twin.plot(x, np.zeros(len(x)), ":", color=PALETTE[2],
                                               label="length (words)")
         self.kl_cursor = bx.axvline(step, color="black", lw=1)
-        bx.set(xlim=(0, x[-1]), ylim=(0, max(1.0, all_c[("kl", "high")].max()) * 1.05),
+        bx.set(xlim=(0, x[-1]), ylim=(0, max(1.0, all_c[("kl", "mean")].max()) * 1.05),
                xlabel="training step", title="KL spent and length")
         bx.set_ylabel("KL to reference (nats)", color=PALETTE[5])
-        self.len_twin.set_ylim(0, all_c[("length", "high")].max() * 1.1)
+        self.len_twin.set_ylim(0, all_c[("length", "mean")].max() * 1.1)
         self.len_twin.set_ylabel("words", color=PALETTE[2])
         self.len_twin.spines["right"].set_visible(True)
         fig.tight_layout()
@@ -141,13 +140,6 @@ class AlignmentExplorer(Explorer):
         c = state.curve
         self.learned.set_ydata(c[("learned_reward", "mean")].to_numpy())
         self.true.set_ydata(c[("true_score", "mean")].to_numpy())
-        for band in self.bands:
-            band.remove()
-        x = c.index.to_numpy()
-        self.bands = [self.ax_reward.fill_between(
-            x, c[(m, "low")].fillna(c[(m, "mean")]), c[(m, "high")].fillna(c[(m, "mean")]),
-            color=col, alpha=0.15, lw=0)
-            for m, col in (("learned_reward", PALETTE[1]), ("true_score", PALETTE[0]))]
         self.kl_line.set_ydata(c[("kl", "mean")].to_numpy())
         self.len_line.set_ydata(c[("length", "mean")].to_numpy())
         for cur in (self.cursor, self.kl_cursor):
