@@ -218,7 +218,7 @@ CASES: dict[str, ExplorerCase] = {
             sweep = al.align_sweep(pol, ["he", "she"], al.Raters(length_bias=0.4),
                                    betas=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], seeds=[0, 1],
                                    n_comparisons=200, n_held_out=50, n_steps=20, eval_every=5,
-                                   max_new_tokens=5, batch_size=16, learning_rate=0.05)
+                                   max_new_tokens=5, batch_size=16, learning_rate=0.3)
 
             def make():
                 return AlignmentExplorer(sweep, beta=0.01, step=20)
