@@ -421,7 +421,7 @@ def pronoun_penalty(logits: torch.Tensor, she: int, he: int) -> torch.Tensor:
     >>> with torch.no_grad():
     ...     z[0, :, 0] = 2.0           # P(she) > P(he) after both prompts
     >>> pen = pronoun_penalty(z, she=0, he=1)
-    >>> round(float(pen), 3)
+    >>> round(float(pen.detach()), 3)
     0.58
     >>> pen.sum().backward(); bool(z.grad.abs().sum() > 0)
     True
