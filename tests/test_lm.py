@@ -285,3 +285,21 @@ def test_measurement_errors(corpus_lm):
         L.paired_likelihood(m, c.occupations[:2], stats=c.stats.iloc[:0])
     with pytest.raises(ValueError, match="never occur"):
         L.PronounEqualizer(m, occupations=["astronaut"])
+
+
+def test_word_vectors_initialise_and_freeze():
+    from fairlab.embeddings import make_word_vectors
+
+    rng = np.random.default_rng(0)
+    wv = make_word_vectors(["she", "he"], rng.normal(size=(2, 6)))
+    m = L.CausalLM(word_vectors=wv, freeze_embeddings=True, epochs=2, hidden_size=8,
+                   random_state=0).fit(TINY)
+    emb = m.params_["emb"][0].numpy()
+    assert emb.shape[1] == 6  # the vectors' dimension, not embedding_dim
+    for w in ("she", "he"):
+        np.testing.assert_allclose(emb[m.vocab_.id(w)], wv.vectors[wv.index[w]], rtol=1e-6)
+    thawed = L.CausalLM(word_vectors=wv, epochs=2, hidden_size=8, random_state=0).fit(TINY)
+    assert not np.allclose(thawed.params_["emb"][0].numpy()[m.vocab_.id("she")],
+                           wv.vectors[wv.index["she"]])
+    with pytest.raises(TypeError, match="load_word_vectors"):
+        L.CausalLM(word_vectors={"she": 1}).fit(TINY)
