@@ -37,7 +37,7 @@ class AlignmentExplorer(Explorer):
 
     Left: the learned reward and the true score along training for this β (mean
     over seeds), with a cursor at the chosen step.
-    Right: the KL spent and the completion length. Below: every measurement at
+    Right: the KL spent. Below: every measurement (length included) at
     the cursor with its interval, and completions the policy wrote at that step.
     Every position is a lookup in a sweep trained beforehand
     (:func:`fairlab.alignment.align_sweep`), so moves are instant.
@@ -94,7 +94,7 @@ class AlignmentExplorer(Explorer):
             "step": W.SelectionSlider(options=steps, value=step, description="training step",
                                       style=style, layout=W.Layout(width="360px")),
         }
-        fig, (self.ax_reward, self.ax_kl) = new_figure(1, 2, figsize=(8.6, 3.3))
+        fig, (self.ax_reward, self.ax_kl) = new_figure(1, 2, figsize=(8.0, 3.0))
         all_c = pd.concat(self._curves.values())
         x = np.asarray(steps)
         ax = self.ax_reward
@@ -109,17 +109,9 @@ class AlignmentExplorer(Explorer):
         ax.legend(fontsize=8, loc="upper left")
         bx = self.ax_kl
         (self.kl_line,) = bx.plot(x, np.zeros(len(x)), color=PALETTE[5], label="KL (nats)")
-        self.len_twin = bx.twinx()
-        self.len_twin.grid(False)
-        (self.len_line,) = self.len_twin.plot(x, np.zeros(len(x)), ":", color=PALETTE[2],
-                                              label="length (words)")
         self.kl_cursor = bx.axvline(step, color="black", lw=1)
         bx.set(xlim=(0, x[-1]), ylim=(0, max(1.0, all_c[("kl", "mean")].max()) * 1.05),
-               xlabel="training step", title="KL spent and length")
-        bx.set_ylabel("KL to reference (nats)", color=PALETTE[5])
-        self.len_twin.set_ylim(0, all_c[("length", "mean")].max() * 1.1)
-        self.len_twin.set_ylabel("words", color=PALETTE[2])
-        self.len_twin.spines["right"].set_visible(True)
+               xlabel="training step", ylabel="KL to reference (nats)", title="KL spent")
         fig.tight_layout()
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
@@ -141,7 +133,6 @@ class AlignmentExplorer(Explorer):
         self.learned.set_ydata(c[("learned_reward", "mean")].to_numpy())
         self.true.set_ydata(c[("true_score", "mean")].to_numpy())
         self.kl_line.set_ydata(c[("kl", "mean")].to_numpy())
-        self.len_line.set_ydata(c[("length", "mean")].to_numpy())
         for cur in (self.cursor, self.kl_cursor):
             cur.set_xdata([state.step, state.step])
         r = state.row
