@@ -197,8 +197,9 @@ CASES: dict[str, ExplorerCase] = {
 
             corpus = make_corpus(n_sentences=400, random_state=0)
             fixed = corpus.occupations[::2]
-            grid = fit_grid(corpus, lams=[0, 1, 10], shares=[0, 1], fixed=fixed, epochs=2,
-                            hidden_size=16)
+            # seven λ stops: a quarter-track drag moves at least one stop
+            grid = fit_grid(corpus, lams=[0, 0.1, 0.3, 1, 3, 10, 30], shares=[0, 1],
+                            fixed=fixed, epochs=2, hidden_size=16)
 
             def make():
                 return LanguageModelExplorer(corpus, grid, fixed=fixed)
