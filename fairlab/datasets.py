@@ -437,3 +437,50 @@ def make_biased_world(
     bunch.knobs = {"representation": representation, "historical_bias": historical_bias,
                    "measurement_bias": measurement_bias, "proxy_strength": proxy_strength}
     return bunch
+
+
+# ------------------------------------------------ occupation statistics (lesson 12)
+CHECKSUMS["occupations_winobias.csv"] = (
+    "c75fe5edc75b13b6317cb36ccca5a4c353260eb157f8032850a753f2e9e3c03a")
+__all__.append("load_occupation_stats")
+
+_OCCUPATIONS_DESCR = """Women's share (%) of 40 occupations, as printed in Table 1 of
+Zhao, Wang, Yatskar, Ordonez & Chang (2018), "Gender Bias in Coreference Resolution:
+Evaluation and Debiasing Methods" (WinoBias, NAACL), who took them from the U.S. Bureau
+of Labor Statistics, Current Population Survey, "Employed persons by detailed occupation,
+sex, race, and Hispanic or Latino ethnicity" (annual averages). Integer percentages,
+transcribed by hand (see data/README.md); occupation names are WinoBias's short forms,
+not BLS's occupation titles. Aggregate statistics: no personal data. U.S. government
+work, public domain."""
+
+
+def load_occupation_stats() -> Bunch:
+    """Women's share by occupation (WinoBias's table of U.S. labour statistics).
+
+    Returns
+    -------
+    Bunch with ``frame`` (columns ``occupation``, ``pct_female`` (int, %) and
+    ``share_female`` (0–1), sorted by share), ``occupations`` (list) and ``DESCR``.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        When ``data/occupations_winobias.csv`` is missing or its sha256 differs.
+
+    Examples
+    --------
+    >>> stats = load_occupation_stats()
+    >>> len(stats.frame), stats.occupations[:2], stats.occupations[-1]
+    (40, ['carpenter', 'construction worker'], 'secretary')
+    >>> float(stats.frame.set_index("occupation").loc["nurse", "share_female"])
+    0.9
+
+    Lesson: 12-bias-in-a-language-model
+    """
+    frame = pd.read_csv(io.BytesIO(_read_bytes("occupations_winobias.csv")),
+                        dtype={"occupation": str, "pct_female": np.int64})
+    frame["share_female"] = frame["pct_female"] / 100.0
+    frame = frame.sort_values(["pct_female", "occupation"], kind="stable",
+                              ignore_index=True)
+    return Bunch(frame=frame, occupations=frame["occupation"].tolist(),
+                 DESCR=_OCCUPATIONS_DESCR)

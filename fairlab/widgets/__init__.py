@@ -26,6 +26,8 @@ _WHERE = {
     "InterventionExplorer": "intervention_explorer",
     "ShortcutExplorer": "shortcut_explorer",
     "RobustnessExplorer": "robustness_explorer",
+    "LanguageModelExplorer": "lm_explorer",
+    "AlignmentExplorer": "alignment_explorer",
 }
 
 __all__ = ["Explorer", "new_figure", *_WHERE]

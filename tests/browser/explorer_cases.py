@@ -227,6 +227,43 @@ CASES: dict[str, ExplorerCase] = {
                 return RobustnessExplorer(models, X, y, sensitive_features=s)
         """,
     ),
+    "lm": ExplorerCase(
+        cls="LanguageModelExplorer",
+        control="lam",
+        build="""
+            from fairlab.lm import fit_grid, make_corpus
+            from fairlab.widgets import LanguageModelExplorer
+
+            corpus = make_corpus(n_sentences=400, random_state=0)
+            fixed = corpus.occupations[::2]
+            # seven λ stops: a quarter-track drag moves at least one stop
+            grid = fit_grid(corpus, lams=[0, 0.1, 0.3, 1, 3, 10, 30], shares=[0, 1],
+                            fixed=fixed, epochs=2, hidden_size=16)
+
+            def make():
+                return LanguageModelExplorer(corpus, grid, fixed=fixed)
+        """,
+    ),
+    "alignment": ExplorerCase(
+        cls="AlignmentExplorer",
+        control="beta",
+        build="""
+            import torch
+            from fairlab import alignment as al
+            from fairlab.widgets import AlignmentExplorer
+
+            words = ["he", "she", "today", "really", "certainly", "."]
+            pol = al.Policy(lambda ids: torch.nn.functional.one_hot(ids, 6).double(),
+                            torch.zeros(6, 6), torch.zeros(6), words)
+            sweep = al.align_sweep(pol, ["he", "she"], al.Raters(length_bias=0.4),
+                                   betas=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], seeds=[0, 1],
+                                   n_comparisons=200, n_held_out=50, n_steps=20, eval_every=5,
+                                   max_new_tokens=5, batch_size=16, learning_rate=0.3)
+
+            def make():
+                return AlignmentExplorer(sweep, beta=0.01, step=20)
+        """,
+    ),
 }
 
 SETUP = '''
