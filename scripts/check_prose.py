@@ -6,14 +6,14 @@ Usage: python scripts/check_prose.py [notebooks/ solutions/ app/ | FILE.ipynb ..
 For each notebook, every decimal number written in a markdown cell (``0.413``,
 ``44.9 %``, ``1.8×``) must be found, at the precision the prose prints it, among
 
-* the outputs of the code cells in the same ``## `` section as the markdown cell (the
-  introduction before the first section, the Summary and the References are checked
+* the outputs of the code cells in the same ``## `` section as the markdown cell (text
+  above a ``## `` heading inside a cell also sees the previous section; the introduction before the first section, the Summary and the References are checked
   against the whole notebook): ``stream`` text and the ``text/plain``, ``text/html`` and
   ``text/markdown`` data of code cells (a number in the outputs matches when it was
   printed with at least as many decimals and rounds to the prose number; signs are
   ignored, so a gap of ``0.05`` matches a printed difference ``-0.050``; ``41.3 %``
   matches a printed ``0.413`` and the other way round);
-* the literal numbers of the notebook's code cells (a setting such as ``lam=0.5`` that
+* the literal numbers of the notebook's code cells and fenced code blocks (a setting such as ``lam=0.5`` that
   the prose names is the lesson's own input, not a result);
 * the notebook's allowlist: ``metadata["fairlab"]["prose_allow"]``, a mapping
   ``{"0.8": "the four-fifths rule's threshold (29 CFR 1607.4(D))"}`` of definitional
@@ -149,8 +149,10 @@ def check_notebook(nb: nbformat.NotebookNode, path: Path = Path("<notebook>"),
     source = nb if source is None else source
     everything = printed_values(_outputs_text(source))
     per_section: dict[int, list[tuple[Decimal, int]]] = {}
-    code = {Decimal(m.group(0)) for c in source.cells + nb.cells if c.cell_type == "code"
-            for m in _CODE_NUMBER.finditer(c.source)}
+    code_text = [c.source for c in source.cells + nb.cells if c.cell_type == "code"]
+    code_text += [m.group(0) for c in source.cells + nb.cells if c.cell_type == "markdown"
+                  for m in _STRIP[0].finditer(c.source)]  # fenced solutions are code too
+    code = {Decimal(m.group(0)) for text in code_text for m in _CODE_NUMBER.finditer(text)}
     allow = {**source.metadata.get("fairlab", {}).get("prose_allow", {}),
              **nb.metadata.get("fairlab", {}).get("prose_allow", {})}
     problems = []
@@ -160,9 +162,12 @@ def check_notebook(nb: nbformat.NotebookNode, path: Path = Path("<notebook>"),
         if section == 0 or _is_recap(cell):
             values = everything
         else:
-            if section not in per_section:
-                per_section[section] = printed_values(_outputs_text(source, section))
-            values = per_section[section]
+            # text above a heading inside the cell still belongs to the previous section
+            ks = [section - 1, section] if not cell.source.startswith("## ") else [section]
+            for k in ks:
+                if k not in per_section:
+                    per_section[k] = printed_values(_outputs_text(source, k))
+            values = [v for k in ks for v in per_section[k]]
         for number, percent, at in prose_numbers(cell.source):
             if Decimal(number) in code or number in allow or _matches(number, values):
                 continue
