@@ -7,14 +7,15 @@ For each notebook, every decimal number written in a markdown cell (``0.413``,
 ``44.9 %``, ``1.8×``) must be found, at the precision the prose prints it, among
 
 * the outputs of the code cells in the same ``## `` section as the markdown cell (text
-  above a ``## `` heading inside a cell also sees the previous section; the introduction before the first section, the Summary and the References are checked
-  against the whole notebook): ``stream`` text and the ``text/plain``, ``text/html`` and
+  above a ``## `` heading inside a cell also sees the previous section; the introduction
+  before the first section, the Summary and the References are checked against the whole
+  notebook): ``stream`` text and the ``text/plain``, ``text/html`` and
   ``text/markdown`` data of code cells (a number in the outputs matches when it was
   printed with at least as many decimals and rounds to the prose number; signs are
   ignored, so a gap of ``0.05`` matches a printed difference ``-0.050``; ``41.3 %``
   matches a printed ``0.413`` and the other way round);
-* the literal numbers of the notebook's code cells and fenced code blocks (a setting such as ``lam=0.5`` that
-  the prose names is the lesson's own input, not a result);
+* the literal numbers of the notebook's code cells and fenced code blocks (a setting such
+  as ``lam=0.5`` that the prose names is the lesson's own input, not a result);
 * the notebook's allowlist: ``metadata["fairlab"]["prose_allow"]``, a mapping
   ``{"0.8": "the four-fifths rule's threshold (29 CFR 1607.4(D))"}`` of definitional
   numbers to the reason each may stand without an output. Keep it short.
