@@ -13,6 +13,8 @@ Two tools for lesson 05:
   :func:`binormal_roc` (a classifier of a given AUC) and
   :func:`impossibility_calculator`, which says which fairness criteria can hold
   together for two groups with given base rates.
+* :class:`GroupRecalibrator` (lesson 06) — one isotonic or Platt map per group, fitted
+  on held-out scores: per-group recalibration as a post-processing step.
 
 Nothing here imports matplotlib or ipywidgets.
 
@@ -44,6 +46,7 @@ __all__ = [
     "binormal_roc",
     "ImpossibilityResult",
     "impossibility_calculator",
+    "GroupRecalibrator",
 ]
 
 _STRATEGIES = ("uniform", "quantile", "distinct")
@@ -497,3 +500,100 @@ def impossibility_calculator(
     criteria = pd.DataFrame(rows, columns=["criteria", "holds", "why"]).set_index("criteria")
     return ImpossibilityResult(auc=auc, fpr=fpr, tpr=tpr, same_error_rates=same,
                                same_ppv_fnr=parity, balance=balance, criteria=criteria)
+
+
+# ------------------------------------------------------------ per-group recalibration
+class GroupRecalibrator:
+    """Recalibrate a score separately in each group: post-processing for sufficiency.
+
+    A score is *calibrated within groups* when, in every group, the people with score
+    s turn out positive at rate s. A model trained on pooled data can miss that for a
+    group whose score means something else. Fitting one monotone map per group (isotonic
+    regression, or Platt's logistic ``sigmoid`` on the score's logit) on held-out scores
+    makes each group's score mean its observed risk again; the ranking *within* a group
+    is unchanged, so each group's ROC curve is too. Pleiss et al. (2017) show what it
+    cannot do: with different base rates a calibrated score can at best also equalise
+    one error-rate combination, and only by withholding information from one group.
+
+    Parameters
+    ----------
+    method : {"isotonic", "sigmoid"}, default="isotonic"
+        ``isotonic`` uses :class:`sklearn.isotonic.IsotonicRegression` (a step function,
+        needs a few hundred rows per group); ``sigmoid`` fits
+        :class:`sklearn.linear_model.LogisticRegression` on ``logit(score)`` (two
+        parameters per group).
+
+    Attributes
+    ----------
+    groups_ : pandas.Index
+        The groups seen in ``fit``.
+    calibrators_ : dict
+        One fitted scikit-learn model per group.
+
+    Examples
+    --------
+    In group "b" the score says 0.2 but half of the people are positive:
+
+    >>> y = [0, 1, 0, 1] * 50 + [0, 0, 0, 1] * 50
+    >>> s = [0.2] * 200 + [0.25] * 200
+    >>> g = ["b"] * 200 + ["a"] * 200
+    >>> cal = GroupRecalibrator(method="sigmoid").fit(y, s, sensitive_features=g)
+    >>> cal.predict_proba([0.2, 0.25], sensitive_features=["b", "a"]).round(2).tolist()
+    [0.5, 0.25]
+
+    Lesson: 06-decision-thresholds
+    """
+
+    def __init__(self, method: str = "isotonic") -> None:
+        self.method = method
+
+    def fit(self, y_true: Any, y_score: Any, *, sensitive_features: Any) -> GroupRecalibrator:
+        """Fit one calibration map per group on held-out labels and scores."""
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import LogisticRegression
+
+        check_choice(self.method, "method", ("isotonic", "sigmoid"))
+        yt = check_binary(y_true, "y_true")
+        score = check_scores(y_score, "y_score", n_rows=len(yt))
+        groups = check_groups(sensitive_features, len(yt), min_rows=2)
+        self.groups_ = groups.index
+        self.calibrators_ = {}
+        for k, label in enumerate(groups.index):
+            rows = groups.codes == k
+            if np.unique(yt[rows]).size < 2:
+                raise ValueError(f"group {label!r} has only one label value in y_true; "
+                                 "a calibration map needs positives and negatives. Merge the "
+                                 "group with another or fit on more rows.")
+            if self.method == "isotonic":
+                model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+                model.fit(score[rows], yt[rows])
+            else:
+                model = LogisticRegression(C=1e6).fit(_logit(score[rows])[:, None], yt[rows])
+            self.calibrators_[label] = model
+        return self
+
+    def predict_proba(self, y_score: Any, *, sensitive_features: Any) -> np.ndarray:
+        """The recalibrated score of each row: its group's map applied to its score."""
+        if not hasattr(self, "calibrators_"):
+            raise ValueError("this GroupRecalibrator is not fitted yet; call "
+                             "fit(y_true, y_score, sensitive_features=...) first.")
+        score = check_scores(y_score, "y_score")
+        groups = check_groups(sensitive_features, len(score), min_rows=1)
+        unseen = [label for label in groups.index if label not in self.calibrators_]
+        if unseen:
+            raise ValueError(f"groups {unseen} were not seen in fit (seen: "
+                             f"{list(self.groups_)}); fit on data that contains every group.")
+        out = np.empty(len(score))
+        for k, label in enumerate(groups.index):
+            rows = groups.codes == k
+            model = self.calibrators_[label]
+            if self.method == "isotonic":
+                out[rows] = model.predict(score[rows])
+            else:
+                out[rows] = model.predict_proba(_logit(score[rows])[:, None])[:, 1]
+        return out
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))

@@ -1,5 +1,6 @@
 """House rules for the committed lessons (the executed cells themselves run under nbval)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,4 +44,10 @@ def test_lesson_shape(path):
         assert "Misconception" in md, "every lesson corrects one misconception"
         assert md.count("### Exercise") >= 2, "at least two checked exercises"
         assert "## Summary" in md and "## References" in md
-        assert "NBVAL_CHECK_OUTPUT" in code, "key numbers must be checked by nbval"
+        tagged = [c for c in nb.cells if "nbval-check-output" in c.metadata.get("tags", [])]
+        assert tagged, "key numbers must be checked by nbval: tag their cells nbval-check-output"
+    assert "NBVAL_CHECK_OUTPUT" not in code, "use the nbval-check-output cell tag, not a comment"
+    shown = [str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+             for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    bars = [s for s in shown if re.search(r"\d+%\|", s)]
+    assert not bars, "a saved progress bar: re-execute with scripts/run_notebooks.py"

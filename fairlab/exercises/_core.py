@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from numbers import Real
 from typing import Any
 
-__all__ = ["feedback", "check_number", "check_option"]
+__all__ = ["feedback", "check_number", "check_option", "check_function"]
 
 NOT_ANSWERED = "Not answered yet: replace None with your answer and run the cell again."
 
@@ -94,3 +94,45 @@ def check_option(
         if value == norm(wrong):
             return feedback(False, message)
     return feedback(False, hint)
+
+
+def check_function(
+    answer: Any,
+    cases: list[tuple[tuple, Any]],
+    *,
+    compare: Callable[[Any, Any], bool],
+    hint: str,
+    praise: str = "Correct on every hidden case.",
+) -> bool:
+    """Check a function the learner wrote on hidden cases, each ``(args, expected)``.
+
+    The cases are not the lesson's data: a function that only reproduces the printed
+    numbers fails. A failing case is described by its size, never by its answer; an
+    exception inside the learner's function is reported, not raised.
+
+    Examples
+    --------
+    >>> cases = [((2, 3), 5), ((-1, 1), 0)]
+    >>> check_function(lambda a, b: a + b, cases, compare=lambda x, y: x == y, hint="Add.")
+    ✓ Correct on every hidden case.
+    True
+    >>> check_function(lambda a, b: a * b, cases, compare=lambda x, y: x == y, hint="Add.")
+    ✗ Hidden case 1 of 2 gives a different result. Add.
+    False
+    """
+    if answer is None:
+        return feedback(False, NOT_ANSWERED)
+    if not callable(answer):
+        return feedback(False, f"Your answer is a {type(answer).__name__}; define a function "
+                               "(def answer(...): ...) and pass the function itself.")
+    for i, (args, expected) in enumerate(cases, start=1):
+        try:
+            got = answer(*args)
+            ok = bool(compare(got, expected))
+        except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+            return feedback(False, f"Your function raised {type(exc).__name__}: {exc} "
+                                   f"(hidden case {i} of {len(cases)}). {hint}")
+        if not ok:
+            return feedback(False, f"Hidden case {i} of {len(cases)} gives a different "
+                                   f"result. {hint}")
+    return feedback(True, praise)

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from fairlab.exercises._core import check_number
+from fairlab.exercises._core import check_function, check_number
 
-__all__ = ["check_reweighing_weight", "check_cells_undersampled_rows",
+__all__ = ["check_reweigh_function", "check_reweighing_weight", "check_cells_undersampled_rows",
            "check_balanced_base_rate"]
 
 
@@ -151,4 +151,46 @@ def check_balanced_base_rate(answer: Any) -> bool:
         },
         praise=f"Correct: {r['female']:.3f}, the same as before resampling. Equal group sizes "
                "do not touch the gap in base rates the model learns from.",
+    )
+
+
+def _cells_case(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and k string groups with every (group, label) cell non-empty."""
+    while True:
+        g = rng.choice([f"g{i}" for i in range(k)], size=n)
+        y = (rng.random(n) < rng.uniform(0.2, 0.8, k)[np.searchsorted(np.unique(g), g)])
+        if len({(a, b) for a, b in zip(g, y, strict=True)}) == 2 * k:
+            return y.astype(int), g
+
+
+def check_reweigh_function(answer: Any) -> bool:
+    """Exercise (build it): a function ``answer(y, group)`` returning one reweighing weight per row.
+
+    Checked on hidden cases with two to four groups, against
+    :func:`fairlab.resampling.reweighing_weights`.
+
+    Examples
+    --------
+    >>> check_reweigh_function(lambda y, g: np.ones(len(y)))
+    ✗ Hidden case 1 of 4 gives a different result. ...
+    False
+
+    Lesson: 03-resampling
+    """
+    from fairlab.resampling import reweighing_weights
+
+    rng = np.random.default_rng(16)
+    cases = []
+    for n, k in ((12, 2), (40, 3), (200, 4), (7, 2)):
+        y, g = _cells_case(rng, n, k)
+        cases.append(((y, g), reweighing_weights(y, g)))
+    return check_function(
+        answer, cases,
+        compare=lambda got, want: np.shape(got) == want.shape
+        and np.allclose(np.asarray(got, dtype=float), want),
+        praise="Correct: one weight per row, w(g, y) = P(g)·P(y) / P(g, y), for any number "
+               "of groups.",
+        hint="Return one weight per row, in the rows' order: P(g)·P(y) / P(g, y), with each "
+             "P a share of the rows. It must work for any number of groups (use np.unique or "
+             "pandas groupby, not the names 'Female' and 'Male').",
     )

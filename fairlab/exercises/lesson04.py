@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from fairlab.exercises._core import check_number
+from fairlab.exercises._core import check_function, check_number
 
-__all__ = ["EXAMPLE", "check_surrogate_gradient", "check_soft_eo_gap"]
+__all__ = ["check_soft_dp_function", "EXAMPLE", "check_surrogate_gradient", "check_soft_eo_gap"]
 
 #: Ten applicants: predicted probabilities, true labels and groups (4 in A, 6 in B).
 EXAMPLE = {
@@ -103,4 +103,53 @@ def check_soft_eo_gap(answer: Any) -> bool:
             "A gap here is the larger group mean minus the smaller one, so it is never "
             "negative.": lambda a: abs(a + expected) < 1e-3,
         },
+    )
+
+
+def check_soft_dp_function(answer: Any) -> bool:
+    """Exercise (build it): a differentiable soft demographic-parity gap ``answer(p, group)``.
+
+    ``p`` is a float tensor of probabilities that requires grad, ``group`` a long tensor
+    of group codes 0..k-1. The result must be a scalar tensor whose value *and gradient*
+    match :func:`fairlab.training.demographic_parity_surrogate` on hidden cases with two
+    and three groups.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_soft_dp_function(lambda p, g: torch.tensor(0.0))
+    ✗ ...
+    False
+
+    Lesson: 04-lambda-penalized-training
+    """
+    import torch
+
+    from fairlab.training import demographic_parity_surrogate
+
+    rng = np.random.default_rng(4)
+    cases = []
+    for n, k in ((10, 2), (30, 3), (200, 2)):
+        codes = np.concatenate([np.arange(k), rng.integers(0, k, n - k)])
+        values = rng.uniform(0.05, 0.6, n) + 0.35 * (codes == k - 1)  # the last group is highest
+        ref = torch.tensor(values, requires_grad=True)
+        want = demographic_parity_surrogate(ref, torch.tensor(codes))
+        (grad,) = torch.autograd.grad(want, ref)
+        p = torch.tensor(values, requires_grad=True)
+        cases.append(((p, torch.tensor(codes)), (want.item(), grad.numpy(), p)))
+
+    def compare(got, want):
+        value, grad, p = want
+        if not (torch.is_tensor(got) and got.numel() == 1 and got.requires_grad):
+            return False
+        (g,) = torch.autograd.grad(got.reshape(()), p, allow_unused=True)
+        return (g is not None and abs(float(got) - value) < 1e-9
+                and np.allclose(g.numpy(), grad, atol=1e-9))
+
+    return check_function(
+        answer, cases, compare=compare,
+        praise="Correct: the value and the gradient match for two and three groups.",
+        hint="Return a scalar tensor that stays in autograd's graph (no .item(), no numpy, no "
+             "argmax or rounding): each group's mean of p, then the largest minus the "
+             "smallest. With k groups, the mean of group j is p[group == j].mean().",
     )

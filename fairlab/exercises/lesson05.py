@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from fairlab.exercises._core import check_number, check_option, feedback
+from fairlab.exercises._core import check_function, check_number, check_option, feedback
 
-__all__ = ["check_compas_high_fpr_gap", "check_chouldechova_fpr", "check_metric_choice",
-           "compas_gaps"]
+__all__ = ["check_fpr_gap_function", "check_compas_high_fpr_gap", "check_chouldechova_fpr",
+           "check_metric_choice", "compas_gaps"]
 
 
 @cache
@@ -163,4 +163,42 @@ same accuracy and many more wrongful flags.
             "accuracy": "Accuracy mixes both kinds of error and both kinds of people; a "
                         "group can have the same accuracy and many more wrongful flags.",
         },
+    )
+
+
+def check_fpr_gap_function(answer: Any) -> bool:
+    """Exercise (build it): ``answer(y_true, y_pred, group)`` → largest minus smallest FPR.
+
+    Checked on hidden cases with two to four groups against
+    :func:`fairlab.metrics.group_metrics`.
+
+    Examples
+    --------
+    >>> check_fpr_gap_function(lambda y, p, g: 0.0)
+    ✗ ...
+    False
+
+    Lesson: 05-fairness-metrics
+    """
+    import numpy as np
+
+    from fairlab.metrics import group_metrics
+
+    rng = np.random.default_rng(5)
+    cases = []
+    for n, k in ((20, 2), (60, 3), (300, 4)):
+        g = np.array([f"g{i}" for i in range(k)] * 2 + list(rng.choice(
+            [f"g{i}" for i in range(k)], size=n - 2 * k)))
+        y = np.concatenate([np.zeros(k, int), np.ones(k, int), rng.integers(0, 2, n - 2 * k)])
+        yp = (rng.random(n) < np.where(g == f"g{k - 1}", 0.8, 0.3)).astype(int)  # last: highest
+        fpr = group_metrics(y, yp, sensitive_features=g)["fpr"]
+        cases.append(((y, yp, g), float(fpr.max() - fpr.min())))
+    return check_function(
+        answer, cases,
+        compare=lambda got, want: abs(float(got) - want) < 1e-9,
+        praise="Correct: FPR = fp / (fp + tn) among each group's negatives, largest minus "
+               "smallest, for any number of groups.",
+        hint="In each group, FPR = (y_pred == 1 among y_true == 0) / (number with y_true == 0); "
+             "return the largest minus the smallest over all groups (not group 0 minus "
+             "group 1: there may be more than two).",
     )

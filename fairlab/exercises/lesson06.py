@@ -11,9 +11,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from fairlab.exercises._core import check_number, check_option
+from fairlab.exercises._core import check_function, check_number, check_option
 
-__all__ = ["check_black_granted", "check_costliest_policy", "check_eo_repayers"]
+__all__ = ["check_black_granted", "check_costliest_policy", "check_eo_repayers",
+           "check_threshold_search", "check_recalibration_prediction"]
 
 
 @cache
@@ -121,4 +122,73 @@ def check_eo_repayers(answer: Any) -> bool:
                 lambda a: bool((abs(granted["equal_opportunity"] - a) <= tol).any()),
             "That is a score threshold (0-100), not a fraction.": lambda a: a > 1,
         },
+    )
+
+
+def _threshold_for_tpr(y, score, target):
+    """Brute force: the largest distinct score t with TPR(score >= t) >= target."""
+    import numpy as np
+
+    y, score = np.asarray(y), np.asarray(score, dtype=float)
+    for t in np.unique(score)[::-1]:
+        if (score[y == 1] >= t).mean() >= target:
+            return float(t)
+    return float(score.min())
+
+
+def check_threshold_search(answer: Any) -> bool:
+    """Exercise (build it): ``answer(y, score, target_tpr)`` → the highest threshold reaching it.
+
+    The highest threshold t (one of the scores) such that selecting ``score >= t``
+    recognises at least ``target_tpr`` of the positives: the search
+    :func:`fairlab.thresholds.optimize_thresholds` runs for each group. Checked on
+    hidden cases, with ties, against a brute-force scan.
+
+    Examples
+    --------
+    >>> check_threshold_search(lambda y, s, target: 0.5)
+    ✗ ...
+    False
+
+    Lesson: 06-decision-thresholds
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(6)
+    cases = []
+    for n, target in ((10, 0.5), (50, 0.8), (400, 0.3), (30, 1.0)):
+        y = np.concatenate([[1, 0], rng.integers(0, 2, n - 2)])
+        score = np.round(rng.random(n), 1 if n == 50 else 3)  # n == 50: many ties
+        cases.append(((y, score, target), _threshold_for_tpr(y, score, target)))
+    return check_function(
+        answer, cases,
+        compare=lambda got, want: abs(float(got) - want) < 1e-12,
+        praise="Correct: sort the positives' scores from the top and stop at the first score "
+               "where enough of them are at or above it.",
+        hint="Return one of the scores: the highest t with (score[y == 1] >= t).mean() >= "
+             "target_tpr. Mind ties (several people with the same score are all selected or "
+             "none) and the '>=' in both places.",
+    )
+
+
+def check_recalibration_prediction(answer: Any) -> bool:
+    """Exercise (predict, then check): does per-group recalibration close the FNR gap at 0.5?
+
+    Examples
+    --------
+    >>> check_recalibration_prediction("closes")
+    ✗ ...
+    False
+
+    Lesson: 06-decision-thresholds
+    """
+    return check_option(
+        answer, "does not close",
+        normalize=lambda v: str(v).strip().lower().replace("_", " ").replace("-", " "),
+        hints={"closes": "Recalibration makes each group's score mean its observed risk "
+                         "(sufficiency). With different base rates, can a calibrated score "
+                         "also have equal error rates (lesson 05, section 6)?"},
+        praise="Right: calibration within groups and equal error rates cannot both hold when "
+               "base rates differ; run the next cell to see by how much the gap moves.",
+        hint='Answer "closes" or "does not close".',
     )

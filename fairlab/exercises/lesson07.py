@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from fairlab.exercises._core import check_number, check_option
+from fairlab.exercises._core import check_function, check_number, check_option
 
-__all__ = ["STEP", "LESSON_DATA", "check_projected_step", "check_adversary_baseline",
-           "check_leak_detector"]
+__all__ = ["check_projection_function", "STEP", "LESSON_DATA", "check_projected_step",
+           "check_adversary_baseline", "check_leak_detector"]
 
 #: Exercise 1: two gradients of the same two weights, and the adversary's weight α.
 STEP = {"grad_task": np.array([2.0, 1.0]), "grad_adv": np.array([1.0, 1.0]), "alpha": 0.5}
@@ -123,4 +123,35 @@ def check_leak_detector(answer: Any) -> bool:
             "task loss": "The task loss says how well y is predicted, not whether the scores "
                          "carry the group.",
         },
+    )
+
+
+def check_projection_function(answer: Any) -> bool:
+    """Exercise (build it): Zhang et al.'s combined gradient ``answer(g_task, g_adv, alpha)``.
+
+    Checked on hidden random vectors of two to six dimensions against
+    :func:`fairlab.adversarial.zhang_update`.
+
+    Examples
+    --------
+    >>> check_projection_function(lambda t, a, alpha: np.asarray(t) - alpha * np.asarray(a))
+    ✗ ...
+    False
+
+    Lesson: 07-adversarial-debiasing
+    """
+    from fairlab.adversarial import zhang_update
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for dim, alpha in ((2, 1.0), (3, 0.5), (6, 2.0), (4, 0.1)):  # α > 0: α = 0 is no adversary
+        t, a = rng.normal(size=dim), rng.normal(size=dim)
+        cases.append(((t.copy(), a.copy(), alpha), zhang_update(t, a, alpha=alpha)))
+    return check_function(
+        answer, cases,
+        compare=lambda got, want: np.shape(got) == want.shape and np.allclose(got, want),
+        praise="Correct: task step, minus its projection on the adversary's gradient, minus "
+               "α times the adversary's gradient.",
+        hint="Compute proj = (t·a)/(a·a)·a and return t − proj − α·a. Without the "
+             "projection it is gradient reversal, which this exercise is not.",
     )
