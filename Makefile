@@ -11,7 +11,7 @@ export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
 export PYTHONHASHSEED := 0
 PORT ?= 8888
 
-.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean
+.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean site
 
 # Installs once; re-runs only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -55,6 +55,13 @@ solutions: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; MPLBACKEND=Agg $(PY) $$b || exit 1; done
+
+# The course website in _site/ (offline: KaTeX and axe-core come from npm into .site-node/).
+# SITE_REPO=https://github.com/<owner>/<name> sets the launch buttons' repository.
+site: $(STAMP)
+	@test -f .site-node/node_modules/katex/dist/katex.min.js -a -f .site-node/node_modules/axe-core/axe.min.js || \
+		npm install --prefix .site-node --no-save --no-audit --no-fund katex@0.19.1 axe-core@4.14.1
+	$(PY) scripts/build_site.py --out _site $(if $(SITE_REPO),--repo $(SITE_REPO))
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/browser/artifacts
