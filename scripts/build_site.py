@@ -36,12 +36,17 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import nbformat
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: tomli, which pytest (the test extra) requires there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -392,14 +397,17 @@ def build(out: Path, settings: dict, *, use_cache: bool = True, log=print) -> di
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out.parent))
     try:
         copy_assets(tmp)
-        search, live = [], {}
+        search, live = [], {i["page"]: live_explorers(i["nb"]) for i in infos}
+        live = {page: names for page, names in live.items() if names}
+        # the lessons with live explorers run side by side (two cores), before rendering
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            executed = dict(zip(live, pool.map(
+                lambda i: executed_with_state(i["path"], use_cache),
+                [i for i in infos if i["page"] in live]), strict=True))
         for k, info in enumerate(infos):
             t0 = time.perf_counter()
-            nb = info["nb"]
-            names = live_explorers(nb)
-            if names:
-                nb = executed_with_state(info["path"], use_cache)
-                live[info["page"]] = names
+            nb = executed.get(info["page"], info["nb"])
+            names = live.get(info["page"], [])
             body = to_html(prepare(nb, settings))
             prev, nxt = neighbours(infos, k)
             page = frame(body, title=info["title"], settings=settings, infos=infos,
