@@ -212,9 +212,10 @@ def prepare(nb: nbformat.NotebookNode, settings: dict) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     has_state = bool(nb.metadata.get("widgets", {}).get(
         "application/vnd.jupyter.widget-state+json", {}).get("state"))
-    cells, heading = [], ""
+    cells, heading, shift = [], "", 0
     for cell in nb.cells:
         if cell.get("id") == COLAB_ID or COLAB_ID in cell.metadata.get("tags", []):
+            shift = 1 if cell.get("execution_count") == 1 else 0
             continue
         if cell.cell_type == "markdown":
             if cell.source.startswith(NAV):
@@ -236,6 +237,13 @@ def prepare(nb: nbformat.NotebookNode, settings: dict) -> nbformat.NotebookNode:
                     data["text/html"] = (f'<img class="site-figure" alt="{alt}" '
                                          f'src="data:image/png;base64,{png}">')
         cells.append(cell)
+    if shift:  # the Colab cell ran first: number the shown cells from 1 without it
+        for cell in cells:
+            if cell.cell_type == "code" and cell.get("execution_count"):
+                cell.execution_count -= shift
+                for out in cell.get("outputs", []):
+                    if out.get("output_type") == "execute_result":
+                        out["execution_count"] = cell.execution_count
     nb.cells = cells
     mark_static_fallbacks(nb)
     return nb
@@ -288,6 +296,7 @@ def search_entries(page_html: str, url: str, page_title: str, limit: int = 600) 
 
 # ---------------------------------------------------------------------------- pages
 HEAD = """<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="assets/katex/katex.min.css">
 <link rel="stylesheet" href="assets/site.css">
 <script defer src="assets/katex/katex.min.js"></script>

@@ -123,6 +123,19 @@ def test_prepare_drops_colab_and_nav_and_gives_alt():
     assert len(nb.cells) == 4  # the input is untouched
 
 
+def test_prepare_numbers_the_shown_cells_from_1():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("<!-- nav -->\n[Contents](00-start-here.ipynb)"),
+        nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x")])
+    nb.cells[2].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"})]
+    for k, cell in enumerate(nb.cells[1:], 1):
+        cell.execution_count = k
+    colab.add_cell(nb, "https://github.com/ada/fairlab")
+    out = bs.prepare(nb, SETTINGS)
+    assert [c.execution_count for c in out.cells] == [1, 2]
+    assert out.cells[1].outputs[0]["execution_count"] == 2
+
+
 def test_search_entries():
     page = ('<html><head><style>h1{}</style></head><body><h1 id="A-title">A title'
             '<a class="anchor-link" href="#A-title">¶</a></h1><p>first  words</p>'
