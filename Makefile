@@ -11,7 +11,7 @@ export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
 export PYTHONHASHSEED := 0
 PORT ?= 8888
 
-.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean html
+.PHONY: lab test unit nbval browser notebooks bench lint app solutions clean html site
 
 # Installs once; re-runs only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -42,7 +42,7 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
-browser: $(STAMP)
+browser: $(STAMP) site
 	$(PY) -m pytest -q -p no:cacheprovider tests/browser
 
 # Re-execute every lesson in place, in order, deterministically, without widget state.
@@ -91,6 +91,13 @@ hub-stop:
 
 test-hub: $(HUB_STAMP) $(HUB_PROXY)
 	FAIRLAB_TEST_HUB=1 $(PY) -m pytest -q -p no:cacheprovider tests/hub
+
+# The course website in _site/ (offline: KaTeX and axe-core come from npm into .site-node/).
+# SITE_REPO=https://github.com/<owner>/<name> sets the launch buttons' repository.
+site: $(STAMP)
+	@test -f .site-node/node_modules/katex/dist/katex.min.js -a -f .site-node/node_modules/axe-core/axe.min.js || \
+		npm install --prefix .site-node --no-save --no-audit --no-fund katex@0.19.1 axe-core@4.14.1
+	$(PY) scripts/build_site.py --out _site $(if $(SITE_REPO),--repo $(SITE_REPO))
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/browser/artifacts
