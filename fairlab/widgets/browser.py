@@ -156,7 +156,10 @@ def frames_spec(controls: Sequence[Mapping[str, Any]], frame: Callable[..., Fram
         ``explorer.compute`` followed by the explorer's formatting).
     panels : sequence of chart specs
         ``{"title", "xlabel", "ylabel", "xlim", "ylim", "layers": [{"id", "type"
-        ("line", "points", "bars", "vline"), "color", "label", "data" (static)}]}``.
+        ("line", "points", "bars", "hbars", "vline"), "color", "label", "data" (static)}]}``;
+        optional ``"width"``, ``"height"``, ``"left"`` (margin, px), ``"legend"``
+        (``"lower right"`` …) and ``"yticks"`` (``[[y, name], ...]``, for ``hbars``:
+        ``[y0, y1, value, note]`` drawn from 0).
 
     Returns
     -------
