@@ -98,3 +98,4 @@ def test_browser_frames_are_compute_for_every_strength(sweep):
     assert ex.state.strength == 0.6 and ex.controls["strength"].value == 0.6
     assert ex.state is ex.compute(strength=0.6)
     assert ex.widget().children[0] is view
+    assert ex.table in ex.python_widget().children  # the matplotlib panel stays reachable
