@@ -68,6 +68,9 @@ class BrowserView(anywidget.AnyWidget):
             raise ValueError(f"kind must be 'thresholds' or 'frames'; got {kind!r}.")
         super().__init__(kind=kind, spec=dict(spec), values=dict(values))
 
+    def __repr__(self) -> str:  # no memory address: executed notebooks stay deterministic
+        return f"BrowserView(kind={self.kind!r}, values={self.values!r})"
+
 
 def spec_size(spec: Mapping[str, Any]) -> int:
     """Bytes of the spec as JSON: what one explorer sends to the browser."""
@@ -156,7 +159,10 @@ def frames_spec(controls: Sequence[Mapping[str, Any]], frame: Callable[..., Fram
         ``explorer.compute`` followed by the explorer's formatting).
     panels : sequence of chart specs
         ``{"title", "xlabel", "ylabel", "xlim", "ylim", "layers": [{"id", "type"
-        ("line", "points", "bars", "vline"), "color", "label", "data" (static)}]}``.
+        ("line", "points", "bars", "hbars", "vline"), "color", "label", "data" (static)}]}``;
+        optional ``"width"``, ``"height"``, ``"left"`` (margin, px), ``"legend"``
+        (``"lower right"`` …) and ``"yticks"`` (``[[y, name], ...]``, for ``hbars``:
+        ``[y0, y1, value, note]`` drawn from 0).
 
     Returns
     -------

@@ -13,12 +13,24 @@ import pandas as pd
 
 from fairlab.plotting import PALETTE, group_colors, metrics_table_html
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["ShortcutExplorer", "ShortcutState"]
 
 _GROUPS = ("A", "B")
 _SPLITS = ("before", "after")
 _TABLE = ("accuracy", "tpr", "fpr", "selection_rate", "base_rate")
+_CURSOR = "#777777"
+
+
+def _num(x: float) -> float | None:
+    """JSON has no NaN: an undefined rate travels as ``None`` (the page skips it)."""
+    return float(x) if np.isfinite(x) else None
+
+
+def _coef_color(name: str) -> str:
+    """The shortcut's coefficient stands out; the legitimate features are grey."""
+    return PALETTE[5] if name == "neighbourhood" else "#777777"
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,9 @@ class ShortcutExplorer(Explorer):
     """A slider over shortcut strength; accuracy by group before and after the shift.
 
     Everything is precomputed by :func:`fairlab.causal.shortcut_sweep` (one model
-    per strength); a slider move looks up the nearest strength of the sweep. The
+    per strength); a slider move looks up the nearest strength of the sweep, drawn
+    in the browser (:meth:`browser_view`; the matplotlib panel stays reachable as
+    :meth:`python_widget`). The
     left panel draws every group's accuracy (or the chosen ``metric``) before the
     shift (solid) and after it (dashed) across all strengths, with a marker at the
     current one; the right panel shows the model's standardised coefficients.
@@ -112,11 +126,12 @@ class ShortcutExplorer(Explorer):
         names = [c.removeprefix("coef_") for c in self._coef_names]
         y = np.arange(len(names))[::-1]
         self.coef_bars = ax_coef.barh(y, np.zeros(len(y)), height=0.6, color=[
-            PALETTE[5] if n == "neighbourhood" else "#777777" for n in names])
+            _coef_color(n) for n in names])
         self.coef_notes = [ax_coef.text(0, yi, "", va="center", fontsize=8) for yi in y]
         ax_coef.set_yticks(y, names)
         ax_coef.axvline(0, color="black", linewidth=0.8)
         top = float(np.abs(self.sweep[self._coef_names].to_numpy()).max()) * 1.15
+        self._coef_top = top
         ax_coef.set_xlim(-top, top)
         ax_coef.set_title("What the model leans on")
         ax_coef.set_xlabel("standardised coefficient")
@@ -158,3 +173,69 @@ class ShortcutExplorer(Explorer):
         self.table.value = state.table_html
         self.readout.value = state.readout
         self.fig.canvas.draw_idle()
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one precomputed frame per strength.
+
+        Each frame holds the readout, the table and the moving marks (the markers on
+        the per-group curves, the cursor, the coefficient bars) that :meth:`render`
+        draws for that strength; a slider move in the page picks a frame.
+        """
+        if getattr(self, "_view", None) is None:
+            colors = group_colors(_GROUPS)
+            label = self.metric.replace("_", " ")
+            curves = []
+            for split, dash in (("before", ""), ("after", "5 3")):
+                for g in _GROUPS:
+                    s = self.sweep.xs((split, g), level=("split", "group"))[self.metric]
+                    curves.append({"id": f"{split}-{g}", "type": "line", "color": colors[g],
+                                   "dash": dash, "width": 1.4, "label": f"{g}, {split} the shift",
+                                   "data": [[float(a), _num(b)] for a, b in
+                                            zip(s.index, s.to_numpy(float), strict=True)]})
+            marks = [{"id": f"mark-{g}", "type": "points", "color": colors[g], "size": 5}
+                     for g in _GROUPS]
+            cursor = {"id": "cursor", "type": "vline", "color": _CURSOR, "dash": "none"}
+            names = list(self.compute(strength=self.strengths[0]).coef.index)
+            y = np.arange(len(names))[::-1]
+            bars = [{"id": f"coef-{n}", "type": "hbars", "color": _coef_color(n)} for n in names]
+            lo, hi = float(self.strengths[0]), float(self.strengths[-1])
+            pad = 0.03 * (hi - lo)
+            top = self._coef_top
+            panels = [
+                {"title": "Per group: before the shift (solid), after (dashed)",
+                 "xlabel": "shortcut strength in the collected training data", "ylabel": label,
+                 "xlim": [lo - pad, hi + pad], "ylim": [0, 1.02], "width": 520, "height": 300,
+                 "legend": "lower left",
+                 "layers": [*curves, cursor, *marks],
+                 "alt": f"{label} of each group before and after the shift at every strength, "
+                        "with the current strength marked"},
+                {"title": "What the model leans on", "xlabel": "standardised coefficient",
+                 "xlim": [-top, top], "ylim": [-0.6, len(names) - 0.4],
+                 "width": 280, "height": 300, "left": 96,
+                 "yticks": [[float(yi), n] for yi, n in zip(y, names, strict=True)],
+                 "layers": [*bars, {"id": "zero", "type": "vline", "color": "#000000",
+                                    "dash": "none", "data": 0.0}],
+                 "alt": "the model's standardised coefficient on each feature at the current "
+                        "strength"},
+            ]
+
+            def frame_at(strength: float) -> Frame:
+                st = self.compute(strength=strength)
+                m = st.metrics[self.metric]
+                points = {f"mark-{g}": [[st.strength, _num(m[split, g])] for split in _SPLITS]
+                          for g in _GROUPS}
+                coef = {f"coef-{n}": [[float(yi) - 0.3, float(yi) + 0.3, float(v), f"{v:+.2f}"]]
+                        for n, yi, v in zip(names, y, st.coef, strict=True)}
+                return Frame(readout=st.readout, table=st.table_html,
+                             layers=[{"cursor": st.strength, **points}, coef])
+
+            values = [float(s) for s in self.strengths]
+            start = self.compute(**self.values()).strength
+            controls = [{"name": "strength", "label": "shortcut strength", "values": values,
+                         "labels": [f"{v:.2f}" for v in values],
+                         "index": values.index(start)}]
+            spec = frames_spec(controls, frame_at, panels=panels, title=self.title)
+            self._view = BrowserView(kind="frames", spec=spec, values={"strength": start})
+            self._view.observe(self._from_view, names="values")
+        return self._view

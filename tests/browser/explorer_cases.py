@@ -195,6 +195,7 @@ CASES: dict[str, ExplorerCase] = {
     "shortcut_14": ExplorerCase(
         cls="ShortcutExplorer",
         control="strength",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.causal import shortcut_sweep

@@ -61,3 +61,41 @@ def test_bad_inputs(sweep):
         ShortcutExplorer(sweep.drop(index=0.3, level="strength"))
     with pytest.raises(ValueError, match="at least two"):
         ShortcutExplorer(sweep.loc[[0.0]])
+
+
+def test_browser_frames_are_compute_for_every_strength(sweep):
+    ex = ShortcutExplorer(sweep, strength=0.3)
+    view = ex.browser_view()
+    spec = view.spec
+    (control,) = spec["controls"]
+    assert control["values"] == STRENGTHS and control["index"] == 1
+    assert view.values == {"strength": 0.3}
+    assert len(spec["frames"]) == len(STRENGTHS)
+    for s, frame in zip(STRENGTHS, spec["frames"], strict=True):
+        ex.controls["strength"].value = s  # what the Python panel shows for this stop
+        assert frame["readout"] == ex.readout.value
+        assert frame["table"] == ex.table.value
+        curves, coef = frame["layers"]
+        assert curves["cursor"] == s
+        for g in ("A", "B"):
+            assert [p[0] for p in curves[f"mark-{g}"]] == [s, s]
+            assert [p[1] for p in curves[f"mark-{g}"]] == [
+                ex.marks[split, g].get_data()[1][0] for split in ("before", "after")]
+        widths = [coef[f"coef-{n}"][0][2] for n in ("test_score", "experience", "neighbourhood")]
+        np.testing.assert_allclose(widths, [bar.get_width() for bar in ex.coef_bars])
+        assert [coef[f"coef-{n}"][0][3] for n in ("test_score", "experience",
+                                                  "neighbourhood")] == [
+            note.get_text() for note in ex.coef_notes]
+    # static curves: every stop's before/after metric per group, as the figure draws them
+    (left, _) = spec["panels"]
+    after_b = next(layer for layer in left["layers"] if layer["id"] == "after-B")
+    assert [p[1] for p in after_b["data"]] == [
+        ex.compute(strength=s).metrics.loc[("after", "B"), "tpr"] for s in STRENGTHS]
+    assert after_b["color"] == ex.marks["after", "B"].get_color()
+    ex.controls["strength"].value = 0.9  # Python's moves reach the page
+    assert view.values == {"strength": 0.9}
+    view.values = {"strength": 0.6}  # a release in the page
+    assert ex.state.strength == 0.6 and ex.controls["strength"].value == 0.6
+    assert ex.state is ex.compute(strength=0.6)
+    assert ex.widget().children[0] is view
+    assert ex.table in ex.python_widget().children  # the matplotlib panel stays reachable

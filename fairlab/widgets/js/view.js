@@ -58,7 +58,7 @@ function ticks(lo, hi, n = 5) {
 // A panel: axes, static layers drawn once, dynamic layers updated per frame.
 function chart(spec, colors) {
   const W = spec.width || 380, H = spec.height || 280;
-  const m = { l: 46, r: 12, t: spec.title ? 24 : 10, b: 38 };
+  const m = { l: spec.left || 46, r: 12, t: spec.title ? 24 : 10, b: 38 };
   const [x0, x1] = spec.xlim, [y0, y1] = spec.ylim;
   const X = (v) => m.l + ((v - x0) / (x1 - x0)) * (W - m.l - m.r);
   const Y = (v) => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
@@ -72,10 +72,11 @@ function chart(spec, colors) {
     lab.textContent = +t.toFixed(6);
     axes.append(lab);
   }
-  for (const t of ticks(y0, y1)) {
-    axes.append(s("line", { x1: m.l, x2: W - m.r, y1: Y(t), y2: Y(t), class: "grid" }));
+  // yticks: [[value, label], ...] names categories (e.g. horizontal bars); else numbers.
+  for (const [t, name] of spec.yticks || ticks(y0, y1).map((v) => [v, +v.toFixed(6)])) {
+    if (!spec.yticks) axes.append(s("line", { x1: m.l, x2: W - m.r, y1: Y(t), y2: Y(t), class: "grid" }));
     const lab = s("text", { x: m.l - 5, y: Y(t) + 4, "text-anchor": "end" });
-    lab.textContent = +t.toFixed(6);
+    lab.textContent = name;
     axes.append(lab);
   }
   axes.append(s("rect", { x: m.l, y: m.t, width: W - m.l - m.r, height: H - m.t - m.b, class: "frame" }));
@@ -124,6 +125,23 @@ function chart(spec, colors) {
         r.dataset.v = v;
       });
     },
+    hbars(g, data, L) { // [y0, y1, value, note]: from 0 to value; the note on the other side of 0
+      while (g.childNodes.length > 2 * data.length) g.lastChild.remove();
+      while (g.childNodes.length < 2 * data.length) {
+        g.append(s("rect", { fill: L.color, opacity: L.opacity || 1 }), s("text", { class: "note" }));
+      }
+      data.forEach(([a, b, v, note], i) => {
+        const r = g.childNodes[2 * i], t = g.childNodes[2 * i + 1];
+        const end = X(clamp(v, x0, x1)), base = X(clamp(0, x0, x1));
+        r.setAttribute("x", Math.min(end, base)); r.setAttribute("width", Math.abs(end - base));
+        r.setAttribute("y", Math.min(Y(a), Y(b))); r.setAttribute("height", Math.abs(Y(b) - Y(a)));
+        r.dataset.v = v;
+        t.setAttribute("x", X((v > 0 ? -0.05 : 0.05) * x1));
+        t.setAttribute("y", Y((a + b) / 2) + 4);
+        t.setAttribute("text-anchor", v > 0 ? "end" : "start");
+        t.textContent = note ?? "";
+      });
+    },
     vline(g, x, L) {
       let el = g.firstChild;
       if (!el) { el = s("line", { stroke: L.color, "stroke-dasharray": L.dash || "4 3" }); g.append(el); }
@@ -139,10 +157,15 @@ function chart(spec, colors) {
     svg.append(g);
     layers[L.id] = (data) => draw[L.type](g, data, L);
     if (L.data !== undefined) layers[L.id](L.data);
-    if (L.label) {
-      const y = H - m.b - 10 - 14 * (spec.layers.filter((q) => q.label).length - 1 - row++);
-      legend.append(s("rect", { x: W - m.r - 110, y: y - 7, width: 10, height: 10, fill: L.color }));
-      const t = s("text", { x: W - m.r - 96, y: y + 2 });
+    if (L.label) { // spec.legend: "lower right" (default), "lower left", "upper left", "upper right"
+      const where = spec.legend || "lower right", n = spec.layers.filter((q) => q.label).length;
+      const y = where.startsWith("upper") ? m.t + 14 + 14 * row++ : H - m.b - 10 - 14 * (n - 1 - row++);
+      const x = where.endsWith("left") ? m.l + 8 : W - m.r - (spec.legendWidth || 110);
+      legend.append(L.type === "line"  // a line's sample shows its dash
+        ? s("line", { x1: x, x2: x + 12, y1: y - 2, y2: y - 2, stroke: L.color, "stroke-width": 2,
+                      "stroke-dasharray": L.dash || "" })
+        : s("rect", { x, y: y - 7, width: 10, height: 10, fill: L.color }));
+      const t = s("text", { x: x + 16, y: y + 2 });
       t.textContent = L.label;
       legend.append(t);
     }
