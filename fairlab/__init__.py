@@ -11,9 +11,15 @@ Foundations
 Topics (one module per lesson topic)
     ``setup_check`` (00), ``simulation`` (01), ``audit`` (02), ``resampling`` (03),
     ``training`` (04), ``calibration`` (05), ``thresholds`` (06), ``adversarial`` (07),
-    ``monitoring`` (08), ``feedback`` (09), ``embeddings`` (10), ``compare`` (11).
+    ``monitoring`` (08), ``feedback`` (09), ``embeddings`` (10), ``compare`` (11),
+    ``lm`` (12), ``alignment`` (13), ``causal`` and ``explain`` (14), ``robustness`` and
+    ``privacy`` (15).
+Tools for after the course
+    ``report`` (an audit report of your own model: ``python -m fairlab.report``),
+    ``reset`` (restore a lesson to the course version: ``python -m fairlab.reset 06``).
 Presentation
-    ``plotting`` (static figures, one per ``plot_*`` name), ``widgets`` (the explorers),
+    ``plotting`` (static figures, one per ``plot_*`` name), ``widgets`` (the explorers;
+    ``widgets.browser`` draws them in the page from data sent once),
     ``exercises`` (``check_*`` answers, one per exercise).
 """
 

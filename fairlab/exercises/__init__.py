@@ -49,6 +49,18 @@ _WHERE = {
     "check_pareto_count": "lesson11",
     "check_budget_choice": "lesson11",
     "check_interval_width": "lesson11",
+    "check_corpus_she_share": "lesson12",
+    "check_counterfactual_pair": "lesson12",
+    "check_paired_score": "lesson12",
+    "check_penalised_reward": "lesson13",
+    "check_dpo_loss": "lesson13",
+    "check_higher_reward": "lesson13",
+    "check_measured_flip_rate": "lesson14",
+    "check_shortcut_accuracy_drop": "lesson14",
+    "check_flip_rate_function": "lesson14",
+    "check_fgsm_step": "lesson15",
+    "check_dp_epsilon": "lesson15",
+    "check_who_pays": "lesson15",
 }
 
 __all__ += list(_WHERE)

@@ -186,6 +186,17 @@ _WHERE = {
     "plot_penalty_landscape": "training",
     "plot_gaps_vs_lambda": "training",
     "plot_frontiers": "training",
+    "plot_occupation_shares": "lm",
+    "plot_overoptimisation": "alignment",
+    "plot_rlhf_vs_dpo": "alignment",
+    "plot_confidently_wrong": "alignment",
+    "plot_causal_graph": "causal",
+    "plot_shortcut_sweep": "causal",
+    "plot_attributions": "causal",
+    "plot_digit_styles": "robustness",
+    "plot_share_sweep": "robustness",
+    "plot_attack_curves": "robustness",
+    "plot_privacy_cost": "robustness",
 }
 
 __all__ += list(_WHERE)
