@@ -371,7 +371,8 @@ class LambdaExplorer(Explorer):
                  "alt": "accuracy against the gap for every λ, with the current λ circled"},
                 {"title": "scores by group (threshold 0.5 dotted)",
                  "xlabel": f"predicted P(y = 1) ({split})", "ylabel": "share of group",
-                 "xlim": [0, 1], "ylim": [0, max(0.05, float(self._hist.max()) * 1.05)],
+                 "xlim": [0, 1], "ylim": [0, max(0.05, float(self._hist.max()) * 1.3)],
+                 "legend": "upper right",
                  "alt": "histogram of predicted scores per group at the current λ",
                  "layers": [{"id": f"bars{j}", "type": "bars", "color": c, "label": g}
                             for j, (g, c) in enumerate(zip(self.groups, colors, strict=True))]

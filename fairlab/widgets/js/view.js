@@ -251,7 +251,9 @@ function renderThresholds({ model, el }) {
                                "aria-label": `threshold for group ${g.label}`,
                                class: `fairlab-control-${g.name}` });
     const out = h("output", { for: id, text: fmt(t[i]) });
-    controls.append(h("label", { for: id, style: `color:${g.color}`, text: g.label }), input, out);
+    // dark text beside a colour swatch: coloured text would fail contrast (WCAG AA)
+    const swatch = h("span", { class: "fairlab-swatch", style: `background:${g.color}`, "aria-hidden": "true" });
+    controls.append(h("label", { for: id }, [swatch, g.label]), input, out);
     return [input, out];
   });
   const linkBox = h("input", { type: "checkbox", id: `${model.model_id || "v"}-link`, class: "fairlab-control-link" });
@@ -299,7 +301,7 @@ function renderThresholds({ model, el }) {
       const [tn, fp, fn, tp] = st.counts[i];
       const f = (v) => v.toLocaleString("en-US", { maximumFractionDigits: 0 });
       return `<table class="fairlab-cm" aria-label="confusion matrix of ${esc(g.label)}">` +
-        `<caption style="color:${g.color}">${esc(g.label)}</caption>` +
+        `<caption><span class="fairlab-swatch" style="background:${g.color}" aria-hidden="true"></span>${esc(g.label)}</caption>` +
         `<tr><th></th><th>pred 0</th><th>pred 1</th></tr>` +
         `<tr><th>true 0</th><td>${f(tn)}</td><td>${f(fp)}</td></tr>` +
         `<tr><th>true 1</th><td>${f(fn)}</td><td>${f(tp)}</td></tr></table>`;
