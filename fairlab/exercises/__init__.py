@@ -61,6 +61,12 @@ _WHERE = {
     "check_fgsm_step": "lesson15",
     "check_dp_epsilon": "lesson15",
     "check_who_pays": "lesson15",
+    "check_reweigh_function": "lesson03",
+    "check_soft_dp_function": "lesson04",
+    "check_fpr_gap_function": "lesson05",
+    "check_threshold_search": "lesson06",
+    "check_recalibration_prediction": "lesson06",
+    "check_projection_function": "lesson07",
 }
 
 __all__ += list(_WHERE)
