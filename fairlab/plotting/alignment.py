@@ -74,6 +74,19 @@ def plot_rlhf_vs_dpo(sweep, *, measure: str = "true_score", step: int | None = N
     One point per beta (mean over seeds, with the interval as error bars), a line
     per method: which method reaches the higher true score for the KL it spends.
 
+    Examples
+    --------
+    >>> import torch
+    >>> from fairlab import alignment as al
+    >>> pol = al.Policy(lambda ids: torch.nn.functional.one_hot(ids, 3).double(),
+    ...                 torch.zeros(3, 3), torch.zeros(3), ["he", "today", "."])
+    >>> sw = al.align_sweep(pol, ["he"], al.Raters(), betas=[0.1, 1], seeds=[0, 1],
+    ...                     n_comparisons=50, n_held_out=10, n_steps=4, eval_every=2,
+    ...                     max_new_tokens=3)
+    >>> ax = plot_rlhf_vs_dpo(sw)
+    >>> ax.get_xlabel() != ""
+    True
+
     Lesson: 13-aligning-with-human-feedback
     """
     sweep = _check_sweep(sweep)

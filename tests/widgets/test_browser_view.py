@@ -88,10 +88,11 @@ def test_page_agrees_with_compute_property(t, seed):
 def test_rounding_matches_python_on_exact_ties():
     script = (f"import {{ fmt }} from {json.dumps(JS.as_uri())};\n"
               "console.log(JSON.stringify([0.0625, 0.1875, 0.3125, 2.5e-3, 0.0005, 1/3, -0.0625, 0]"
-              ".map((x) => fmt(x, 3))));")
+              ".map((x) => fmt(x, 3)).concat([fmt(-0, 3)])));")
     out = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
                          capture_output=True, text=True).stdout
-    expected = [f"{x:.3f}" for x in [0.0625, 0.1875, 0.3125, 2.5e-3, 0.0005, 1 / 3, -0.0625, 0]]
+    expected = [f"{x:.3f}" for x in [0.0625, 0.1875, 0.3125, 2.5e-3, 0.0005, 1 / 3, -0.0625, 0,
+                                     -0.0]]
     assert json.loads(out) == expected
 
 
