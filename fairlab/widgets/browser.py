@@ -155,7 +155,8 @@ def frames_spec(controls: Sequence[Mapping[str, Any]], frame: Callable[..., Fram
         ``frame(**{name: value})`` → :class:`Frame` (usually
         ``explorer.compute`` followed by the explorer's formatting).
     panels : sequence of chart specs
-        ``{"title", "xlabel", "ylabel", "xlim", "ylim", "layers": [{"id", "type"
+        ``{"title", "xlabel", "ylabel", "xlim", "ylim", "xticks" (optional
+        [[x, label], ...]), "legend" ("lower right" or "lower left"), "layers": [{"id", "type"
         ("line", "points", "bars", "vline"), "color", "label", "data" (static)}]}``.
 
     Returns

@@ -66,10 +66,11 @@ function chart(spec, colors) {
                          "aria-label": spec.alt || spec.title || "chart" });
   svg.classList.add("fairlab-chart");
   const axes = s("g", { class: "axes" });
-  for (const t of ticks(x0, x1)) {
+  // spec.xticks: optional [[x, label], ...] (e.g. categories drawn at 0, 1, 2, ...)
+  for (const [t, text] of spec.xticks || ticks(x0, x1).map((v) => [v, +v.toFixed(6)])) {
     axes.append(s("line", { x1: X(t), x2: X(t), y1: m.t, y2: H - m.b, class: "grid" }));
     const lab = s("text", { x: X(t), y: H - m.b + 14, "text-anchor": "middle" });
-    lab.textContent = +t.toFixed(6);
+    lab.textContent = text;
     axes.append(lab);
   }
   for (const t of ticks(y0, y1)) {
@@ -132,6 +133,7 @@ function chart(spec, colors) {
     },
   };
   const legend = s("g", { class: "legend" });
+  const lx = spec.legend === "lower left" ? m.l + 8 : W - m.r - 110; // default lower right
   let row = 0;
   for (const L of spec.layers) {
     const g = s("g", { class: `layer layer-${L.id}` });
@@ -141,8 +143,8 @@ function chart(spec, colors) {
     if (L.data !== undefined) layers[L.id](L.data);
     if (L.label) {
       const y = H - m.b - 10 - 14 * (spec.layers.filter((q) => q.label).length - 1 - row++);
-      legend.append(s("rect", { x: W - m.r - 110, y: y - 7, width: 10, height: 10, fill: L.color }));
-      const t = s("text", { x: W - m.r - 96, y: y + 2 });
+      legend.append(s("rect", { x: lx, y: y - 7, width: 10, height: 10, fill: L.color }));
+      const t = s("text", { x: lx + 14, y: y + 2 });
       t.textContent = L.label;
       legend.append(t);
     }
