@@ -49,6 +49,12 @@ _WHERE = {
     "check_pareto_count": "lesson11",
     "check_budget_choice": "lesson11",
     "check_interval_width": "lesson11",
+    "check_measured_flip_rate": "lesson14",
+    "check_shortcut_accuracy_drop": "lesson14",
+    "check_flip_rate_function": "lesson14",
+    "check_fgsm_step": "lesson15",
+    "check_dp_epsilon": "lesson15",
+    "check_who_pays": "lesson15",
 }
 
 __all__ += list(_WHERE)
