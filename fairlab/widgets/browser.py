@@ -68,6 +68,9 @@ class BrowserView(anywidget.AnyWidget):
             raise ValueError(f"kind must be 'thresholds' or 'frames'; got {kind!r}.")
         super().__init__(kind=kind, spec=dict(spec), values=dict(values))
 
+    def __repr__(self) -> str:  # deterministic (no memory address) in saved notebook outputs
+        return f"BrowserView(kind={self.kind!r}, values={self.values!r})"
+
 
 def spec_size(spec: Mapping[str, Any]) -> int:
     """Bytes of the spec as JSON: what one explorer sends to the browser."""

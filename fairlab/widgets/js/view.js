@@ -14,6 +14,7 @@ const SVGNS = "http://www.w3.org/2000/svg";
 export function fmt(x, d = 3) {
   if (x === null || x === undefined || Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return (Object.is(x, -0) ? "-" : "") + (0).toFixed(d); // Python keeps -0.0's sign
   // toFixed(d + 30) shows the exact binary value's digits: an exact tie is "5" then zeros.
   const exact = Math.abs(x).toFixed(Math.min(100, d + 30));
   const tail = exact.slice(exact.indexOf(".") + 1 + d);
