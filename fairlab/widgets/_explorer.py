@@ -127,7 +127,8 @@ class Explorer:
         self.n_updates += 1
         view = getattr(self, "_view", None)  # a browser-drawn view follows Python's moves,
         if view is not None and not getattr(self, "_from_page", False):  # never its own echo
-            shown = {k: values[k] for k in view.values if k in values}
+            page = self._page_values(values)
+            shown = {k: page[k] for k in view.values if k in page}
             if shown != view.values:
                 view.values = {**view.values, **shown}
         return state
@@ -214,13 +215,23 @@ class Explorer:
     def _from_view(self, change: Mapping[str, Any]) -> None:
         """The page released a control: make Python's controls and ``state`` match it
         (without sending the values back to the page)."""
-        new = {k: v for k, v in change["new"].items() if k in self.controls}
+        new = self._control_values({k: v for k, v in change["new"].items()
+                                    if k in self.controls})
         if new and new != {k: self.controls[k].value for k in new}:
             self._from_page = True
             try:
                 self.set_values(**new)
             finally:
                 self._from_page = False
+
+    def _page_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Control values as the browser view holds them (JSON has no ``inf``, so e.g. an
+        index may stand for a value); the identity unless a subclass says otherwise."""
+        return dict(values)
+
+    def _control_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The inverse of :meth:`_page_values`: the page's values as control values."""
+        return dict(values)
 
     def browser_panels(self) -> list[W.Widget]:
         """Python-side widgets shown under the browser view (e.g. a button)."""

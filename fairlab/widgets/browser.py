@@ -161,7 +161,8 @@ def frames_spec(controls: Sequence[Mapping[str, Any]], frame: Callable[..., Fram
         ``{"title", "xlabel", "ylabel", "xlim", "ylim", "layers": [{"id", "type"
         ("line", "points", "bars", "hbars", "vline"), "color", "label", "data" (static)}]}``;
         optional ``"width"``, ``"height"``, ``"left"`` (margin, px), ``"legend"``
-        (``"lower right"`` …) and ``"yticks"`` (``[[y, name], ...]``, for ``hbars``:
+        (``"lower right"`` …), ``"xticks"`` (``[[x, label], ...]``, e.g. categories) and
+        ``"yticks"`` (``[[y, name], ...]``, for ``hbars``:
         ``[y0, y1, value, note]`` drawn from 0).
 
     Returns

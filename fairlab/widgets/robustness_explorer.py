@@ -3,7 +3,8 @@
 Every model (one per privacy budget) is trained before the explorer is built, and
 the constructor attacks each of them at every attack strength once
 (:func:`fairlab.robustness.accuracy_table`). A slider move only looks up that
-grid and moves lines.
+grid and moves lines. In a notebook the explorer is drawn by the browser
+(:meth:`RobustnessExplorer.browser_view`): one precomputed frame per (ε, attack).
 
 Lesson: 15-robustness-and-privacy-who-pays
 """
@@ -23,6 +24,7 @@ from fairlab._validation import check_choice, check_in_range
 from fairlab.plotting import group_colors, metrics_table_html
 from fairlab.robustness import accuracy_table
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["RobustnessExplorer", "RobustnessState", "epsilon_label"]
 
@@ -189,3 +191,84 @@ class RobustnessExplorer(Explorer):
         self.table.value = metrics_table_html(state.table)
         self.readout.value = state.readout
         self.fig.canvas.draw_idle()
+
+    # --------------------------------------------------------------- browser view
+    def _page_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The page holds ε as its index in :attr:`epsilons` (JSON has no ``inf``)."""
+        out = dict(values)
+        if "epsilon" in out:
+            out["epsilon"] = self._index(self.epsilons, float(out["epsilon"]), "epsilon")
+        return out
+
+    def _control_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(values)
+        if "epsilon" in out:
+            out["epsilon"] = self.epsilons[int(out["epsilon"])]
+        return out
+
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one precomputed frame per
+        (privacy ε, attack strength) of the grid.
+
+        Each frame holds the readout, the table and the lines and marks that
+        :meth:`render` draws for that setting; a slider move in the page picks a frame
+        and a release writes the values back to :attr:`state`.
+        """
+        if getattr(self, "_view", None) is None:
+            colors = group_colors(self.groups)
+            method = self.method.upper()
+            xp = list(range(len(self.epsilons)))
+
+            def layers(prefix: str, legend: bool) -> list[dict]:  # legend: as the figure's
+                return ([{"id": f"{prefix}line{k}", "type": "line", "color": colors[g],
+                          **({"label": g} if legend else {})}
+                         for k, g in enumerate(self.groups)]
+                        + [{"id": f"{prefix}mark{k}", "type": "points", "color": colors[g],
+                            "size": 5} for k, g in enumerate(self.groups)])
+
+            panels = [
+                {"title": "accuracy at the chosen privacy ε",
+                 "xlabel": f"attack strength ({method} ε, pixels)", "ylabel": "test accuracy",
+                 "xlim": [-0.01, max(self.attacks) * 1.05 + 0.01], "ylim": [0, 1],
+                 "layers": layers("a", True), "legend": "lower left",
+                 "alt": "each group's accuracy against the attack strength, for the model "
+                        "trained at the chosen privacy budget; the current attack marked"},
+                {"title": "accuracy under the chosen attack",
+                 "xlabel": "privacy budget ε (smaller = more private)", "ylabel": "",
+                 "xlim": [-0.3, len(xp) - 0.7], "ylim": [0, 1],
+                 "xticks": [[x, epsilon_label(e)] for x, e in zip(xp, self.epsilons,
+                                                                  strict=True)],
+                 "layers": layers("p", False),
+                 "alt": "each group's accuracy against the privacy budget, under the chosen "
+                        "attack; the current budget marked"},
+            ]
+
+            def frame_at(epsilon: int, attack: float) -> Frame:
+                st = self.compute(epsilon=self.epsilons[epsilon], attack=attack)
+                j = self.attacks.index(st.attack)
+                left, right = {}, {}
+                for k in range(len(self.groups)):
+                    curve, across = self.grid[epsilon, k], self.grid[:, k, j]
+                    left[f"aline{k}"] = [[float(a), float(v)]
+                                         for a, v in zip(self.attacks, curve, strict=True)]
+                    left[f"amark{k}"] = [[float(st.attack), float(curve[j])]]
+                    right[f"pline{k}"] = [[float(x), float(v)]
+                                          for x, v in zip(xp, across, strict=True)]
+                    right[f"pmark{k}"] = [[float(epsilon), float(across[epsilon])]]
+                return Frame(readout=st.readout, table=metrics_table_html(st.table),
+                             layers=[left, right])
+
+            start = self._page_values(self.values())
+            controls = [
+                {"name": "epsilon", "label": "privacy budget ε", "values": xp,
+                 "labels": [epsilon_label(e) for e in self.epsilons],
+                 "index": start["epsilon"]},
+                {"name": "attack", "label": f"attack strength ({method} ε)",
+                 "values": [float(a) for a in self.attacks],
+                 "labels": [f"{a:g}" for a in self.attacks],
+                 "index": self.attacks.index(start["attack"])},
+            ]
+            spec = frames_spec(controls, frame_at, panels=panels, title=self.title)
+            self._view = BrowserView(kind="frames", spec=spec, values=start)
+            self._view.observe(self._from_view, names="values")
+        return self._view

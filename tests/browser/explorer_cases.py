@@ -210,6 +210,7 @@ CASES: dict[str, ExplorerCase] = {
     "robustness": ExplorerCase(
         cls="RobustnessExplorer",
         control="attack",
+        browser=True,
         build="""
             import math
 

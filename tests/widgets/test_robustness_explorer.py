@@ -77,3 +77,36 @@ def test_clear_errors(study):
         RobustnessExplorer(models, X, y, sensitive_features=s, method="cw")
     with pytest.raises(ValueError, match="every attack strength must be >= 0"):
         RobustnessExplorer(models, X, y, sensitive_features=s, attack_strengths=[-0.1])
+
+
+def test_browser_frames_are_compute_for_every_grid_point(study):
+    from fairlab.plotting import group_colors, metrics_table_html
+
+    models, X, y, s = study
+    ex = RobustnessExplorer(models, X, y, sensitive_features=s, attack_strengths=[0.05, 0.1])
+    view = ex.browser_view()
+    spec = view.spec
+    assert [c["labels"] for c in spec["controls"]] == [["1", "∞"], ["0", "0.05", "0.1"]]
+    assert len(spec["frames"]) == 2 * 3
+    colors = group_colors(ex.groups)
+    assert [L["color"] for L in spec["panels"][0]["layers"]] == [colors[g] for g in ex.groups] * 2
+    for k, frame in enumerate(spec["frames"]):
+        i, j = divmod(k, 3)  # mixed radix: ε is the slow digit, the attack the fast one
+        state = ex.compute(epsilon=ex.epsilons[i], attack=ex.attacks[j])
+        ex.render(state)  # what Python's panel shows for this point
+        assert frame["readout"] == state.readout == ex.readout.value
+        assert frame["table"] == metrics_table_html(state.table) == ex.table.value
+        left, right = frame["layers"]
+        for g_i, g in enumerate(ex.groups):
+            line = ex.attack_lines[g]
+            assert left[f"aline{g_i}"] == np.column_stack(line.get_data()).tolist()
+            assert left[f"amark{g_i}"] == [[ex.attacks[j], state.attacked[g]]]
+            assert right[f"pline{g_i}"] == np.column_stack(
+                ex.priv_lines[g].get_data()).tolist()
+            assert right[f"pmark{g_i}"] == [[i, state.attacked[g]]]
+    assert view.values == {"epsilon": 1, "attack": 0.0}  # ε = ∞ travels as its index
+    view.values = {"epsilon": 0, "attack": 0.1}  # a release in the page
+    assert ex.state.epsilon == 1.0 and ex.state.attack == 0.1
+    assert ex.controls["epsilon"].value == 1.0 and ex.controls["attack"].value == 0.1
+    ex.set_values(epsilon=math.inf, attack=0.05)  # Python moves: the page follows
+    assert view.values == {"epsilon": 1, "attack": 0.05}

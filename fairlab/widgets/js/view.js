@@ -67,10 +67,11 @@ function chart(spec, colors) {
                          "aria-label": spec.alt || spec.title || "chart" });
   svg.classList.add("fairlab-chart");
   const axes = s("g", { class: "axes" });
-  for (const t of ticks(x0, x1)) {
+  // spec.xticks: optional [[x, label], ...] (e.g. categories drawn at 0, 1, 2, ...)
+  for (const [t, text] of spec.xticks || ticks(x0, x1).map((v) => [v, +v.toFixed(6)])) {
     axes.append(s("line", { x1: X(t), x2: X(t), y1: m.t, y2: H - m.b, class: "grid" }));
     const lab = s("text", { x: X(t), y: H - m.b + 14, "text-anchor": "middle" });
-    lab.textContent = +t.toFixed(6);
+    lab.textContent = text;
     axes.append(lab);
   }
   // yticks: [[value, label], ...] names categories (e.g. horizontal bars); else numbers.
