@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import pytest
+
 import fairlab.exercises as E
 import fairlab.widgets as W
 
@@ -27,3 +29,11 @@ def test_every_explorer_is_in_the_widget_table_and_dir():
         cls = getattr(importlib.import_module(f"fairlab.widgets.{module}"), name)
         assert issubclass(cls, W.Explorer), name
     assert set(W._WHERE) <= set(dir(W)) and set(W._WHERE) <= set(W.__all__)
+
+
+def test_a_lessons_exercise_module_is_reachable_from_the_package():
+    import fairlab.exercises as ex
+
+    assert ex.lesson15.FGSM_STEP["epsilon"] > 0  # solutions read a lesson's exercise data
+    with pytest.raises(AttributeError, match="no check named 'lesson99'"):
+        ex.lesson99  # noqa: B018

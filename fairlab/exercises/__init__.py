@@ -80,6 +80,8 @@ def all_checks() -> dict:
 def __getattr__(name: str):
     if name in _WHERE:
         return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    if name in set(_WHERE.values()):  # a lesson's module, e.g. exercises.lesson15.FGSM_STEP
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"fairlab.exercises has no check named {name!r}; "
                          f"available: {sorted(_WHERE)}")
 
