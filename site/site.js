@@ -77,4 +77,16 @@ function setUpSearch() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => { typesetMath(); setUpSearch(); });
+// A region that scrolls (a wide formula or table) must take keyboard focus, or keyboard users
+// cannot scroll it (WCAG 2.1.1; axe-core "scrollable-region-focusable").
+function focusableScrollers() {
+  const sel = ".jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .jp-OutputArea-output, .katex-display";
+  for (const el of document.querySelectorAll(sel)) {
+    const style = getComputedStyle(el);
+    const scrolls = /(auto|scroll)/.test(style.overflowX + style.overflowY)
+      && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+    if (scrolls && !el.hasAttribute("tabindex")) el.tabIndex = 0;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => { typesetMath(); focusableScrollers(); setUpSearch(); });
