@@ -9,7 +9,13 @@ an explorer from a *spec* sent once:
     counts (:func:`threshold_spec`); a slider move is a binary search per group.
 ``"frames"``
     stepped controls over a precomputed grid (:func:`frames_spec`); a move picks a
-    frame: its readout, its table and the data of each plotted layer.
+    frame: its readout, its table and the data of each plotted layer. A control is a
+    slider over its stops or, with ``"widget": "select"``, a drop-down list of choices.
+
+An explorer whose page computes something of its own (a closed form, a search) adds a
+kind in ``js/kinds/<kind>.js`` (and optionally ``<kind>.css``): those files are
+appended to ``view.js`` into one ES module, share its helpers, and register
+``KINDS[<kind>]`` (a renderer) or ``LAYERS[<type>]`` (a chart layer type).
 
 The browser handles every input event itself (no kernel round trip) and writes the
 control values back to :attr:`BrowserView.values` when a control is released, so
@@ -32,9 +38,18 @@ import anywidget
 import numpy as np
 import traitlets
 
-__all__ = ["BrowserView", "threshold_spec", "frames_spec", "Frame", "spec_size"]
+__all__ = ["BrowserView", "KINDS", "threshold_spec", "frames_spec", "Frame", "spec_size"]
 
 _JS = Path(__file__).with_name("js")
+_KIND_FILES = sorted((_JS / "kinds").glob("*.js"))
+#: The view kinds the page can draw: the two built in, and one per ``js/kinds`` file.
+KINDS = ("thresholds", "frames", *(f.stem for f in _KIND_FILES))
+
+
+def _bundle(core: str, extra: list[Path]) -> str:
+    parts = [(_JS / core).read_text(encoding="utf-8")]
+    parts += [f"/* ---- {f.name} ---- */\n" + f.read_text(encoding="utf-8") for f in extra]
+    return "\n".join(parts)
 
 
 class BrowserView(anywidget.AnyWidget):
@@ -42,7 +57,8 @@ class BrowserView(anywidget.AnyWidget):
 
     Parameters
     ----------
-    kind : {"thresholds", "frames"}
+    kind : str
+        One of :data:`KINDS`: ``"thresholds"``, ``"frames"`` or a ``js/kinds`` file's name.
     spec : dict
         What the page needs to draw every setting (see :func:`threshold_spec`,
         :func:`frames_spec`). JSON-serialisable.
@@ -57,15 +73,15 @@ class BrowserView(anywidget.AnyWidget):
     'frames'
     """
 
-    _esm = (_JS / "view.js").read_text(encoding="utf-8")
-    _css = (_JS / "view.css").read_text(encoding="utf-8")
+    _esm = _bundle("view.js", _KIND_FILES)
+    _css = _bundle("view.css", sorted((_JS / "kinds").glob("*.css")))
     kind = traitlets.Unicode("frames").tag(sync=True)
     spec = traitlets.Dict().tag(sync=True)
     values = traitlets.Dict().tag(sync=True)
 
     def __init__(self, *, kind: str, spec: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        if kind not in ("thresholds", "frames"):
-            raise ValueError(f"kind must be 'thresholds' or 'frames'; got {kind!r}.")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}.")
         super().__init__(kind=kind, spec=dict(spec), values=dict(values))
 
     def __repr__(self) -> str:  # no memory address: executed notebooks stay deterministic
@@ -153,7 +169,8 @@ def frames_spec(controls: Sequence[Mapping[str, Any]], frame: Callable[..., Fram
     Parameters
     ----------
     controls : sequence of {"name", "label", "values", "labels", "index"}
-        One slider per control over its stops; ``index`` is the starting stop.
+        One slider per control over its stops; ``index`` is the starting stop. Add
+        ``"widget": "select"`` for a drop-down list of choices (a dataset, a metric).
     frame : callable
         ``frame(**{name: value})`` → :class:`Frame` (usually
         ``explorer.compute`` followed by the explorer's formatting).

@@ -37,10 +37,14 @@ VIEW = ".fairlab-explorer .fairlab-view"
 
 
 def _input(page, control):
-    return page.locator(f"{VIEW} input.fairlab-control-{control}").first
+    """The control's slider, or its drop-down list (``"widget": "select"``)."""
+    return page.locator(f"{VIEW} :is(input, select).fairlab-control-{control}").first
 
 
-def _key(direction):
+def _key(direction, target=None):
+    """The arrow key that moves ``target`` one stop: right/left on a slider, down/up in a list."""
+    if target is not None and target.evaluate("e => e.tagName") == "SELECT":
+        return "ArrowDown" if direction > 0 else "ArrowUp"
     return "ArrowRight" if direction > 0 else "ArrowLeft"
 
 
@@ -90,7 +94,7 @@ def test_keyboard_steps_match_compute_and_sync_back(explorer):
     _same(page, before, "before the key press")
     target = _input(page, case.control)
     target.focus()
-    page.keyboard.press(_key(info["direction"]))
+    page.keyboard.press(_key(info["direction"], target))
     wait_shown(page, after, timeout=5_000)
     wait_kernel_idle(page, timeout=30_000)
     now = _synced(page, case.control, after["value"])  # the value reached explorer.state
@@ -104,7 +108,7 @@ def test_thirty_keys_land_on_compute_of_the_last_value(explorer):
     target = _input(page, case.control)
     target.focus()
     for _ in range(30):
-        page.keyboard.press(_key(info["direction"]))
+        page.keyboard.press(_key(info["direction"], target))
     wait_shown(page, info["rows"][-1], timeout=5_000)
     wait_kernel_idle(page, timeout=30_000)
     now = _synced(page, case.control, info["rows"][-1]["value"])
@@ -116,7 +120,7 @@ def test_tab_reaches_every_control_and_readout_is_live(explorer):
     page = explorer.page
     view = page.locator(VIEW).first
     assert view.locator(".fairlab-readout[aria-live=polite]").count() == 1
-    for el in view.locator("input, button").all():
+    for el in view.locator("input, button, select").all():
         assert el.evaluate("e => e.tabIndex >= 0 && !e.disabled"), "a control cannot take focus"
         label = el.evaluate("e => e.getAttribute('aria-label') || e.labels?.[0]?.textContent"
                             " || e.textContent")
@@ -139,17 +143,17 @@ def test_sliders_move_while_the_kernel_is_busy_and_after_it_is_gone(explorer, ju
                            "=== 'busy'", arg=".jp-Notebook-ExecutionIndicator", timeout=10_000)
     target = _input(page, case.control)
     target.focus()
-    page.keyboard.press(_key(info["direction"]))
+    page.keyboard.press(_key(info["direction"], target))
     wait_shown(page, after, timeout=2_000)  # drawn by the page while Python is busy
     assert kernel_status(page) != "idle"
-    page.keyboard.press(_key(-info["direction"]))
+    page.keyboard.press(_key(-info["direction"], target))
     wait_shown(page, before, timeout=2_000)
     run_menu_command(page, "Kernel", "kernelmenu:interrupt")
     wait_kernel_idle(page, timeout=30_000)
     shutdown_kernels(jupyter)  # no kernel at all: the page still computes every move
     page.wait_for_timeout(1_000)
     target.focus()
-    page.keyboard.press(_key(info["direction"]))
+    page.keyboard.press(_key(info["direction"], target))
     wait_shown(page, after, timeout=2_000)
 
 
@@ -172,10 +176,11 @@ def test_exported_page_works_offline(explorer, tmp_path, browser_context):
         expected = _expected_rows(case, k=3)
         readout = page.locator(".fairlab-view .fairlab-readout").first
         assert readout.inner_text() == expected["rows"][0]["readout_text"]
-        target = page.locator(f".fairlab-view input.fairlab-control-{case.control}").first
+        target = page.locator(
+            f".fairlab-view :is(input, select).fairlab-control-{case.control}").first
         target.focus()
         for row in expected["rows"][1:]:
-            target.press(_key(expected["direction"]))
+            target.press(_key(expected["direction"], target))
             try:
                 page.wait_for_function("([el, want]) => el.textContent === want",
                                        arg=[readout.element_handle(), row["readout_text"]],

@@ -162,7 +162,7 @@ def test_frames_spec_rejects_mismatched_labels():
 
 
 def test_view_rejects_unknown_kind():
-    with pytest.raises(ValueError, match="'thresholds' or 'frames'"):
+    with pytest.raises(ValueError, match="kind must be one of \\['thresholds', 'frames'"):
         BrowserView(kind="bars", spec={}, values={})
 
 
@@ -196,3 +196,32 @@ def test_lambda_frames_are_compute_for_every_lambda():
         np.testing.assert_allclose(heights, state.hist)
     ex.browser_view().values = {"lam": 2}  # a release in the page
     assert ex.state.index == 2 and ex.controls["lam"].value == 2
+
+
+def test_every_kind_file_is_bundled_and_registered(tmp_path):
+    """``js/kinds/<kind>.js`` files travel in the one ES module and are valid kinds."""
+    from fairlab.widgets import browser
+
+    kinds = sorted((JS.parent / "kinds").glob("*.js"))
+    assert browser.KINDS == ("thresholds", "frames", *(f.stem for f in kinds))
+    for f in kinds:
+        assert f.read_text(encoding="utf-8") in BrowserView._esm
+        assert f"KINDS[{f.stem!r}]".replace("'", '"') in f.read_text(encoding="utf-8") or \
+            f"KINDS.{f.stem}" in f.read_text(encoding="utf-8"), f"{f.name} registers no kind"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        BrowserView(kind="nope", spec={}, values={})
+
+
+@needs_node
+def test_bundle_is_one_module_that_exports_the_registries(tmp_path):
+    bundle = tmp_path / "bundle.mjs"
+    bundle.write_text(BrowserView._esm, encoding="utf-8")
+    script = (f"import * as m from {json.dumps(bundle.as_uri())};\n"
+              "console.log(JSON.stringify({kinds: Object.keys(m.KINDS), layers: typeof m.LAYERS,"
+              " fmt: m.fmt(0.0125, 3), render: typeof m.default.render}));")
+    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
+                          capture_output=True, text=True)
+    got = json.loads(done.stdout)
+    assert got["layers"] == "object" and got["render"] == "function"
+    assert got["fmt"] == "0.013"  # 0.0125 is just above the tie in binary: rounds up, as Python
+    assert sorted(got["kinds"]) == sorted(f.stem for f in (JS.parent / "kinds").glob("*.js"))

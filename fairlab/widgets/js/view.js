@@ -9,6 +9,14 @@
 
 const SVGNS = "http://www.w3.org/2000/svg";
 
+// Registries that the explorer-specific files in js/kinds/ fill (the package concatenates
+// them after this file into one ES module, so they share its scope and its helpers):
+//   KINDS[name]  = ({ model, el }) => { ... }   a view kind of its own;
+//   LAYERS[type] = (g, data, L, ax) => { ... }  a chart layer type, where ax holds the
+//                  panel's scales and box: { X, Y, m, W, H, xlim, ylim }.
+export const KINDS = {};
+export const LAYERS = {};
+
 // --------------------------------------------------------------------------- formatting
 // Python's f"{x:.{d}f}" rounds exact binary ties to even; toFixed rounds them up.
 export function fmt(x, d = 3) {
@@ -26,7 +34,7 @@ export function fmt(x, d = 3) {
   return x.toFixed(d);
 }
 
-function h(tag, attrs = {}, children = []) {
+export function h(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "text") node.textContent = v;
@@ -37,13 +45,13 @@ function h(tag, attrs = {}, children = []) {
   return node;
 }
 
-function s(tag, attrs = {}) {
+export function s(tag, attrs = {}) {
   const node = document.createElementNS(SVGNS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   return node;
 }
 
-const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+export const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 // --------------------------------------------------------------------------- charts
 function ticks(lo, hi, n = 5) {
@@ -57,7 +65,7 @@ function ticks(lo, hi, n = 5) {
 }
 
 // A panel: axes, static layers drawn once, dynamic layers updated per frame.
-function chart(spec, colors) {
+export function chart(spec, colors) {
   const W = spec.width || 380, H = spec.height || 280;
   const m = { l: spec.left || 46, r: 12, t: spec.title ? 24 : 10, b: 38 };
   const [x0, x1] = spec.xlim, [y0, y1] = spec.ylim;
@@ -157,7 +165,10 @@ function chart(spec, colors) {
     const g = s("g", { class: `layer layer-${L.id}` });
     g.dataset.layer = L.id;
     svg.append(g);
-    layers[L.id] = (data) => draw[L.type](g, data, L);
+    const ax = { X, Y, m, W, H, xlim: spec.xlim, ylim: spec.ylim };
+    const fn = draw[L.type] || ((gg, data, LL) => LAYERS[L.type](gg, data, LL, ax));
+    if (!draw[L.type] && !LAYERS[L.type]) throw new Error(`fairlab: unknown layer type ${L.type}`);
+    layers[L.id] = (data) => fn(g, data, L);
     if (L.data !== undefined) layers[L.id](L.data);
     if (L.label) { // spec.legend: "lower right" (default), "lower left", "upper left", "upper right"
       const where = spec.legend || "lower right", n = spec.layers.filter((q) => q.label).length;
@@ -176,17 +187,17 @@ function chart(spec, colors) {
   return { svg, layers };
 }
 
-function table(columns, rows) { // cells separated by white space, as pandas writes them
+export function table(columns, rows) { // cells separated by white space, as pandas writes them
   const head = "<thead><tr><th></th>\n" + columns.map((c) => `<th>${esc(c)}</th>`).join("\n") + "</tr></thead>";
   const body = rows.map(([name, cells]) => `<tr><th>${esc(name)}</th>\n` +
     cells.map((c) => `<td>${esc(c)}</td>`).join("\n") + "</tr>").join("\n");
   return `<table class="dataframe fairlab-table">${head}\n<tbody>${body}</tbody></table>`;
 }
 
-const cell = (x) => (Number.isNaN(x) ? "–" : fmt(x)); // pandas tables show NaN as a dash
+export const cell = (x) => (Number.isNaN(x) ? "–" : fmt(x)); // pandas tables show NaN as a dash
 
 // Time from the input event to the frame that shows its result (for the benchmark).
-function stamp(event) {
+export function stamp(event) {
   const t0 = event && event.timeStamp;
   if (!t0) return;
   requestAnimationFrame((t1) => {
@@ -338,18 +349,27 @@ function renderThresholds({ model, el }) {
 }
 
 // --------------------------------------------------------------------------- frames
-function renderFrames({ model, el }) {
+export function renderFrames({ model, el }) {
   const spec = model.get("spec");
   const idx = spec.controls.map((c) => c.index);
   const root = h("div", { class: "fairlab-view fairlab-frames" });
   if (spec.title) root.append(h("div", { class: "fairlab-title", text: spec.title }));
   const controls = h("div", { class: "fairlab-controls" });
+  // A control is a slider over its stops, or (c.widget === "select") a drop-down list of
+  // choices; both are reached with Tab and moved with the arrow keys.
   const inputs = spec.controls.map((c, j) => {
     const id = `${model.model_id || "v"}-${c.name}`;
-    const input = h("input", { type: "range", min: 0, max: c.labels.length - 1, step: 1, value: idx[j], id,
-                               "aria-label": c.label, "aria-valuetext": c.labels[idx[j]],
-                               class: `fairlab-control-${c.name}` });
-    const out = h("output", { for: id, text: c.labels[idx[j]] });
+    let input;
+    if (c.widget === "select") {
+      input = h("select", { id, "aria-label": c.label, class: `fairlab-control-${c.name}` },
+                c.labels.map((lab, i) => h("option", { value: i, text: lab })));
+      input.value = String(idx[j]);
+    } else {
+      input = h("input", { type: "range", min: 0, max: c.labels.length - 1, step: 1, value: idx[j], id,
+                           "aria-label": c.label, "aria-valuetext": c.labels[idx[j]],
+                           class: `fairlab-control-${c.name}` });
+    }
+    const out = h("output", { for: id, text: c.widget === "select" ? "" : c.labels[idx[j]] });
     controls.append(h("label", { for: id, text: c.label }), input, out);
     return [input, out];
   });
@@ -366,7 +386,9 @@ function renderFrames({ model, el }) {
     const k = idx.reduce((a, v, j) => a + v * strides[j], 0);
     const fr = spec.frames[k];
     inputs.forEach(([input, out], j) => {
-      input.value = idx[j]; out.textContent = spec.controls[j].labels[idx[j]];
+      input.value = String(idx[j]);
+      if (spec.controls[j].widget === "select") return;
+      out.textContent = spec.controls[j].labels[idx[j]];
       input.setAttribute("aria-valuetext", spec.controls[j].labels[idx[j]]);
     });
     readout.textContent = fr.readout;
@@ -384,6 +406,10 @@ function renderFrames({ model, el }) {
     model.save_changes();
   }
   inputs.forEach(([input], j) => {
+    if (spec.controls[j].widget === "select") {
+      input.addEventListener("change", (e) => { idx[j] = +input.value; draw(e); sync(); });
+      return;
+    }
     input.addEventListener("input", (e) => { idx[j] = +input.value; draw(e); });
     input.addEventListener("change", sync);
   });
@@ -404,6 +430,7 @@ function render(ctx) {
   const kind = ctx.model.get("kind");
   if (kind === "thresholds") return renderThresholds(ctx);
   if (kind === "frames") return renderFrames(ctx);
+  if (KINDS[kind]) return KINDS[kind](ctx);
   ctx.el.textContent = `fairlab: unknown view kind ${kind}`;
 }
 
