@@ -3,7 +3,8 @@
 For every page: it loads with no console error and no failed or outside request; each
 internal link points at a page of the site (and at an element of it, for a ``#fragment``);
 every image has alt text; axe-core finds no serious or critical violation; the explorers
-drawn in the browser move: their first slider changes their readout (lessons 06 and 11).
+drawn in the browser move: in every lesson that shows an explorer, each explorer's first
+control (slider or drop-down list) changes its readout.
 
 The site is built first (``scripts/build_site.py``) when ``_site/index.html`` is missing;
 the build needs KaTeX and axe-core in ``.site-node/`` (``make site`` installs them).
@@ -42,6 +43,19 @@ def _has_tex(path: Path) -> bool:
 
 MATH_PAGES = {p.stem + ".html" for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")
               if _has_tex(p)}
+
+
+def _shows_explorer(path: Path) -> bool:
+    """The lesson builds an explorer (``SomethingExplorer(...)`` in a code cell)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return any(re.search(r"\b[A-Z]\w*Explorer\(", c.source)
+               for c in nb.cells if c.cell_type == "code")
+
+
+EXPLORER_PAGES = [p.stem + ".html" for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+                  if _shows_explorer(p)]
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -137,8 +151,22 @@ def test_page(name, site, browser_context):
         page.close()
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p[:2] in ("06", "11")])
+def _step(control) -> None:
+    """Move a slider or a drop-down list one stop with the keyboard (towards the side that
+    has room)."""
+    if control.evaluate("e => e.tagName") == "SELECT":
+        last = control.evaluate("e => e.selectedIndex === e.options.length - 1")
+        control.press("ArrowUp" if last else "ArrowDown")
+    else:
+        start = control.input_value()
+        control.press("ArrowRight" if float(control.get_attribute("max")) > float(start)
+                      else "ArrowLeft")
+
+
+@pytest.mark.parametrize("name", EXPLORER_PAGES)
 def test_explorer_moves_without_a_kernel(name, site, browser_context):
+    """Every lesson that shows an explorer shows it live on the site: each explorer's first
+    control moves its readout, with no kernel and no network."""
     page = _open(browser_context, site + name, site)
     try:
         views = page.locator(".fairlab-view")
@@ -146,14 +174,13 @@ def test_explorer_moves_without_a_kernel(name, site, browser_context):
         for k in range(views.count()):
             view = views.nth(k)
             readout = view.locator(".fairlab-readout").first
-            slider = view.locator("input[type=range]").first
-            before, start = readout.inner_text(), slider.input_value()
-            slider.focus()
-            slider.press("ArrowRight" if float(slider.get_attribute("max")) > float(start)
-                         else "ArrowLeft")
+            control = view.locator("input[type=range], select").first
+            before, start = readout.inner_text(), control.input_value()
+            control.focus()
+            _step(control)
             page.wait_for_function("([el, was]) => el.textContent !== was",
                                    arg=[readout.element_handle(), before], timeout=10_000)
-            assert slider.input_value() != start
+            assert control.input_value() != start
         ARTIFACTS.mkdir(exist_ok=True)
         views.first.screenshot(path=str(ARTIFACTS / f"site-{name[:2]}-explorer.png"))
         assert page.problems == [], f"{name}: {page.problems}"
