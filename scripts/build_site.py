@@ -6,11 +6,14 @@ Built on our own exporter (``scripts/export_html.py``: nbconvert's lab template,
 scripts stripped, fairlab's small widget manager inlined), so nothing is downloaded at
 build time and the browser-drawn explorers run in the page with no kernel.
 
-* A lesson whose explorers are drawn in the browser (an explorer class that overrides
-  ``Explorer.browser_view``) is executed with its widget state saved; the executed copy is
-  cached in ``.cache/site/`` under the sha256 of the notebook and of the package's code.
-  Every other lesson is rendered from its committed, executed notebook (its Python-drawn
-  explorers show their static picture).
+* Every lesson is rendered from its committed, executed notebook. A lesson whose
+  explorers are drawn in the browser (an explorer class that overrides
+  ``Explorer.browser_view``) carries their widget state (``scripts/run_notebooks.py``
+  saves it); the views' ES module and stylesheet are refreshed from the package, so the
+  page runs today's code on the committed data. Only a lesson committed without that state
+  is executed here (with its widget state saved; the executed copy is cached in
+  ``.cache/site/`` under the sha256 of the notebook and of the package's code).
+  Python-drawn explorers show their static picture.
 * Math is typeset in the page by KaTeX, copied from ``.site-node/`` (``make site``
   installs it with npm) into ``_site/assets/katex``: no CDN.
 * Navigation (sidebar, previous/next, a contents page with each lesson's time and
@@ -168,6 +171,27 @@ def executed_with_state(path: Path, use_cache: bool = True) -> nbformat.Notebook
         nbformat.write(nb, fh)
     os.replace(tmp, target)
     return nb
+
+
+def saved_views(nb: nbformat.NotebookNode) -> dict:
+    """The browser views' models saved in the notebook (``model_id`` → state), with their
+    ES module and stylesheet replaced by the package's current ones."""
+    from fairlab.widgets.browser import BrowserView
+
+    state = nb.metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    views = {k: m for k, m in state.items() if m.get("model_name") == "AnyModel"}
+    for m in views.values():
+        m["state"]["_esm"], m["state"]["_css"] = BrowserView._esm, BrowserView._css
+    return views
+
+
+def with_live_state(info: dict, use_cache: bool) -> nbformat.NotebookNode:
+    """The lesson as the site shows it: committed with its views' state, else executed."""
+    nb = nbformat.from_dict(json.loads(json.dumps(info["nb"])))
+    if saved_views(nb):
+        return nb
+    return executed_with_state(info["path"], use_cache)
 
 
 def rewrite_links(text: str, settings: dict) -> str:
@@ -408,10 +432,10 @@ def build(out: Path, settings: dict, *, use_cache: bool = True, log=print) -> di
         copy_assets(tmp)
         search, live = [], {i["page"]: live_explorers(i["nb"]) for i in infos}
         live = {page: names for page, names in live.items() if names}
-        # the lessons with live explorers run side by side (two cores), before rendering
+        # lessons with live explorers but no saved state run side by side (two cores)
         with ThreadPoolExecutor(max_workers=2) as pool:
             executed = dict(zip(live, pool.map(
-                lambda i: executed_with_state(i["path"], use_cache),
+                lambda i: with_live_state(i, use_cache),
                 [i for i in infos if i["page"] in live]), strict=True))
         for k, info in enumerate(infos):
             t0 = time.perf_counter()

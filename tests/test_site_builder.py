@@ -4,6 +4,7 @@ links, alt texts, search index; and the Colab cell script (idempotent, counts in
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -149,8 +150,45 @@ def test_search_entries():
 
 def test_live_explorers_are_the_browser_drawn_ones():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "a = ThresholdExplorer(y, s, sensitive_features=g)\nb = AuditExplorer(df)")])
-    assert bs.live_explorers(nb) == ["ThresholdExplorer"]
+        "a = ThresholdExplorer(y, s, sensitive_features=g)\nhelp(LambdaExplorer)")])
+    assert bs.live_explorers(nb) == ["ThresholdExplorer"]  # built, not merely named
+
+
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name[:2])
+def test_committed_lessons_carry_their_live_views(path):
+    """The site draws browser explorers from the committed notebook without running it:
+    each lesson with one carries its views' saved state (scripts/run_notebooks.py), each
+    view sends <= 1 MB and the notebook stays <= 2 MB."""
+    nb = nbformat.read(path, as_version=4)
+    live = bs.live_explorers(nb)
+    views = bs.saved_views(nb)
+    if not live:
+        assert views == {}, "saved browser views in a lesson without a live explorer"
+        return
+    assert len(views) >= len(live), (
+        f"{path.name} builds {live} but saves {len(views)} browser view(s): re-execute it "
+        "with scripts/run_notebooks.py")
+    for m in views.values():
+        size = len(json.dumps(m["state"]["spec"], separators=(",", ":")).encode())
+        assert size <= 1_000_000, f"{path.name}: a view's spec is {size / 1e6:.2f} MB"
+    assert path.stat().st_size <= 2_000_000, f"{path.name} is over 2 MB"
+
+
+def test_saved_views_run_todays_module():
+    from fairlab.widgets.browser import BrowserView
+
+    state = {"m1": {"model_name": "AnyModel", "state": {"_esm": "old", "_css": "old",
+                                                       "spec": {}}},
+             "m2": {"model_name": "LayoutModel", "state": {}}}
+    nb = nbformat.v4.new_notebook(metadata={"widgets": {
+        "application/vnd.jupyter.widget-state+json": {"state": state}}})
+    views = bs.saved_views(nb)
+    assert list(views) == ["m1"]
+    assert views["m1"]["state"]["_esm"] == BrowserView._esm
+    assert views["m1"]["state"]["_css"] == BrowserView._css
 
 
 def _lesson():
