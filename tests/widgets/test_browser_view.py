@@ -225,3 +225,26 @@ def test_bundle_is_one_module_that_exports_the_registries(tmp_path):
     assert got["layers"] == "object" and got["render"] == "function"
     assert got["fmt"] == "0.013"  # 0.0125 is just above the tie in binary: rounds up, as Python
     assert sorted(got["kinds"]) == sorted(f.stem for f in (JS.parent / "kinds").glob("*.js"))
+
+
+def test_in_colab_the_view_turns_on_colabs_widget_manager(monkeypatch):
+    """Colab draws third-party widgets only after ``enable_custom_widget_manager()``;
+    anywidget calls it when a view is made there (manzt/anywidget#52), so the explorers
+    drawn in the browser need no set-up cell of ours. Simulated: no Colab here."""
+    import sys
+    import types
+    from unittest import mock
+
+    from anywidget import _util
+
+    output = types.ModuleType("google.colab.output")
+    output.enable_custom_widget_manager = mock.Mock()
+    output._widgets = types.SimpleNamespace(_installed_url=None)
+    monkeypatch.setitem(sys.modules, "google.colab.output", output)
+    _util.enable_custom_widget_manager_once.cache_clear()
+    try:
+        BrowserView(kind="frames", spec={"controls": [], "frames": [{}]}, values={})
+        BrowserView(kind="frames", spec={"controls": [], "frames": [{}]}, values={})
+    finally:
+        _util.enable_custom_widget_manager_once.cache_clear()
+    output.enable_custom_widget_manager.assert_called_once_with()
