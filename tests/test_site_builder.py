@@ -223,3 +223,20 @@ def test_colab_cell_needs_the_nav_cell():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     with pytest.raises(ValueError, match="run scripts/make_nav.py first"):
         colab.add_cell(nb, "https://github.com/ada/fairlab")
+
+
+def test_binder_environment_installs_the_package_with_cpu_torch():
+    """Binder builds ``environment.yml`` then runs ``postBuild`` (not tested here: no
+    network). The environment installs fairlab itself and PyTorch's CPU-only build."""
+    import os
+
+    import yaml
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip
+    torch = next(i for i, line in enumerate(pip) if line.startswith("torch"))
+    index = [i for i, line in enumerate(pip) if "download.pytorch.org/whl/cpu" in line]
+    assert index and index[0] < torch, "torch must come from PyTorch's CPU index"
+    post = ROOT / "postBuild"
+    assert post.is_file() and os.access(post, os.X_OK)
