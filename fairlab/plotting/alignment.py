@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import NullFormatter
 
 from fairlab._validation import check_choice
 from fairlab.plotting import PALETTE, new_axes
@@ -127,6 +128,7 @@ def plot_confidently_wrong(frame: pd.DataFrame, *, truth: float,
 
     Lesson: 13-aligning-with-human-feedback
     """
+    own = ax is None
     ax = new_axes(ax, figsize=(5, 3.2))
     n = frame.index.to_numpy(float)
     ax.errorbar(n, frame["reward"], yerr=2 * frame["stderr"], fmt="o-", color=PALETTE[5],
@@ -134,7 +136,12 @@ def plot_confidently_wrong(frame: pd.DataFrame, *, truth: float,
     ax.axhline(truth, color="black", lw=1, label="true effect")
     ax.axhline(0, color="grey", lw=0.8, ls=":")
     ax.set_xscale("log")
+    # one plain label per measured size (log-axis minor labels like "3×10²" overlap)
+    ax.set_xticks(n, [f"{v:,.0f}" for v in n])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set(xlabel="number of comparisons", ylabel="reward of a confident word (logits)",
            title="More data, more confidently wrong")
     ax.legend(fontsize=8)
+    if own:  # room for the axis label in a figure of its own
+        ax.figure.tight_layout()
     return ax
