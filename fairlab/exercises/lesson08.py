@@ -11,16 +11,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from fairlab.exercises._core import check_number, check_option
+from fairlab.exercises._core import check_function, check_number
 
-__all__ = ["check_first_alert_day", "check_quiet_window", "check_silent_complaints"]
+__all__ = ["check_first_alert_day", "check_alert_days", "check_silent_complaints"]
 
 #: The lesson's deployment stream: ``simulate_stream(**STREAM)``.
 STREAM = {"n_days": 180, "per_day": 300, "mix_shift": 0.3, "proxy_appears_at": 120,
           "feedback": 0.02, "random_state": 0}
-#: The trade-off study of section 5: ``detection_tradeoff(**TRADEOFF)``.
-TRADEOFF = {"windows": (3, 7, 14, 28), "per_day": 100, "limit": 0.08, "consecutive": 3,
-            "n_runs": 40, "random_state": 0}
 #: Exercise 3: complaint propensities, and the complaint monitor's settings.
 COMPLAINT_RATES = {"A": 0.05, "B": 0.02}
 COMPLAINT_MONITOR = {"window": 28, "n_boot": 0, "complaint_limit": 10, "complaint_ratio": 1.5}
@@ -78,53 +75,82 @@ def check_first_alert_day(answer: Any) -> bool:
     )
 
 
-@cache
-def _tradeoff():
-    from fairlab.monitoring import detection_tradeoff
-
-    return detection_tradeoff(**TRADEOFF)
-
-
-def _normalize_window(value: Any) -> int:
-    if isinstance(value, bool):
-        raise TypeError
-    if isinstance(value, str):
-        value = value.lower().replace("-day", "").replace("days", "").replace("day", "")
-        value = value.strip()
-    number = float(value)
-    if number != int(number):
-        raise ValueError
-    return int(number)
+def _raised_days(gap, limit, consecutive):
+    """Reference loop: the days on which a run of over-limit days reaches ``consecutive``."""
+    raised, run = [], 0
+    for day, value in enumerate(gap):
+        run = run + 1 if value == value and value > limit else 0  # NaN never counts
+        if run == consecutive:
+            raised.append(day)
+    return raised
 
 
-def check_quiet_window(answer: Any) -> bool:
-    """Exercise 2: the smallest window whose false-alarm rate is at most 5 %.
+def check_alert_days(answer: Any) -> bool:
+    """Exercise 2 (build it): ``answer(gap, limit, consecutive)`` → the days an alert is raised.
+
+    ``gap`` holds one windowed gap per day (NaN where the window had too few rows).
+    A day is *over the limit* when its gap is strictly above ``limit``; an alert is
+    raised on the day a run of over-limit days reaches ``consecutive`` days, once per
+    run (a NaN or a day at or under the limit ends the run). This is the rule of
+    :class:`fairlab.monitoring.FairnessMonitor` (its ``raised`` days). Checked on hidden
+    cases against a reference loop.
 
     Examples
     --------
-    >>> check_quiet_window(3)
+    >>> check_alert_days(lambda gap, limit, consecutive: [])
     ✗ ...
     False
 
     Lesson: 08-monitoring-after-deployment
     """
-    table = _tradeoff()
-    quiet = table.index[table["false_alarm_rate"] <= 0.05]
-    expected = int(quiet.min())
-    hints = {}
-    for w in table.index:
-        rate = table.loc[w, "false_alarm_rate"]
-        if w < expected:
-            hints[int(w)] = (f"In the table, the {w}-day window raised a false alarm in "
-                             f"{rate:.0%} of runs: more than 5 %. Look further down.")
-        elif w > expected:
-            hints[int(w)] = (f"The {w}-day window is quiet too, but it is not the smallest "
-                             "quiet one, and it detects the change later. Look one row up.")
-    return check_option(
-        answer, expected, normalize=_normalize_window, hints=hints,
-        praise="Correct: the smallest quiet window; any longer one only adds detection lag.",
-        hint="Answer with a window size from the table (3, 7, 14 or 28): the first row, "
-             "from the top, whose false_alarm_rate is at most 0.05.",
+    import numpy as np
+
+    nan = float("nan")
+    rng = np.random.default_rng(8)
+    cases = [
+        ([0.05, 0.12, 0.13, 0.14, 0.15, 0.16, 0.02, 0.2, 0.2, 0.2], 0.1, 3),  # one alert per run
+        ([0.11, 0.1, 0.11, 0.11, 0.1, 0.11, 0.11, 0.11], 0.1, 3),  # at the limit is not over
+        ([0.3, nan, 0.3, 0.3, 0.3, 0.3, nan, 0.3], 0.1, 2),  # NaN ends a run
+        ([0.2] * 6, 0.1, 1),
+        ([0.0, 0.01], 0.1, 3),  # never
+    ]
+    for n, limit, k in ((60, 0.08, 3), (200, 0.05, 5)):
+        gap = np.round(np.abs(rng.normal(limit, 0.04, n)), 2)
+        gap[rng.random(n) < 0.05] = np.nan
+        cases.append((gap.tolist(), limit, k))
+    cases = [((np.asarray(g, dtype=float), lim, k), _raised_days(g, lim, k))
+             for g, lim, k in cases]
+
+    def days_of(got):
+        return [int(d) for d in np.asarray(got, dtype=float).ravel()]
+
+    def diagnose(args, got):
+        gap, limit, k = args
+        days = days_of(got)
+        with np.errstate(invalid="ignore"):
+            over = np.nan_to_num(gap, nan=-np.inf) > limit
+            run = np.zeros(len(gap), dtype=int)
+            for d in range(len(gap)):
+                run[d] = run[d - 1] + 1 if over[d] and d else int(over[d])
+        if days == [d for d in range(len(gap)) if run[d] >= k] and days:
+            return ("You return every day the alert is *on*; the exercise asks for the days "
+                    "it is *raised*: once per run, on the day the run reaches `consecutive`.")
+        if days == _raised_days([v if v != limit else limit + 1 for v in gap], limit, k):
+            return "A gap exactly at the limit is not over it: use '>' rather than '>='."
+        if days and days == [d for d in range(len(gap)) if over[: d + 1].sum() == k][:1]:
+            return "Count days in a row: a day at or under the limit (or NaN) resets the run."
+        return None
+
+    return check_function(
+        answer, cases,
+        compare=lambda got, want: days_of(got) == want,
+        diagnose=diagnose,
+        praise="Correct: a run counter that resets on a quiet day. With consecutive=3 the "
+               "monitor ignores a one- or two-day blip, which is where a short window's "
+               "false alarms come from, and pays for it with a lag of two days.",
+        hint="Walk through the days with a counter: add 1 when the gap is above the limit, "
+             "reset to 0 otherwise (NaN included); record the day when the counter equals "
+             "`consecutive`. Return a list of day indices (0 = the first entry).",
     )
 
 

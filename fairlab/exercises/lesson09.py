@@ -13,14 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from fairlab.exercises._core import check_number
+from fairlab.exercises._core import check_function, check_number
 
-__all__ = ["check_satisfaction_drop", "check_bt_by_hand", "check_selected_share"]
+__all__ = ["check_satisfaction_drop", "check_bt_by_hand", "check_selected_shares"]
 
 #: Exercise 2: candidate X beat candidate Y in WINS of N comparisons.
 WINS, N = 30, 40
-#: Exercise 3: the grid cell asked about.
-BIAS, N_COMPARISONS = 0.5, 10000
 
 
 @cache
@@ -99,48 +97,71 @@ def check_bt_by_hand(answer: Any) -> bool:
     )
 
 
-@cache
-def _shares() -> dict[str, float]:
-    from fairlab.feedback import feedback_grid, make_candidates
-
-    grid = feedback_grid(make_candidates())
-    raw = grid.report().loc[(BIAS, N_COMPARISONS)]
-    fixed = grid.report(corrected=True).loc[(BIAS, N_COMPARISONS)]
-    b = grid.candidates.groups[1]
-    a = grid.candidates.groups[0]
-    return {"asked": float(raw[("selected_learned", b)]),
-            "true": float(raw[("selected_true", b)]),
-            "other_group": float(raw[("selected_learned", a)]),
-            "corrected": float(fixed[("selected_learned", b)])}
+def _shares_by_group(reward, group, top):
+    """Reference: each group's share of its members among the top ``top`` fraction."""
+    reward, group = np.asarray(reward, dtype=float), np.asarray(group)
+    k = max(1, int(round(top * len(reward))))
+    chosen = np.zeros(len(reward), dtype=bool)
+    chosen[np.argsort(-reward, kind="stable")[:k]] = True
+    return {str(g): float(chosen[group == g].mean()) for g in np.unique(group)}
 
 
-def check_selected_share(answer: Any) -> bool:
-    """Exercise 3: share of group B selected (top 20 % by learned reward), rater bias
-    0.5, 10,000 comparisons, no audit correction, the lesson's default grid.
+def check_selected_shares(answer: Any) -> bool:
+    """Exercise 3 (build it): ``answer(reward, group, top)`` → each group's selected share.
+
+    Rank everyone by ``reward`` (highest first), select the top ``top`` fraction
+    (``max(1, round(top * n))`` people), and return a dict ``{group label: share of that
+    group's members who are selected}``: the ``selected_learned`` column of
+    :func:`fairlab.feedback.reward_report`. Checked on hidden cases (three groups of
+    unequal size, no ties) against a reference computation.
 
     Examples
     --------
-    >>> check_selected_share("0.2")
-    ✗ Your answer is a str; give a number such as 0.25 (not a string or a list).
+    >>> check_selected_shares(lambda reward, group, top: {"A": 0.2, "B": 0.2})
+    ✗ ...
     False
 
     Lesson: 09-reward-hacking-and-human-feedback
     """
-    s = _shares()
-    tol = 0.002
-    return check_number(
-        answer, s["asked"], tol=tol,
-        praise="Correct: a modest rater bias, learned from 10,000 comparisons, still moves "
-               "group B's candidates out of the top 20 %, although B's twins are exactly "
-               "as good.",
-        hint="Use grid.report().loc[(0.5, 10000)] and read ('selected_learned', 'B'); or set "
-             "the explorer to bias 0.5 and 10,000 comparisons with the audit box unticked.",
-        near_misses={
-            "That is the share by true quality (what a fair model would give); the question "
-            "asks about the learned reward.": lambda x: abs(x - s["true"]) <= tol,
-            "That is group A's share; read group B's.":
-                lambda x: abs(x - s["other_group"]) <= tol,
-            "That is after the audit correction; the question asks about the reward learned "
-            "from the raters alone.": lambda x: abs(x - s["corrected"]) <= tol,
-        },
+    rng = np.random.default_rng(9)
+    cases = []
+    for n, top, labels in ((10, 0.3, ("A", "B")), (300, 0.2, ("A", "B")),
+                           (97, 0.1, ("x", "y", "z")), (400, 0.5, ("A", "B", "C"))):
+        group = rng.choice(labels, size=n, p=np.linspace(1, 2, len(labels)) /
+                           np.linspace(1, 2, len(labels)).sum())
+        reward = rng.normal(size=n) + (group == labels[0])  # the first group scores higher
+        cases.append(((reward, group, top), _shares_by_group(reward, group, top)))
+
+    def as_dict(got):
+        return {str(k): float(v) for k, v in dict(got).items()}
+
+    def same(got, want):
+        got = as_dict(got)
+        return got.keys() == want.keys() and all(abs(got[k] - want[k]) < 1e-9 for k in want)
+
+    def diagnose(args, got):
+        reward, group, top = args
+        got = as_dict(got)
+        want = _shares_by_group(reward, group, top)
+        if got.keys() != want.keys():
+            return "Return one entry per group label, e.g. {'A': 0.3, 'B': 0.1}."
+        k = max(1, int(round(top * len(reward))))
+        top_rows = np.argsort(-np.asarray(reward))[:k]
+        composition = {str(g): float((group[top_rows] == g).mean()) for g in want}
+        if all(abs(got[g] - composition[g]) < 1e-9 for g in want):
+            return ("That is the make-up of the selected set (what share of the selected "
+                    "are A); the exercise asks, for each group, what share of *its* members "
+                    "is selected.")
+        low = _shares_by_group(-np.asarray(reward), group, top)
+        if all(abs(got[g] - low[g]) < 1e-9 for g in want):
+            return "You selected the lowest rewards; sort from the highest."
+        return None
+
+    return check_function(
+        answer, cases, compare=same, diagnose=diagnose,
+        praise="Correct. Selection by a learned reward is lesson 05's selection rate with "
+               "a top-k rule: a group the reward under-rates loses seats even when its "
+               "members are exactly as good.",
+        hint="Sort by reward (highest first), mark the first max(1, round(top * n)) people "
+             "as selected, then average the marks within each group.",
     )

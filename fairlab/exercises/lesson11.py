@@ -15,10 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairlab.exercises._core import NOT_ANSWERED, check_number, check_option, feedback
+from fairlab.exercises._core import (
+    NOT_ANSWERED,
+    check_function,
+    check_number,
+    check_option,
+    feedback,
+)
 
 __all__ = ["LESSON_ARGS", "check_pareto_count", "check_budget_choice",
-           "check_interval_width"]
+           "check_t_interval"]
 
 #: The comparison the lesson runs (and these checks read back from the cache).
 LESSON_ARGS: dict[str, Any] = dict(dataset="adult", sensitive_columns="sex", n_splits=3,
@@ -140,38 +146,77 @@ def check_budget_choice(answer: Any) -> bool:
     )
 
 
-def check_interval_width(answer: Any) -> bool:
-    """Exercise 3: the width of the 95 % t interval of the no-intervention accuracy.
+def _t_interval(values, level):
+    """Reference: the Student-t interval of the mean (scipy's quantile, ddof=1)."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    half = stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return float(v.mean() - half), float(v.mean() + half)
+
+
+def check_t_interval(answer: Any) -> bool:
+    """Exercise 3 (build it): ``answer(values, level)`` → ``(low, high)``, the t interval.
+
+    The Student-t confidence interval for the mean of a few fold values, as
+    :func:`fairlab.compare.summarize` reports it (before clipping to [0, 1]):
+    mean ± t(level, n − 1) · s / √n with the sample standard deviation s (ddof=1).
+    Checked on hidden cases (2 to 10 values; levels 0.9, 0.95, 0.99) against scipy.
 
     Examples
     --------
-    >>> check_interval_width(None)
-    ✗ Not answered yet: replace None with your answer and run the cell again.
+    >>> check_t_interval(lambda values, level: (0.0, 1.0))
+    ✗ ...
     False
 
     Lesson: 11-choosing-an-intervention
     """
-    if answer is None or isinstance(answer, bool) or not isinstance(answer, int | float |
-                                                                    np.integer | np.floating):
-        return check_number(answer, 0.0, tol=0.0, hint="Give a number such as 0.05.")
-    row = _summary().loc["none"].iloc[0]
-    expected = float(row["accuracy_high"] - row["accuracy_low"])
-    fold_range = float(row["accuracy_max"] - row["accuracy_min"])
-    sd = float(row["accuracy_sd"])
-    tol = 0.0005
-    return check_number(
-        answer, expected, tol=tol,
-        praise=f"Correct: about {expected:.3f}, wider than the folds' own range "
-               f"({fold_range:.3f}): with 3 folds the t quantile is 4.30, and the folds "
-               "share training rows, so even this understates the uncertainty.",
-        hint="Subtract accuracy_low from accuracy_high in the 'none' row of "
-             "summarize(results).",
-        near_misses={
-            "That is the range of the three folds (max minus min), not the interval for "
-            "the mean.": lambda a: abs(a - fold_range) <= tol,
-            "That is the standard deviation across folds; the interval is mean ± t·sd/√n.":
-                lambda a: abs(a - sd) <= tol,
-            "That is half the width; the exercise asks for high minus low.":
-                lambda a: abs(a - expected / 2) <= tol,
-        },
+    from scipy import stats
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for n, level in ((3, 0.95), (2, 0.95), (5, 0.9), (10, 0.99), (4, 0.95)):
+        values = np.round(0.8 + 0.05 * rng.standard_normal(n), 4)
+        cases.append(((values, level), _t_interval(values, level)))
+
+    def pair(got):
+        low, high = (float(x) for x in got)
+        return low, high
+
+    def same(got, want):
+        low, high = pair(got)
+        return abs(low - want[0]) < 1e-9 and abs(high - want[1]) < 1e-9
+
+    def diagnose(args, got):
+        values, level = args
+        v = np.asarray(values, dtype=float)
+        low, high = pair(got)
+        half, mean = (high - low) / 2, v.mean()
+        n, z = len(v), stats.norm.ppf(0.5 + level / 2)
+        t = stats.t.ppf(0.5 + level / 2, n - 1)
+        s1, s0 = v.std(ddof=1), v.std(ddof=0)
+        if abs((low + high) / 2 - mean) > 1e-9:
+            return "Centre the interval on the mean of the values."
+        if abs(half - z * s1 / np.sqrt(n)) < 1e-9:
+            return ("That uses the normal quantile (1.96 at 95 %). With a handful of folds "
+                    "the standard deviation is itself uncertain: use Student's t with n − 1 "
+                    "degrees of freedom (scipy.stats.t.ppf).")
+        if abs(half - t * s0 / np.sqrt(n)) < 1e-9:
+            return "Use the sample standard deviation, ddof=1 (numpy's default is ddof=0)."
+        if abs(half - t * s1) < 1e-9:
+            return ("That interval is for one new value; the mean's standard error is "
+                    "s / √n.")
+        if abs(half - stats.t.ppf(level, n - 1) * s1 / np.sqrt(n)) < 1e-9:
+            return ("A two-sided interval leaves (1 − level) / 2 in each tail: use the "
+                    "quantile at 0.5 + level / 2.")
+        return None
+
+    return check_function(
+        answer, cases, compare=same, diagnose=diagnose,
+        praise="Correct. With 3 folds the t quantile is 4.30 rather than 1.96, so the "
+               "interval is more than twice as wide as a normal one would be, and the "
+               "folds share training rows, so even this understates the uncertainty "
+               "(Nadeau & Bengio 2003).",
+        hint="mean ± t · s / √n, with t = scipy.stats.t.ppf(0.5 + level / 2, n − 1) and s the "
+             "sample standard deviation (ddof=1). Return (low, high).",
     )

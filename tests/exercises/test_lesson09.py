@@ -7,8 +7,6 @@ from fairlab import exercises
 from fairlab.feedback import (
     BradleyTerryRewardModel,
     PolicyGradientAgent,
-    feedback_grid,
-    make_candidates,
     make_feed,
 )
 
@@ -47,24 +45,4 @@ def test_bt_by_hand(capsys):
              ([1.1], "give a number")]
     for wrong, hint in cases:
         ok, out = _ask(exercises.check_bt_by_hand, wrong, capsys)
-        assert ok is False and hint in out, (wrong, out)
-
-
-def test_selected_share(capsys):
-    grid = feedback_grid(make_candidates())  # the lesson's grid
-    cell = grid.report().loc[(0.5, 10000)]
-    answer = cell[("selected_learned", "B")]  # the solution
-    # independent count: top 20 % of 300 candidates by the learned reward
-    r = grid.reward(0.5, 10000)
-    top = np.argsort(-r)[:60]
-    assert answer == pytest.approx((grid.candidates.codes[top] == 1).sum() / 150)
-    assert answer < cell[("selected_true", "B")] == 0.2  # biased raters cost B places
-    ok, out = _ask(exercises.check_selected_share, answer, capsys)
-    assert ok is True and "✓" in out
-    fixed = grid.report(corrected=True).loc[(0.5, 10000)][("selected_learned", "B")]
-    cases = [(0.2, "share by true quality"), (cell[("selected_learned", "A")], "group A"),
-             (fixed, "audit correction"), (0.5, "selected_learned"),
-             (None, "Not answered yet")]
-    for wrong, hint in cases:
-        ok, out = _ask(exercises.check_selected_share, wrong, capsys)
         assert ok is False and hint in out, (wrong, out)

@@ -4,7 +4,6 @@ wrong answers get their specific hint. The lesson's comparison is swapped for a 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from fairlab.compare import compare_interventions
@@ -70,19 +69,3 @@ def test_budget_choice(means, capsys):
     assert "Give one intervention name" in capsys.readouterr().out
     assert lesson11.check_budget_choice(["resampling"]) is False
     assert "list" in capsys.readouterr().out
-
-
-def test_interval_width(means, capsys):
-    from scipy import stats
-
-    folds, _ = means
-    base = folds.query("intervention == 'none'")["accuracy"].to_numpy()
-    lo, hi = stats.t.interval(0.95, len(base) - 1, loc=base.mean(), scale=stats.sem(base))
-    assert lesson11.check_interval_width(hi - lo) is True
-    assert lesson11.check_interval_width(np.ptp(base)) is False
-    assert "range of the three folds" in capsys.readouterr().out
-    assert lesson11.check_interval_width(base.std(ddof=1)) is False
-    assert "standard deviation" in capsys.readouterr().out
-    assert lesson11.check_interval_width((hi - lo) / 2) is False
-    assert "half the width" in capsys.readouterr().out
-    assert lesson11.check_interval_width("wide") is False
