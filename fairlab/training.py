@@ -33,8 +33,8 @@ Lesson: 04-lambda-penalized-training
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,9 +45,11 @@ from sklearn.utils.validation import check_random_state, validate_data
 
 from fairlab._nn import (
     NetworkOutputs,
+    Sweep,
     check_network,
     encode_labels,
     forward,
+    held_out_split,
     init_params,
     progress_bar,
     single_thread,
@@ -426,8 +428,8 @@ class FairPenaltyClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
 
 
 # ----------------------------------------------------------------------- sweep
-@dataclass
-class LambdaSweep:
+@dataclass(kw_only=True)
+class LambdaSweep(Sweep):
     """What :func:`lambda_sweep` returns; unpacks as ``frame, models = sweep``.
 
     ``frame`` is tidy: one row per (λ, split) with ``accuracy`` and every gap
@@ -435,19 +437,9 @@ class LambdaSweep:
     predictions at threshold 0.5. ``proba[split]`` has shape (len(lams), n_rows).
     """
 
-    frame: pd.DataFrame
     models: list[FairPenaltyClassifier]
     lams: np.ndarray
     penalty: str
-    proba: dict[str, np.ndarray]
-    y: dict[str, np.ndarray]
-    sensitive: dict[str, np.ndarray]
-    X: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def __iter__(self) -> Iterator:
-        return iter((self.frame, self.models))
 
     @property
     def gap_column(self) -> str:
@@ -456,9 +448,7 @@ class LambdaSweep:
 
     def row(self, lam: float, split: str = "test") -> pd.Series:
         """The frame row for ``lam`` (the nearest λ of the grid) on ``split``."""
-        i = int(np.argmin(np.abs(self.lams - lam)))
-        f = self.frame
-        return f[(f["split"] == split)].iloc[i]
+        return self._row(self.lams, lam, split)
 
 
 def lambda_sweep(
@@ -550,17 +540,9 @@ def lambda_sweep(
 
     splits = {"train": (X, y01.astype(np.int64), groups, as_1d(sensitive_features,
                                                              "sensitive_features"))}
-    if X_test is not None or y_test is not None or sensitive_features_test is not None:
-        if X_test is None or y_test is None or sensitive_features_test is None:
-            raise ValueError("pass all of X_test, y_test and sensitive_features_test, or none "
-                             "of them.")
-        Xt = validate_data(models[0], X_test, reset=False, dtype=[np.float64, np.float32])
-        yt = as_1d(y_test, "y_test")
-        unknown = ~np.isin(yt, classes)
-        if unknown.any():
-            raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
-                             f"y does not have ({classes.tolist()}); use the same coding.")
-        yt01 = (yt == classes[1]).astype(np.int64)
+    held_out = held_out_split(models[0], classes, X_test, y_test, sensitive_features_test)
+    if held_out is not None:
+        Xt, yt01 = held_out
         gt = check_groups(sensitive_features_test, len(yt01), name="sensitive_features_test",
                           min_groups=2)
         splits["test"] = (Xt, yt01, gt, as_1d(sensitive_features_test, "sensitive_features_test"))
