@@ -138,7 +138,13 @@ class NetworkOutputs:
     """``predict_proba``, ``decision_function`` and ``predict`` of a fitted network whose
     weights are ``coefs_`` / ``intercepts_`` (numpy, float64: no torch needed to predict).
     Shared by :class:`fairlab.training.FairPenaltyClassifier` and
-    :class:`fairlab.adversarial.AdversarialClassifier`."""
+    :class:`fairlab.adversarial.AdversarialClassifier`; both are binary classifiers
+    (the tag scikit-learn's checks read)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probabilities of ``classes_``, shape (n, 2)."""

@@ -392,11 +392,6 @@ class AdversarialClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
         self.projection = projection
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def fit(self, X: Any, y: Any, *, sensitive_features: Any = None,
             callback: Callable[[int, int], Any] | None = None) -> AdversarialClassifier:
         """Train predictor and adversary on ``X, y`` and the groups ``sensitive_features``.

@@ -388,11 +388,6 @@ class FairPenaltyClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def fit(self, X: Any, y: Any, *, sensitive_features: Any = None,
             callback: Callable[[int, int], Any] | None = None) -> FairPenaltyClassifier:
         """Train on ``X, y``; ``sensitive_features`` (one label per row) when ``lam > 0``.
