@@ -15,7 +15,8 @@ private (see ``docs/architecture.md``).
   ``decision_function`` and ``predict``.
 - :func:`sweep_metrics` scores k models at once against every gap a penalty
   targets (:data:`fairlab.metrics.PENALTY_GAPS`); :func:`held_out_split` checks a
-  sweep's test split and :class:`Sweep` is the result every batched sweep returns.
+  sweep's test split, :func:`sweep_grid` / :func:`sweep_inputs` its grid and
+  training data, and :class:`Sweep` is the result every batched sweep returns.
 
 Lesson: 04-lambda-penalized-training
 """
@@ -47,6 +48,8 @@ __all__ = [
     "check_network",
     "progress_bar",
     "sweep_metrics",
+    "sweep_grid",
+    "sweep_inputs",
     "held_out_split",
     "Sweep",
 ]
@@ -311,3 +314,50 @@ class Sweep:
     def _row(self, grid: np.ndarray, value: float, split: str) -> pd.Series:
         f = self.frame
         return f[f["split"] == split].iloc[self.nearest(grid, value)]
+
+
+def sweep_grid(values: Any, name: str, *, example: str) -> np.ndarray:
+    """A sweep's grid of settings (λ, α): a non-empty 1-D float array of numbers >= 0.
+
+    ``name`` is the argument's name (``"lams"``); each entry is checked as
+    ``"every lam"``; ``example`` is a grid to suggest when it is empty.
+
+    Examples
+    --------
+    >>> sweep_grid([0, 0.5], "lams", example="[0, 1]").tolist()
+    [0.0, 0.5]
+    >>> sweep_grid([], "lams", example="[0, 1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: lams is empty; pass a grid such as [0, 1].
+    """
+    grid = np.asarray(values, dtype=float).reshape(-1)
+    if grid.size == 0:
+        raise ValueError(f"{name} is empty; pass a grid such as {example}.")
+    for value in grid:
+        check_in_range(float(value), f"every {name.removesuffix('s')}", low=0)
+    return grid
+
+
+def sweep_inputs(template: Any, X: Any, y: Any,
+                 random_state: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A sweep's training data and seed: ``(X, classes, y01, seed)``.
+
+    ``X`` is validated by ``template`` (an unfitted estimator of the sweep's
+    kind: float features, sets ``n_features_in_``), labels are coded 0/1 as
+    :func:`encode_labels` does, and ``seed`` is the int that every model of the
+    sweep starts from (what ``fit`` of one model with ``random_state`` draws).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, classes, y01, seed = sweep_inputs(LogisticRegression(), [[0], [1]], ["n", "y"], 0)
+    >>> X.dtype.name, classes.tolist(), y01.tolist(), seed
+    ('float64', ['n', 'y'], [0.0, 1.0], 209652396)
+    """
+    from sklearn.utils.validation import check_random_state
+
+    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+    classes, y01 = encode_labels(y_raw)
+    seed = int(check_random_state(random_state).randint(2**31 - 1))
+    return X, classes, y01, seed

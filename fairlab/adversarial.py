@@ -63,6 +63,8 @@ from fairlab._nn import (
     init_params,
     progress_bar,
     single_thread,
+    sweep_grid,
+    sweep_inputs,
     sweep_metrics,
 )
 from fairlab._validation import (
@@ -676,19 +678,13 @@ random_state
     """
     hidden, adv_hidden, adv_lr = _check_settings(None, target, hidden, adversary_hidden, epochs,
                                                  lr, adversary_lr, batch_size)
-    alpha_arr = np.asarray(alphas, dtype=float).reshape(-1)
-    if alpha_arr.size == 0:
-        raise ValueError("alphas is empty; pass a grid such as [0, 0.1, 0.3, 1, 3].")
-    for a in alpha_arr:
-        check_in_range(float(a), "every alpha", low=0)
+    alpha_arr = sweep_grid(alphas, "alphas", example="[0, 0.1, 0.3, 1, 3]")
     settings = dict(target=target, hidden=hidden, adversary_hidden=adv_hidden, epochs=epochs,
                     lr=lr, adversary_lr=adversary_lr, batch_size=batch_size,
                     projection=projection, random_state=random_state)
     template = AdversarialClassifier(**settings)
-    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-    classes, y01 = encode_labels(y_raw)
+    X, classes, y01, seed = sweep_inputs(template, X, y, random_state)
     groups = _groups_for_fit(sensitive_features, len(y01))
-    seed = int(check_random_state(random_state).randint(2**31 - 1))
     start = time.perf_counter()
     out = _train_pair(X, y01, groups.codes, groups.n_groups, alpha_arr, target=target,
                       hidden=hidden, adversary_hidden=adv_hidden, epochs=epochs, lr=lr,

@@ -53,6 +53,8 @@ from fairlab._nn import (
     init_params,
     progress_bar,
     single_thread,
+    sweep_grid,
+    sweep_inputs,
     sweep_metrics,
 )
 from fairlab._validation import Groups, as_1d, check_choice, check_groups, check_number
@@ -507,17 +509,11 @@ def lambda_sweep(
     Lesson: 04-lambda-penalized-training
     """
     hidden = _check_hyper(penalty, None, hidden, epochs, lr, batch_size)
-    lam_arr = np.asarray(lams, dtype=float).reshape(-1)
-    if lam_arr.size == 0:
-        raise ValueError("lams is empty; pass a grid such as np.linspace(0, 5, 21).")
-    for lam in lam_arr:
-        check_number(float(lam), "every lam", low=0)
+    lam_arr = sweep_grid(lams, "lams", example="np.linspace(0, 5, 21)")
     template = FairPenaltyClassifier(penalty=penalty, hidden=hidden, epochs=epochs, lr=lr,
                                      batch_size=batch_size, random_state=random_state)
-    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-    classes, y01 = encode_labels(y_raw)
+    X, classes, y01, seed = sweep_inputs(template, X, y, random_state)
     groups = _check_sensitive(sensitive_features, len(y01))
-    seed = int(check_random_state(random_state).randint(2**31 - 1))
     start = time.perf_counter()
     stacked = _train_stack(X, y01, groups.codes, groups.n_groups, lam_arr, penalty=penalty,
                            hidden=hidden, epochs=epochs, lr=lr, batch_size=batch_size,

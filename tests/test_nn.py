@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from fairlab._nn import Sweep, held_out_split
+from fairlab._nn import Sweep, held_out_split, sweep_grid, sweep_inputs
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,30 @@ def test_sweep_unpacks_and_finds_the_nearest_row():
     assert sweep._row(grid, 0.2, "train")["accuracy"] == 0.9
     with pytest.raises(TypeError):
         Sweep(frame, [], {}, {}, {})  # keyword-only: fields cannot be swapped by position
+
+
+@pytest.mark.parametrize("values, match", [
+    ([], "alphas is empty; pass a grid such as \\[0, 1\\]"),
+    ([0.0, -0.5], "every alpha must be >= 0; got -0.5"),
+])
+def test_sweep_grid_errors_name_the_fix(values, match):
+    with pytest.raises(ValueError, match=match):
+        sweep_grid(values, "alphas", example="[0, 1]")
+
+
+def test_sweep_grid_is_a_flat_float_array():
+    grid = sweep_grid(np.array([[0, 1], [2, 3]]), "lams", example="[0]")
+    assert grid.dtype == np.float64 and grid.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_sweep_inputs_seed_and_labels_match_a_single_fit():
+    from sklearn.utils import check_random_state
+
+    X, classes, y01, seed = sweep_inputs(LogisticRegression(), [[1, 2], [3, 4], [5, 6]],
+                                         [True, False, True], random_state=7)
+    assert X.dtype == np.float64 and classes.tolist() == [False, True]
+    assert y01.tolist() == [1, 0, 1]
+    # oracle: the draw one estimator's fit makes from the same random_state
+    assert seed == int(check_random_state(7).randint(2**31 - 1))
+    with pytest.raises(ValueError, match="Found input variables with inconsistent numbers"):
+        sweep_inputs(LogisticRegression(), [[1, 2], [3, 4]], [0, 1, 1], random_state=0)
