@@ -548,9 +548,9 @@ def _group_codes(known: pd.Index, values: Any, name: str) -> np.ndarray:
 class ComplaintLog:
     """User feedback (day, group, kind, text), and complaints per group and day.
 
-    Complaints and appeals (``_REVIEW_KINDS``) count towards a review; praise
-    and notes are only kept. Entries may name days not monitored yet; they count
-    once those days arrive.
+    Complaints and appeals count towards a review; praise and notes are only
+    kept. Entries may name days not monitored yet; they count once those days
+    arrive.
 
     Parameters
     ----------
