@@ -14,7 +14,9 @@ private (see ``docs/architecture.md``).
 - :class:`NetworkOutputs` gives a fitted estimator ``predict_proba``,
   ``decision_function`` and ``predict``.
 - :func:`sweep_metrics` scores k models at once against every gap a penalty
-  targets (:data:`fairlab.metrics.PENALTY_GAPS`).
+  targets (:data:`fairlab.metrics.PENALTY_GAPS`); :func:`held_out_split` checks a
+  sweep's test split, :func:`sweep_grid` / :func:`sweep_inputs` its grid and
+  training data, and :class:`Sweep` is the result every batched sweep returns.
 
 Lesson: 04-lambda-penalized-training
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,6 +48,10 @@ __all__ = [
     "check_network",
     "progress_bar",
     "sweep_metrics",
+    "sweep_grid",
+    "sweep_inputs",
+    "held_out_split",
+    "Sweep",
 ]
 
 
@@ -134,7 +141,13 @@ class NetworkOutputs:
     """``predict_proba``, ``decision_function`` and ``predict`` of a fitted network whose
     weights are ``coefs_`` / ``intercepts_`` (numpy, float64: no torch needed to predict).
     Shared by :class:`fairlab.training.FairPenaltyClassifier` and
-    :class:`fairlab.adversarial.AdversarialClassifier`."""
+    :class:`fairlab.adversarial.AdversarialClassifier`; both are binary classifiers
+    (the tag scikit-learn's checks read)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probabilities of ``classes_``, shape (n, 2)."""
@@ -238,3 +251,113 @@ def sweep_metrics(proba: np.ndarray, y: np.ndarray, groups: Groups) -> dict[str,
     cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * y[None, :] + pred
     counts = np.bincount(cell.ravel(), minlength=k * g * 4).reshape(k, g, 4)
     return {"accuracy": (pred == y[None, :]).mean(1), **gaps_from_counts(counts, PENALTY_GAPS)}
+
+
+def held_out_split(estimator: Any, classes: np.ndarray, X_test: Any, y_test: Any,
+                   sensitive_features_test: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A sweep's held-out split: validated ``X_test`` and ``y_test`` coded 0/1 as in training.
+
+    None when none of the three is given; the groups are left to the caller (a
+    sweep scores them on their own, an adversary needs training's codes).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> est = LogisticRegression().fit([[0.0], [1.0]], ["no", "yes"])
+    >>> Xt, yt = held_out_split(est, est.classes_, [[2.0]], ["yes"], ["a"])
+    >>> Xt.shape, yt.tolist()
+    ((1, 1), [1])
+    >>> held_out_split(est, est.classes_, None, None, None) is None
+    True
+    """
+    given = (X_test is not None, y_test is not None, sensitive_features_test is not None)
+    if not any(given):
+        return None
+    if not all(given):
+        raise ValueError("pass all of X_test, y_test and sensitive_features_test, or none "
+                         "of them.")
+    Xt = validate_data(estimator, X_test, reset=False, dtype=[np.float64, np.float32])
+    yt = as_1d(y_test, "y_test")
+    unknown = ~np.isin(yt, classes)
+    if unknown.any():
+        raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
+                         f"y does not have ({classes.tolist()}); use the same coding.")
+    return Xt, (yt == classes[1]).astype(np.int64)
+
+
+@dataclass(kw_only=True)
+class Sweep:
+    """What a batched sweep returns: one model per grid value; unpacks as ``frame, models``.
+
+    ``frame`` is tidy, one row per (grid value, split); ``proba[split]`` has shape
+    (len(grid), n_rows); ``y``, ``sensitive`` and ``X`` hold each split's data.
+    Subclasses name the grid (``lams``, ``alphas``) and define ``row``.
+    """
+
+    frame: pd.DataFrame
+    models: list
+    proba: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    sensitive: dict[str, np.ndarray]
+    X: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def __iter__(self) -> Iterator:
+        return iter((self.frame, self.models))
+
+    @staticmethod
+    def nearest(grid: np.ndarray, value: float) -> int:
+        """Position of the grid value nearest ``value`` (the first one on a tie)."""
+        return int(np.argmin(np.abs(grid - value)))
+
+    def _row(self, grid: np.ndarray, value: float, split: str) -> pd.Series:
+        f = self.frame
+        return f[f["split"] == split].iloc[self.nearest(grid, value)]
+
+
+def sweep_grid(values: Any, name: str, *, example: str) -> np.ndarray:
+    """A sweep's grid of settings (λ, α): a non-empty 1-D float array of numbers >= 0.
+
+    ``name`` is the argument's name (``"lams"``); each entry is checked as
+    ``"every lam"``; ``example`` is a grid to suggest when it is empty.
+
+    Examples
+    --------
+    >>> sweep_grid([0, 0.5], "lams", example="[0, 1]").tolist()
+    [0.0, 0.5]
+    >>> sweep_grid([], "lams", example="[0, 1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: lams is empty; pass a grid such as [0, 1].
+    """
+    grid = np.asarray(values, dtype=float).reshape(-1)
+    if grid.size == 0:
+        raise ValueError(f"{name} is empty; pass a grid such as {example}.")
+    for value in grid:
+        check_in_range(float(value), f"every {name.removesuffix('s')}", low=0)
+    return grid
+
+
+def sweep_inputs(template: Any, X: Any, y: Any,
+                 random_state: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A sweep's training data and seed: ``(X, classes, y01, seed)``.
+
+    ``X`` is validated by ``template`` (an unfitted estimator of the sweep's
+    kind: float features, sets ``n_features_in_``), labels are coded 0/1 as
+    :func:`encode_labels` does, and ``seed`` is the int that every model of the
+    sweep starts from (what ``fit`` of one model with ``random_state`` draws).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, classes, y01, seed = sweep_inputs(LogisticRegression(), [[0], [1]], ["n", "y"], 0)
+    >>> X.dtype.name, classes.tolist(), y01.tolist(), seed
+    ('float64', ['n', 'y'], [0.0, 1.0], 209652396)
+    """
+    from sklearn.utils.validation import check_random_state
+
+    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+    classes, y01 = encode_labels(y_raw)
+    seed = int(check_random_state(random_state).randint(2**31 - 1))
+    return X, classes, y01, seed

@@ -42,8 +42,8 @@ Lesson: 07-adversarial-debiasing
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -55,12 +55,16 @@ from sklearn.utils.validation import check_random_state, validate_data
 
 from fairlab._nn import (
     NetworkOutputs,
+    Sweep,
     check_network,
     encode_labels,
     forward,
+    held_out_split,
     init_params,
     progress_bar,
     single_thread,
+    sweep_grid,
+    sweep_inputs,
     sweep_metrics,
 )
 from fairlab._validation import (
@@ -390,11 +394,6 @@ class AdversarialClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
         self.projection = projection
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def fit(self, X: Any, y: Any, *, sensitive_features: Any = None,
             callback: Callable[[int, int], Any] | None = None) -> AdversarialClassifier:
         """Train predictor and adversary on ``X, y`` and the groups ``sensitive_features``.
@@ -580,8 +579,8 @@ def _audit_result(guess: np.ndarray, share: np.ndarray, codes: np.ndarray,
 
 
 # ----------------------------------------------------------------------- sweep
-@dataclass
-class AdversarialSweep:
+@dataclass(kw_only=True)
+class AdversarialSweep(Sweep):
     """What :func:`adversary_sweep` returns; unpacks as ``frame, models = sweep``.
 
     ``frame`` has one row per (α, split) with the columns of
@@ -593,21 +592,11 @@ class AdversarialSweep:
     row per (α, epoch). ``proba[split]`` has shape (len(alphas), n_rows).
     """
 
-    frame: pd.DataFrame
     models: list[AdversarialClassifier]
     alphas: np.ndarray
     target: str
     history: pd.DataFrame
-    proba: dict[str, np.ndarray]
-    y: dict[str, np.ndarray]
-    sensitive: dict[str, np.ndarray]
     baseline: dict[str, float]
-    X: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def __iter__(self) -> Iterator:
-        return iter((self.frame, self.models))
 
     @property
     def gap_column(self) -> str:
@@ -616,13 +605,11 @@ class AdversarialSweep:
 
     def row(self, alpha: float, split: str = "test") -> pd.Series:
         """The frame row for ``alpha`` (the nearest α of the grid) on ``split``."""
-        i = int(np.argmin(np.abs(self.alphas - alpha)))
-        f = self.frame
-        return f[f["split"] == split].iloc[i]
+        return self._row(self.alphas, alpha, split)
 
     def curve(self, alpha: float) -> pd.DataFrame:
         """The training history of the grid's α nearest ``alpha``."""
-        a = self.alphas[int(np.argmin(np.abs(self.alphas - alpha)))]
+        a = self.alphas[self.nearest(self.alphas, alpha)]
         return self.history[self.history["alpha"] == a].reset_index(drop=True)
 
 
@@ -691,19 +678,13 @@ random_state
     """
     hidden, adv_hidden, adv_lr = _check_settings(None, target, hidden, adversary_hidden, epochs,
                                                  lr, adversary_lr, batch_size)
-    alpha_arr = np.asarray(alphas, dtype=float).reshape(-1)
-    if alpha_arr.size == 0:
-        raise ValueError("alphas is empty; pass a grid such as [0, 0.1, 0.3, 1, 3].")
-    for a in alpha_arr:
-        check_in_range(float(a), "every alpha", low=0)
+    alpha_arr = sweep_grid(alphas, "alphas", example="[0, 0.1, 0.3, 1, 3]")
     settings = dict(target=target, hidden=hidden, adversary_hidden=adv_hidden, epochs=epochs,
                     lr=lr, adversary_lr=adversary_lr, batch_size=batch_size,
                     projection=projection, random_state=random_state)
     template = AdversarialClassifier(**settings)
-    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-    classes, y01 = encode_labels(y_raw)
+    X, classes, y01, seed = sweep_inputs(template, X, y, random_state)
     groups = _groups_for_fit(sensitive_features, len(y01))
-    seed = int(check_random_state(random_state).randint(2**31 - 1))
     start = time.perf_counter()
     out = _train_pair(X, y01, groups.codes, groups.n_groups, alpha_arr, target=target,
                       hidden=hidden, adversary_hidden=adv_hidden, epochs=epochs, lr=lr,
@@ -722,17 +703,9 @@ random_state
 
     y_int = y01.astype(np.int64)
     splits = {"train": (X, y_int, groups, as_1d(sensitive_features, "sensitive_features"))}
-    if X_test is not None or y_test is not None or sensitive_features_test is not None:
-        if X_test is None or y_test is None or sensitive_features_test is None:
-            raise ValueError("pass all of X_test, y_test and sensitive_features_test, or none "
-                             "of them.")
-        Xt = validate_data(models[0], X_test, reset=False, dtype=[np.float64, np.float32])
-        yt = as_1d(y_test, "y_test")
-        unknown = ~np.isin(yt, classes)
-        if unknown.any():
-            raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
-                             f"y does not have ({classes.tolist()}); use the same coding.")
-        yt01 = (yt == classes[1]).astype(np.int64)
+    held_out = held_out_split(models[0], classes, X_test, y_test, sensitive_features_test)
+    if held_out is not None:
+        Xt, yt01 = held_out
         st_raw = as_1d(sensitive_features_test, "sensitive_features_test")
         codes = pd.Index(groups.labels).get_indexer(pd.Index(st_raw.astype(object)))
         if (codes < 0).any():

@@ -18,6 +18,7 @@ Lesson: 08-monitoring-after-deployment
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from fairlab._validation import (
     check_columns,
     check_in_range,
     check_int,
+    check_random_state,
     check_seed,
 )
 
@@ -43,6 +45,13 @@ __all__ = [
     "simulate_complaints",
     "FairnessMonitor",
     "MonitorReport",
+    "RollingCounts",
+    "bootstrap_counts",
+    "percentile_band",
+    "run_lengths",
+    "AlertRule",
+    "ComplaintLog",
+    "complaint_review",
     "detection_tradeoff",
 ]
 
@@ -270,6 +279,395 @@ def simulate_complaints(
     })
 
 
+# ------------------------------------------------------------------ the monitor's parts
+class RollingCounts:
+    """Counts per day, summed over a trailing window that ends on every day at once.
+
+    Keeps the cumulative sums over days of per-day count arrays (one day's
+    counts may have any shape, e.g. groups × confusion cells). The sum over the
+    ``window`` days ending on day ``t`` is ``cum[t + 1] - cum[max(t + 1 - window, 0)]``,
+    so any window length costs one subtraction for all days. Days before the
+    first count as empty: early windows hold the days so far.
+
+    Parameters
+    ----------
+    shape : tuple of int, default=()
+        Shape of one day's counts.
+    dtype : numpy dtype, default=np.int64
+        Storage type of the cumulative sums (``np.int32`` halves the memory of
+        many bootstrap replicates).
+
+    Attributes
+    ----------
+    n_days : int
+        Days added so far.
+
+    Examples
+    --------
+    >>> counts = RollingCounts().extend([1, 2, 3, 4])
+    >>> counts.window(2).tolist()
+    [1, 3, 5, 7]
+    >>> counts.extend([10]).window(3).tolist()
+    [1, 3, 6, 9, 17]
+
+    Lesson: 08-monitoring-after-deployment
+    """
+
+    def __init__(self, shape: tuple[int, ...] = (), dtype: Any = np.int64) -> None:
+        self._cum = np.zeros((1, *shape), dtype)
+
+    @property
+    def n_days(self) -> int:
+        return len(self._cum) - 1
+
+    def extend(self, per_day: Any) -> RollingCounts:
+        """Append the counts of the next days (first axis: days, in order).
+
+        Returns
+        -------
+        self
+        """
+        per_day = np.asarray(per_day)
+        if per_day.shape[1:] != self._cum.shape[1:]:
+            raise ValueError(f"per_day has shape {per_day.shape}; each day's counts must "
+                             f"have shape {self._cum.shape[1:]}, days along the first axis.")
+        new = self._cum[-1] + per_day.cumsum(0)
+        self._cum = np.concatenate([self._cum, new.astype(self._cum.dtype)])
+        return self
+
+    def window(self, window: int) -> np.ndarray:
+        """Sums over the ``window`` days ending on each day, shape ``(n_days, *shape)``."""
+        window = check_int(window, "window", low=1)
+        end = np.arange(1, self.n_days + 1)
+        return self._cum[end] - self._cum[np.maximum(end - window, 0)]
+
+
+def bootstrap_counts(counts: Any, n_boot: int, *,
+                     random_state: int | np.random.Generator | None = None) -> np.ndarray:
+    """Bootstrap replicates of count vectors, one multinomial draw per vector.
+
+    Drawing the rows behind a vector of counts (one group's confusion cells on
+    one day, say) with replacement gives the same distribution as one
+    multinomial draw with the vector's total and its shares. Each vector along
+    the last axis is resampled on its own: a bootstrap stratified by everything
+    the other axes index (day, group), so no replicate loses a group or a day.
+
+    Parameters
+    ----------
+    counts : array-like of int, shape (..., n_cells)
+    n_boot : int >= 1
+    random_state : int, numpy Generator or None, default=None
+
+    Returns
+    -------
+    ndarray of int, shape ``(n_boot, *counts.shape)``
+        Each replicate keeps every vector's total; a cell with no rows stays 0.
+
+    Examples
+    --------
+    >>> draws = bootstrap_counts([[3, 0, 1, 0], [0, 0, 0, 0]], 1000, random_state=0)
+    >>> draws.shape, draws.sum(-1).min(0).tolist(), int(draws[..., 1].max())
+    ((1000, 2, 4), [4, 0], 0)
+    >>> np.round(draws.mean(0)[0], 1).tolist()
+    [3.0, 0.0, 1.0, 0.0]
+
+    Lesson: 08-monitoring-after-deployment
+    """
+    counts = np.asarray(counts)
+    if counts.ndim == 0 or (counts < 0).any() or counts.dtype.kind not in "biu":
+        raise ValueError("counts must be an array of non-negative whole counts, cells along "
+                         f"the last axis; got {counts.dtype} values of shape {counts.shape}.")
+    n_boot = check_int(n_boot, "n_boot", low=1)
+    rng = check_random_state(random_state)
+    size = counts.sum(-1)
+    n_cells = counts.shape[-1]
+    p = np.where(size[..., None] > 0, counts / np.maximum(size, 1)[..., None], 1 / n_cells)
+    return rng.multinomial(size, p, size=(n_boot, *counts.shape[:-1]))
+
+
+def percentile_band(replicates: Any, *, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap band: the ``(1 ± level) / 2`` quantiles over replicates (axis 0).
+
+    Replicates that are NaN (a statistic undefined in that draw, e.g. a rate of
+    an empty group) are left out; a position with no defined replicate gets
+    NaN. Quantiles interpolate linearly (numpy's default).
+
+    Parameters
+    ----------
+    replicates : array-like, shape (n_boot, ...)
+    level : float in (0, 1), default=0.9
+        Coverage of the band.
+
+    Returns
+    -------
+    low, high : ndarray, shape ``replicates.shape[1:]``
+
+    Examples
+    --------
+    >>> low, high = percentile_band([[0.0, 1.0], [1.0, np.nan], [2.0, 3.0]], level=0.5)
+    >>> low.tolist(), high.tolist()
+    ([0.5, 1.5], [1.5, 2.5])
+
+    Lesson: 08-monitoring-after-deployment
+    """
+    values = np.asarray(replicates, dtype=float)
+    level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
+                           high_inclusive=False)
+    alpha = (1 - level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN positions give NaN
+        if not np.isnan(values).any():
+            low, high = np.quantile(values, [alpha, 1 - alpha], axis=0)
+        else:
+            low, high = np.nanquantile(values, [alpha, 1 - alpha], axis=0)
+    return low, high
+
+
+def run_lengths(flags: Any) -> np.ndarray:
+    """How many days in a row, up to and including each day, ``flags`` has been True.
+
+    Examples
+    --------
+    >>> run_lengths([1, 1, 0, 1, 1, 1]).tolist()
+    [1, 2, 0, 1, 2, 3]
+
+    Lesson: 08-monitoring-after-deployment
+    """
+    flags = np.asarray(flags, dtype=bool)
+    idx = np.arange(len(flags))
+    last_off = np.maximum.accumulate(np.where(flags, -1, idx))
+    return np.where(flags, idx - last_off, 0)
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """When a windowed gap is an alert: above ``limit`` on ``consecutive`` judged days in a row.
+
+    A day is judged only when its window is full and every group has at least
+    ``min_group_size`` rows behind its rate (and the gap is defined). A judged
+    day *breaches* when the signal, the gap itself (``alert_on="estimate"``) or
+    the lower edge of its band (``"lower"``: fewer false alarms, later
+    detection), is above ``limit``. A run of ``consecutive`` breaches raises
+    an alert on its last day; the state stays ALERT while the run lasts.
+
+    Parameters
+    ----------
+    limit : float in [0, 1], default=0.1
+    consecutive : int >= 1, default=3
+    alert_on : {"estimate", "lower"}, default="estimate"
+    min_group_size : int >= 1, default=30
+
+    Raises
+    ------
+    ValueError, TypeError
+        A parameter is out of range or of the wrong type.
+
+    Examples
+    --------
+    >>> rule = AlertRule(limit=0.1, consecutive=2, min_group_size=5)
+    >>> status, raised = rule.judge([0.2, 0.2, 0.2, 0.05, 0.3], n=[[9, 9]] * 4 + [[9, 2]],
+    ...                             warming=[True, False, False, False, False])
+    >>> status.tolist()
+    ['warming up', 'over limit', 'ALERT', 'ok', 'too few rows']
+    >>> raised.tolist()
+    [False, False, True, False, False]
+
+    Lesson: 08-monitoring-after-deployment
+    """
+
+    limit: float = 0.1
+    consecutive: int = 3
+    alert_on: str = "estimate"
+    min_group_size: int = 30
+
+    def __post_init__(self) -> None:
+        checked = {
+            "limit": check_in_range(self.limit, "limit", low=0, high=1),
+            "alert_on": check_choice(self.alert_on, "alert_on", ["estimate", "lower"]),
+            "consecutive": check_int(self.consecutive, "consecutive", low=1),
+            "min_group_size": check_int(self.min_group_size, "min_group_size", low=1),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    def judge(self, gap: Any, n: Any, *, low: Any = None,
+              warming: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each day's state and the days an alert is raised.
+
+        Parameters
+        ----------
+        gap : array-like of float, shape (n_days,)
+        n : array-like of int, shape (n_days, n_groups)
+            Rows behind each group's rate on each day.
+        low : array-like of float, shape (n_days,), default=None
+            Lower band edge; needed with ``alert_on="lower"``.
+        warming : array-like of bool, shape (n_days,), default=None
+            Days whose window is not full yet (default: none).
+
+        Returns
+        -------
+        status : ndarray of str
+            ``warming up``, ``too few rows``, ``ok``, ``over limit`` or ``ALERT``.
+        raised : ndarray of bool
+            True on the day a run reaches ``consecutive`` breaches.
+        """
+        gap = np.asarray(gap, dtype=float)
+        days = len(gap)
+        warming = np.zeros(days, bool) if warming is None else np.asarray(warming, bool)
+        small = (np.asarray(n).reshape(days, -1) < self.min_group_size).any(1) | np.isnan(gap)
+        if self.alert_on == "lower" and low is None:
+            raise ValueError("alert_on='lower' judges the lower band edge; pass low=... "
+                             "(bootstrap bands), or use alert_on='estimate'.")
+        signal = gap if self.alert_on == "estimate" else np.asarray(low, dtype=float)
+        with np.errstate(invalid="ignore"):
+            breach = (signal > self.limit) & ~warming & ~small
+        run = run_lengths(breach)
+        status = np.full(days, "ok", dtype=object)
+        status[breach] = "over limit"
+        status[run >= self.consecutive] = "ALERT"
+        status[small] = "too few rows"
+        status[warming] = "warming up"
+        return status.astype(str), run == self.consecutive
+
+
+def _group_codes(known: pd.Index, values: Any, name: str) -> np.ndarray:
+    """Positions of ``values`` in the groups a monitor knows, or a clear error."""
+    arr = as_1d(values, name).astype(object)
+    if pd.isna(arr).any():
+        raise ValueError(f"{name} has {int(pd.isna(arr).sum())} missing groups; drop those "
+                         "rows or give them an explicit group such as 'unknown'.")
+    codes = known.get_indexer(arr)
+    if (codes < 0).any():
+        unknown = sorted(map(str, pd.unique(arr[codes < 0])))
+        raise ValueError(f"{name} has groups {unknown} the monitor does not know "
+                         f"(it watches {known.tolist()}); pass every group "
+                         "in groups=[...] when creating the monitor.")
+    return codes.astype(np.int64)
+
+
+class ComplaintLog:
+    """User feedback (day, group, kind, text), and complaints per group and day.
+
+    Complaints and appeals count towards a review; praise and notes are only
+    kept. Entries may name days not monitored yet; they count once those days
+    arrive.
+
+    Parameters
+    ----------
+    groups : sequence
+        The groups entries may name.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        A copy of the log: ``day``, ``group``, ``kind``, ``text``.
+
+    Examples
+    --------
+    >>> log = ComplaintLog(["A", "B"]).add([0, 1, 1], ["B", "B", "A"],
+    ...                                    ["complaint", "appeal", "praise"])
+    >>> log.per_day(first_day=0, n_days=3).tolist()
+    [[0, 1], [0, 1], [0, 0]]
+
+    Lesson: 08-monitoring-after-deployment
+    """
+
+    def __init__(self, groups: Sequence) -> None:
+        self.groups = pd.Index(list(groups), dtype=object)
+        self._frame = pd.DataFrame({"day": pd.Series(dtype=np.int64),
+                                    "group": pd.Series(dtype=object),
+                                    "kind": pd.Series(dtype=object),
+                                    "text": pd.Series(dtype=object)})
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame.copy()
+
+    def add(self, day: Any, group: Any, kind: Any = "complaint", text: Any = "") -> ComplaintLog:
+        """Log one entry, or equal-length arrays of entries.
+
+        Parameters
+        ----------
+        day : int or array-like of int
+        group : label or array-like of labels (one of :attr:`groups`)
+        kind : str or array-like, default="complaint"
+            One of :data:`FEEDBACK_KINDS`.
+        text : str or array-like, default=""
+
+        Returns
+        -------
+        self
+        """
+        days = _days(np.atleast_1d(np.asarray(day, dtype=object)), "day")
+        n = len(days)
+        groups = np.atleast_1d(np.asarray(group, dtype=object))
+        if len(groups) != n:
+            raise ValueError(f"group has {len(groups)} entries but day has {n}; pass one "
+                             "group per feedback entry.")
+        _group_codes(self.groups, groups, "group")
+        kinds = np.broadcast_to(np.asarray(kind, dtype=object), (n,))
+        bad = sorted({str(k) for k in kinds if k not in FEEDBACK_KINDS})
+        if bad:
+            raise ValueError(f"kind must be one of {list(FEEDBACK_KINDS)}; got {bad}.")
+        texts = np.broadcast_to(np.asarray(text, dtype=object), (n,))
+        new = pd.DataFrame({"day": days, "group": groups, "kind": kinds, "text": texts})
+        self._frame = pd.concat([self._frame, new], ignore_index=True) \
+            if len(self._frame) else new
+        return self
+
+    def per_day(self, *, first_day: int, n_days: int) -> np.ndarray:
+        """Complaints and appeals per day and group, shape ``(n_days, n_groups)``."""
+        k = len(self.groups)
+        fb = self._frame
+        keep = fb["kind"].isin(_REVIEW_KINDS).to_numpy()
+        d = fb["day"].to_numpy(np.int64)[keep] - first_day
+        inside = (d >= 0) & (d < n_days)
+        codes = self.groups.get_indexer(fb["group"].to_numpy(object)[keep][inside])
+        return np.bincount(d[inside] * k + codes, minlength=n_days * k).reshape(n_days, k)
+
+
+def complaint_review(complaints: Any, decisions: Any, *, complaint_limit: int = 5,
+                     complaint_ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Complaints per 1,000 decisions, and whether they call for a review.
+
+    A review is due when some group has at least ``complaint_limit`` complaints
+    and complains (per decision) at least ``complaint_ratio`` times as often as
+    the group that complains least. Raw counts would not do: every model wrongly
+    rejects someone, so every busy group complains. A group without decisions
+    has no rate and is not the "least".
+
+    Parameters
+    ----------
+    complaints, decisions : array-like, shape (..., n_groups)
+        Complaints (and appeals) and decisions per group, e.g. per window.
+    complaint_limit : int >= 1, default=5
+    complaint_ratio : float >= 1, default=2.0
+
+    Returns
+    -------
+    per_1000 : ndarray of float, shape ``complaints.shape``
+    review : ndarray of bool, shape ``complaints.shape[:-1]``
+
+    Examples
+    --------
+    A makes 1,000 decisions and B 100; 5 complaints each is 10 times as often for B:
+
+    >>> rate, review = complaint_review([5, 5], [1000, 100])
+    >>> rate.tolist(), bool(review)
+    ([5.0, 50.0], True)
+
+    Lesson: 08-monitoring-after-deployment
+    """
+    complaint_limit = check_int(complaint_limit, "complaint_limit", low=1)
+    complaint_ratio = check_in_range(complaint_ratio, "complaint_ratio", low=1)
+    complaints = np.asarray(complaints)
+    decisions = np.asarray(decisions)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = 1000 * complaints / decisions
+        lowest = np.nanmin(np.where(decisions > 0, rate, np.inf), axis=-1, keepdims=True)
+        review = ((complaints >= complaint_limit)
+                  & (rate >= complaint_ratio * lowest)).any(-1)
+    return rate, review
 # ------------------------------------------------------------------------ the monitor
 @dataclass(frozen=True)
 class MonitorReport:
@@ -371,6 +769,12 @@ class FairnessMonitor:
     at least ``complaint_ratio`` times as often as the group that complains
     least, triggers a review, whatever the metric says. Raw counts would not
     do: every model wrongly rejects someone, so every busy group complains.
+
+    The monitor composes parts that each do one job, usable on their own:
+    :class:`RollingCounts` (per-day confusion counts and any window over
+    them), :func:`bootstrap_counts` and :func:`percentile_band` (the bands),
+    :class:`AlertRule` (the alert states), :class:`ComplaintLog` and
+    :func:`complaint_review` (feedback and reviews).
 
     Parameters
     ----------
@@ -477,10 +881,8 @@ class FairnessMonitor:
         p.update({k: v for k, v in over.items() if v is not None})
         check_choice(p["metric"], "metric", list(MONITOR_METRICS))
         p["window"] = check_int(p["window"], "window", low=1)
-        p["limit"] = check_in_range(p["limit"], "limit", low=0, high=1)
-        check_choice(p["alert_on"], "alert_on", ["estimate", "lower"])
-        p["consecutive"] = check_int(p["consecutive"], "consecutive", low=1)
-        p["min_group_size"] = check_int(p["min_group_size"], "min_group_size", low=1)
+        p["rule"] = AlertRule(limit=p["limit"], consecutive=p["consecutive"],
+                              alert_on=p["alert_on"], min_group_size=p["min_group_size"])
         p["complaint_limit"] = check_int(p["complaint_limit"], "complaint_limit", low=1)
         p["complaint_ratio"] = check_in_range(p["complaint_ratio"], "complaint_ratio", low=1)
         if p["alert_on"] == "lower" and self.n_boot == 0:
@@ -489,7 +891,7 @@ class FairnessMonitor:
         return p
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "_cum"):
+        if not hasattr(self, "_counts"):
             raise RuntimeError("this FairnessMonitor has seen no data yet; call "
                                "fit_stream(df) first.")
 
@@ -501,21 +903,9 @@ class FairnessMonitor:
         y = check_binary(df[self.label_col], f"{name}[{self.label_col!r}]")
         yp = check_binary(df[self.pred_col], f"{name}[{self.pred_col!r}]", n_rows=len(y))
         day = _days(df[self.day_col], f"{name}[{self.day_col!r}]")
-        codes = self._codes(df[self.group_col], f"{name}[{self.group_col!r}]")
+        codes = _group_codes(self._group_index, df[self.group_col],
+                             f"{name}[{self.group_col!r}]")
         return day, codes, y, yp
-
-    def _codes(self, values: Any, name: str) -> np.ndarray:
-        arr = as_1d(values, name).astype(object)
-        if pd.isna(arr).any():
-            raise ValueError(f"{name} has {int(pd.isna(arr).sum())} missing groups; drop those "
-                             "rows or give them an explicit group such as 'unknown'.")
-        codes = self._group_index.get_indexer(arr)
-        if (codes < 0).any():
-            unknown = sorted(map(str, pd.unique(arr[codes < 0])))
-            raise ValueError(f"{name} has groups {unknown} the monitor does not know "
-                             f"(it watches {self._group_index.tolist()}); pass every group "
-                             "in groups=[...] when creating the monitor.")
-        return codes.astype(np.int64)
 
     # ------------------------------------------------------------------ data in
     def fit_stream(self, df: pd.DataFrame) -> FairnessMonitor:
@@ -560,12 +950,10 @@ class FairnessMonitor:
         self._first_day = int(day.min())
         self._rng = np.random.default_rng(self.random_state)
         n_groups = len(labels)
-        self._cum = np.zeros((1, n_groups, 4), np.int64)
-        self._boot_cum = np.zeros((self.n_boot, 1, n_groups, 4), np.int32)
-        self._feedback = pd.DataFrame({"day": pd.Series(dtype=np.int64),
-                                       "group": pd.Series(dtype=object),
-                                       "kind": pd.Series(dtype=object),
-                                       "text": pd.Series(dtype=object)})
+        # confusion cells (tn, fp, fn, tp) per day and group; replicates on axis 1
+        self._counts = RollingCounts((n_groups, 4))
+        self._boot = RollingCounts((self.n_boot, n_groups, 4), np.int32)
+        self._log = ComplaintLog(labels)
         self._append(day, codes, y, yp)
         return self
 
@@ -578,7 +966,7 @@ class FairnessMonitor:
         """
         self._check_fitted()
         day, codes, y, yp = self._read(batch, "batch")
-        last = self._first_day + len(self._cum) - 2
+        last = self._first_day + self._counts.n_days - 1
         if day.min() <= last:
             raise ValueError(f"batch has days from {int(day.min())}, but the monitor has "
                              f"already seen up to day {last}; send only later days, or "
@@ -587,19 +975,16 @@ class FairnessMonitor:
         return self
 
     def _append(self, day, codes, y, yp) -> None:
-        start = self._first_day + len(self._cum) - 1  # first new day
+        start = self._first_day + self._counts.n_days  # first new day
         n_new = int(day.max()) - start + 1
         k = len(self._group_index)
         cell = ((day - start) * k + codes) * 4 + 2 * y + yp
         counts = np.bincount(cell, minlength=n_new * k * 4).reshape(n_new, k, 4)
-        self._cum = np.concatenate([self._cum, self._cum[-1] + counts.cumsum(0)])
+        self._counts.extend(counts)
         if self.n_boot:
             # Resample each (day, group)'s rows: a multinomial draw of its four counts.
-            size = counts.sum(-1)
-            p = np.where(size[..., None] > 0, counts / np.maximum(size, 1)[..., None], 0.25)
-            draws = self._rng.multinomial(size, p, size=(self.n_boot, n_new, k))
-            new = self._boot_cum[:, -1:] + draws.cumsum(1)
-            self._boot_cum = np.concatenate([self._boot_cum, new.astype(np.int32)], axis=1)
+            draws = bootstrap_counts(counts, self.n_boot, random_state=self._rng)
+            self._boot.extend(np.moveaxis(draws, 0, 1))
         self._cache: dict = {}
         self._refresh()
 
@@ -624,21 +1009,7 @@ class FairnessMonitor:
         self
         """
         self._check_fitted()
-        days = _days(np.atleast_1d(np.asarray(day, dtype=object)), "day")
-        n = len(days)
-        groups = np.atleast_1d(np.asarray(group, dtype=object))
-        if len(groups) != n:
-            raise ValueError(f"group has {len(groups)} entries but day has {n}; pass one "
-                             "group per feedback entry.")
-        self._codes(groups, "group")
-        kinds = np.broadcast_to(np.asarray(kind, dtype=object), (n,))
-        bad = sorted({str(k) for k in kinds if k not in FEEDBACK_KINDS})
-        if bad:
-            raise ValueError(f"kind must be one of {list(FEEDBACK_KINDS)}; got {bad}.")
-        texts = np.broadcast_to(np.asarray(text, dtype=object), (n,))
-        new = pd.DataFrame({"day": days, "group": groups, "kind": kinds, "text": texts})
-        self._feedback = pd.concat([self._feedback, new], ignore_index=True) \
-            if len(self._feedback) else new
+        self._log.add(day, group, kind, text)
         self._refresh()
         return self
 
@@ -653,10 +1024,8 @@ class FairnessMonitor:
 
         def formula(c: np.ndarray) -> np.ndarray:
             return _metrics.gaps_from_counts(c, (gap_name,))[gap_name]
-        n_days = len(self._cum) - 1
-        end = np.arange(1, n_days + 1)
-        start = np.maximum(end - window, 0)
-        counts = (self._cum[end] - self._cum[start]).astype(float)
+        n_days = self._counts.n_days
+        counts = self._counts.window(window).astype(float)
         first = rates[0]
         out = {"gap": formula(counts),
                "rates": _metrics.rates_from_counts(counts, (first,))[first],
@@ -665,28 +1034,14 @@ class FairnessMonitor:
         out["low"], out["high"] = nan, nan.copy()
         out["rate_low"] = out["rate_high"] = np.full_like(out["rates"], np.nan)
         if self.n_boot:
-            boot = (self._boot_cum[:, end] - self._boot_cum[:, start]).astype(float)
-            alpha = (1 - self._level) / 2
+            boot = np.moveaxis(self._boot.window(window), 1, 0).astype(float)
             with np.errstate(invalid="ignore", divide="ignore"):
                 gaps = formula(boot)
                 rb = _metrics.rates_from_counts(boot, (first,))[first]
-            out["low"], out["high"] = _nanquantiles(gaps, alpha)
-            out["rate_low"], out["rate_high"] = _nanquantiles(rb, alpha)
+            out["low"], out["high"] = percentile_band(gaps, level=self._level)
+            out["rate_low"], out["rate_high"] = percentile_band(rb, level=self._level)
         self._cache[key] = out
         return out
-
-    def _complaint_counts(self, window: int) -> np.ndarray:
-        n_days, k = len(self._cum) - 1, len(self._group_index)
-        fb = self._feedback
-        keep = fb["kind"].isin(_REVIEW_KINDS).to_numpy()
-        d = fb["day"].to_numpy(np.int64)[keep] - self._first_day
-        inside = (d >= 0) & (d < n_days)
-        codes = self._codes(fb["group"].to_numpy(object)[keep][inside], "group") \
-            if inside.any() else np.zeros(0, np.int64)
-        per_day = np.bincount(d[inside] * k + codes, minlength=n_days * k).reshape(n_days, k)
-        cum = np.concatenate([np.zeros((1, k), np.int64), per_day.cumsum(0)])
-        end = np.arange(1, n_days + 1)
-        return cum[end] - cum[np.maximum(end - window, 0)], per_day
 
     def evaluate(
         self,
@@ -715,35 +1070,25 @@ class FairnessMonitor:
                                complaint_limit=complaint_limit,
                                complaint_ratio=complaint_ratio)
         w = self._windowed(p["metric"], p["window"])
-        n_days = len(w["gap"])
+        n_days = self._counts.n_days
         days = np.arange(self._first_day, self._first_day + n_days)
         warming = np.arange(n_days) < p["window"] - 1
-        small = (w["n"] < p["min_group_size"]).any(1) | np.isnan(w["gap"])
-        signal = w["gap"] if p["alert_on"] == "estimate" else w["low"]
-        with np.errstate(invalid="ignore"):
-            breach = (signal > p["limit"]) & ~warming & ~small
-        run = _run_lengths(breach)
-        status = np.full(n_days, "ok", dtype=object)
-        status[breach] = "over limit"
-        status[run >= p["consecutive"]] = "ALERT"
-        status[small] = "too few rows"
-        status[warming] = "warming up"
-        complaints, new_complaints = self._complaint_counts(p["window"])
-        end = np.arange(1, n_days + 1)
-        decisions = (self._cum[end] - self._cum[np.maximum(end - p["window"], 0)]).sum(-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = 1000 * complaints / decisions
-            lowest = np.nanmin(np.where(decisions > 0, rate, np.inf), axis=1, keepdims=True)
-            review = ((complaints >= p["complaint_limit"])
-                      & (rate >= p["complaint_ratio"] * lowest)).any(1) & ~warming
+        status, raised = p["rule"].judge(w["gap"], w["n"], low=w["low"], warming=warming)
+        new_complaints = self._log.per_day(first_day=self._first_day, n_days=n_days)
+        complaints = RollingCounts(new_complaints.shape[1:]).extend(new_complaints) \
+            .window(p["window"])
+        decisions = self._counts.window(p["window"]).sum(-1)
+        rate, review = complaint_review(complaints, decisions,
+                                        complaint_limit=p["complaint_limit"],
+                                        complaint_ratio=p["complaint_ratio"])
         return MonitorReport(
             days=days, groups=self._group_index.tolist(), metric=p["metric"],
-            rate=MONITOR_METRICS[p["metric"]][0], window=p["window"], limit=p["limit"],
+            rate=MONITOR_METRICS[p["metric"]][0], window=p["window"], limit=p["rule"].limit,
             gap=w["gap"], low=w["low"], high=w["high"], rates=w["rates"],
             rate_low=w["rate_low"], rate_high=w["rate_high"], n=w["n"],
-            status=status.astype(str), raised=days[run == p["consecutive"]],
+            status=status, raised=days[raised],
             complaints=complaints, new_complaints=new_complaints, complaint_rate=rate,
-            review=review)
+            review=review & ~warming)
 
     def _refresh(self) -> None:
         report = self.evaluate()
@@ -762,7 +1107,7 @@ class FairnessMonitor:
             "complaints": report.complaints[starts, worst] if len(starts) else [],
             "per_1000": report.complaint_rate[starts, worst] if len(starts) else [],
         })
-        self.feedback_ = self._feedback.copy()
+        self.feedback_ = self._log.frame
 
 
 def _days(values: Any, name: str) -> np.ndarray:
@@ -786,30 +1131,6 @@ def _days(values: Any, name: str) -> np.ndarray:
     if arr.min() < 0:
         raise ValueError(f"{name} must be >= 0 (days since launch); got {arr.min():g}.")
     return arr.astype(np.int64)
-
-
-def _nanquantiles(values: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper percentile over axis 0, ignoring NaN replicates."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if not np.isnan(values).any():
-            lo, hi = np.quantile(values, [alpha, 1 - alpha], axis=0)
-        else:
-            lo, hi = np.nanquantile(values, [alpha, 1 - alpha], axis=0)
-    return lo, hi
-
-
-def _run_lengths(flags: np.ndarray) -> np.ndarray:
-    """How many days in a row, up to and including each day, ``flags`` has been True.
-
-    >>> _run_lengths(np.array([1, 1, 0, 1, 1, 1], bool)).tolist()
-    [1, 2, 0, 1, 2, 3]
-    """
-    idx = np.arange(len(flags))
-    last_off = np.maximum.accumulate(np.where(flags, -1, idx))
-    return np.where(flags, idx - last_off, 0)
 
 
 # -------------------------------------------------------------- lag vs false alarms
@@ -895,8 +1216,6 @@ def detection_tradeoff(
             if len(after):
                 lag[r, j] = after[0] - change_day
     with np.errstate(invalid="ignore"):
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             median_lag = np.nanmedian(lag, axis=0)

@@ -31,6 +31,7 @@ Lesson: 03-resampling
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Integral
 from typing import Any
@@ -50,12 +51,16 @@ from fairlab._validation import (
     check_choice,
     check_columns,
     check_groups,
+    check_int,
 )
 
 __all__ = [
     "STRATEGIES",
     "BALANCES",
     "GroupBalancedSampler",
+    "resolve_groups",
+    "target_counts",
+    "cell_sampler",
     "reweighing_weights",
     "reweighing_table",
     "naive_undersample",
@@ -85,6 +90,10 @@ def _label(g: Any) -> str:
     return " × ".join(map(str, g)) if isinstance(g, tuple) else str(g)
 
 
+def _column_list(columns: str | list[str] | tuple) -> list:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
 def _apportion(total: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Split each row's ``total`` over its cells in proportion to ``counts``.
 
@@ -108,6 +117,287 @@ def _categorical_columns(X: pd.DataFrame) -> list[int]:
     return [i for i, dt in enumerate(X.dtypes)
             if isinstance(dt, pd.CategoricalDtype) or dt.kind in "OSUb"
             or pd.api.types.is_string_dtype(dt)]
+
+
+def _cell_frame(counts: np.ndarray, groups: Groups, classes: np.ndarray) -> pd.DataFrame:
+    """Rows per (group, label) cell: groups as rows, labels as columns."""
+    index = groups.index.copy()
+    if index.nlevels == 1:
+        index.name = index.name if index.name is not None else "group"
+    return pd.DataFrame(counts, index=index, columns=pd.Index(classes.tolist(), name="label"))
+
+
+# ------------------------------------------------------------ the sampler's parts
+def resolve_groups(
+    X: Any,
+    *,
+    sensitive_columns: str | list[str] | None = None,
+    sensitive_features: Any = None,
+    groups: Sequence | None = None,
+) -> Groups:
+    """Each row's group, from columns of ``X`` or from ``sensitive_features`` (exactly one).
+
+    Several columns (or a DataFrame of several columns) give intersectional
+    groups. Every group needs at least 2 rows, and there must be at least two
+    groups. With ``groups``, the groups found must be exactly those expected:
+    a new label (a typo, a new category) or a listed group without rows (a fold
+    that lost a small group) is an error, not a silently different balance.
+
+    Parameters
+    ----------
+    X : DataFrame or array of shape (n_samples, n_features)
+    sensitive_columns : str or list of str, default=None
+        Column(s) of the DataFrame ``X`` that hold the groups.
+    sensitive_features : array-like or DataFrame, default=None
+        One group label per row of ``X``.
+    groups : sequence, default=None
+        The groups expected (tuples, or lists, for intersections).
+
+    Returns
+    -------
+    Groups
+        ``labels``, integer ``codes`` per row, ``counts`` and ``index`` (a pandas
+        Index, or a MultiIndex for intersections), in sorted order.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Groups given twice or not at all, columns named on a non-DataFrame, a
+        length that differs from X, a group with fewer than 2 rows, unknown or
+        absent groups.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"sex": ["F", "M", "M", "F", "M"], "race": list("xxyyx")})
+    >>> g = resolve_groups(X, sensitive_columns="sex")
+    >>> g.labels, g.codes.tolist()
+    (['F', 'M'], [0, 1, 1, 0, 1])
+    >>> resolve_groups(X, sensitive_features=["a", "b", "a", "b", "c"])
+    Traceback (most recent call last):
+    ...
+    ValueError: groups ['c'] have fewer than 2 rows; merge them or choose another grouping.
+
+    Lesson: 03-resampling
+    """
+    n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+    if sensitive_columns is not None and sensitive_features is not None:
+        raise ValueError(
+            "the groups were given twice: as sensitive_columns of X and as "
+            "sensitive_features=. Pass only one of them."
+        )
+    if sensitive_columns is not None:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"sensitive_columns={sensitive_columns!r} names a column, so X must "
+                f"be a pandas DataFrame; got {type(X).__name__}. Pass a DataFrame, or pass the "
+                "groups as fit_resample(X, y, sensitive_features=...)."
+            )
+        cols = check_columns(X, _column_list(sensitive_columns), name="X")
+        values = _group_frame(X[cols])
+    elif sensitive_features is not None:
+        values = _group_frame(sensitive_features)
+    else:
+        raise ValueError(
+            "GroupBalancedSampler needs the groups: pass "
+            "fit_resample(X, y, sensitive_features=...), or sensitive_columns='column' to "
+            "read them from a column of X (the way to use it inside a Pipeline)."
+        )
+    n_given = len(values) if hasattr(values, "__len__") else -1
+    if n_given != n_rows:
+        raise ValueError(
+            f"sensitive_features has {n_given} entries but X has {n_rows} rows; "
+            "pass one group label per row."
+        )
+    found = check_groups(values, n_rows, min_rows=2, min_groups=2)
+    if groups is not None:
+        expected = [tuple(g) if isinstance(g, list) else g for g in groups]
+        unknown = [g for g in found.labels if g not in expected]
+        absent = [g for g in expected if g not in found.labels]
+        if unknown:
+            raise ValueError(
+                f"unknown groups {unknown} in the data; expected only {expected}. "
+                "Add them to groups=, or fix the labels (a typo or a new category?)."
+            )
+        if absent:
+            raise ValueError(
+                f"groups {absent} have no rows in this data (expected {expected}); a "
+                "split or fold may have lost them. Stratify the split by group, or "
+                "merge small groups."
+            )
+    return found
+
+
+def _check_counts(counts: Any) -> pd.DataFrame:
+    if not isinstance(counts, pd.DataFrame):
+        raise TypeError(f"counts must be a DataFrame (groups as rows, labels as columns, "
+                        f"like GroupBalancedSampler.counts_before_); got {type(counts).__name__}.")
+    values = counts.to_numpy()
+    if values.dtype.kind not in "iu" or (values < 0).any():
+        raise ValueError("counts must hold whole, non-negative numbers of rows per cell; got "
+                         f"dtype {values.dtype} with values like {values.ravel()[:3].tolist()}. "
+                         "Count rows with np.bincount or pd.crosstab.")
+    return counts
+
+
+def target_counts(counts: pd.DataFrame, *, strategy: str = "under",
+                  balance: str = "groups") -> pd.DataFrame:
+    """How many rows each (group, label) cell should have after resampling.
+
+    ``strategy="under"`` shrinks to the smallest size, ``"over"`` and ``"smote"``
+    grow to the largest. ``balance="groups"`` makes every group's size equal and
+    keeps each group's label proportions (its base rate): a group's new size is
+    split over its labels by largest remainders, so the cells add up exactly.
+    ``balance="group_label"`` makes every cell the same size (equal sizes and
+    equal base rates); it needs every cell to have rows.
+
+    Parameters
+    ----------
+    counts : DataFrame of int
+        Rows per cell, groups as rows and labels as columns (the layout of
+        ``GroupBalancedSampler.counts_before_``).
+    strategy : {"under", "over", "smote"}, default="under"
+    balance : {"groups", "group_label"}, default="groups"
+
+    Returns
+    -------
+    DataFrame of int, laid out like ``counts``.
+
+    Raises
+    ------
+    ValueError
+        An empty cell with ``balance="group_label"``; an unknown strategy or balance.
+
+    Examples
+    --------
+    Group a has 6 rows (2 positive), group b 3 rows (1 positive):
+
+    >>> counts = pd.DataFrame([[4, 2], [2, 1]], index=["a", "b"], columns=[0, 1])
+    >>> target_counts(counts, strategy="under").to_numpy().tolist()
+    [[2, 1], [2, 1]]
+    >>> target_counts(counts, strategy="over", balance="group_label").to_numpy().tolist()
+    [[4, 4], [4, 4]]
+
+    Lesson: 03-resampling
+    """
+    check_choice(strategy, "strategy", STRATEGIES)
+    check_choice(balance, "balance", BALANCES)
+    values = _check_counts(counts).to_numpy()
+    shrink = strategy == "under"
+    if balance == "group_label":
+        empty = np.argwhere(values == 0)
+        if len(empty):
+            cells = [(counts.index[i], counts.columns.tolist()[k]) for i, k in empty]
+            raise ValueError(
+                f"(group, label) cells {cells} have no rows, so balancing every cell "
+                "is impossible. Use balance='groups', merge small groups, or use "
+                "reweighing_weights."
+            )
+        size = values.min() if shrink else values.max()
+        targets = np.full_like(values, size)
+    else:
+        sizes = values.sum(1)
+        total = np.full(len(sizes), sizes.min() if shrink else sizes.max())
+        targets = _apportion(total, values)
+    return pd.DataFrame(targets, index=counts.index, columns=counts.columns)
+
+
+def cell_sampler(
+    X: Any,
+    counts: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    strategy: str = "under",
+    k_neighbors: int = 5,
+    random_state: Any = None,
+) -> BaseSampler:
+    """The imbalanced-learn sampler that brings every (group, label) cell to its target.
+
+    The cells are the sampler's classes: cell ``i * n_labels + j`` is group row
+    ``i`` and label column ``j`` of ``counts``, and ``sampling_strategy`` maps each
+    non-empty cell to its target. Call ``fit_resample(X, cell)`` on the result.
+    ``"under"`` → ``RandomUnderSampler``; ``"over"`` → ``RandomOverSampler``;
+    ``"smote"`` → ``SMOTE`` (numeric X), ``SMOTENC`` (a DataFrame mixing
+    categorical and numeric columns) or ``SMOTEN`` (all categorical), with
+    ``k_neighbors`` lowered to fit the smallest cell that grows.
+
+    Parameters
+    ----------
+    X : DataFrame or array of shape (n_samples, n_features)
+        The rows to resample (SMOTE reads its column types and checks for NaN).
+    counts, targets : DataFrame of int
+        Rows per cell now and wanted (see :func:`target_counts`).
+    strategy : {"under", "over", "smote"}, default="under"
+    k_neighbors : int >= 1, default=5
+    random_state : int, RandomState or None, default=None
+
+    Returns
+    -------
+    imbalanced-learn sampler, not fitted.
+
+    Raises
+    ------
+    ValueError, TypeError
+        With ``"smote"``: a cell to grow that has one row, missing values, or a
+        non-numeric array.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame([[4, 2], [2, 1]], index=["a", "b"], columns=[0, 1])
+    >>> targets = target_counts(counts, strategy="under")
+    >>> sampler = cell_sampler(np.zeros((9, 1)), counts, targets, random_state=0)
+    >>> type(sampler).__name__, sampler.sampling_strategy
+    ('RandomUnderSampler', {0: 2, 1: 1, 2: 2, 3: 1})
+
+    Lesson: 03-resampling
+    """
+    check_choice(strategy, "strategy", STRATEGIES)
+    k_neighbors = check_int(k_neighbors, "k_neighbors", low=1)
+    n = _check_counts(counts).to_numpy()
+    t = _check_counts(targets).to_numpy()
+    if t.shape != n.shape:
+        raise ValueError(f"targets has shape {t.shape} but counts has {n.shape}; pass one "
+                         "target per (group, label) cell, e.g. from target_counts(counts).")
+    plan = {int(c): int(t.reshape(-1)[c]) for c in np.flatnonzero(n.reshape(-1))}
+    rs = random_state
+    if strategy == "under":
+        return RandomUnderSampler(sampling_strategy=plan, random_state=rs)
+    if strategy == "over":
+        return RandomOverSampler(sampling_strategy=plan, random_state=rs)
+    grow = (t > n) & (n > 0)
+    tiny = np.argwhere(grow & (n < 2))
+    if len(tiny):
+        cells = [(counts.index[i], counts.columns.tolist()[k]) for i, k in tiny]
+        raise ValueError(
+            f"(group, label) cells {cells} have one row; SMOTE needs at least two "
+            "rows of a cell to interpolate between. Use strategy='over', or merge "
+            "small groups."
+        )
+    k = int(min(k_neighbors, n[grow].min() - 1)) if grow.any() else 1
+    k = max(k, 1)
+    if isinstance(X, pd.DataFrame):
+        missing = X.columns[X.isna().any().to_numpy()].tolist()
+        categorical = _categorical_columns(X)
+    else:
+        values = X.data if hasattr(X, "tocsr") else np.asarray(X)
+        if not np.issubdtype(values.dtype, np.number):
+            raise TypeError(
+                f"SMOTE on an array needs numbers; got dtype {values.dtype}. Pass a "
+                "DataFrame with categorical columns (SMOTENC is used), or encode them."
+            )
+        missing = ["X"] if np.isnan(values.astype(float)).any() else []
+        categorical = []
+    if missing:
+        raise ValueError(
+            f"X has missing values in {missing}; SMOTE interpolates between rows and "
+            "needs complete data. Impute them first (e.g. a 'missing' category), or "
+            "use strategy='over'."
+        )
+    if categorical and len(categorical) == X.shape[1]:
+        return SMOTEN(sampling_strategy=plan, k_neighbors=k, random_state=rs)
+    if categorical:
+        return SMOTENC(categorical_features=categorical, sampling_strategy=plan,
+                       k_neighbors=k, random_state=rs)
+    return SMOTE(sampling_strategy=plan, k_neighbors=k, random_state=rs)
 
 
 class GroupBalancedSampler(BaseSampler):
@@ -162,6 +452,13 @@ class GroupBalancedSampler(BaseSampler):
         A group with fewer than 2 rows, a missing group label, a group outside
         ``groups``, an empty (group, label) cell with ``balance="group_label"``,
         a one-row cell or NaN features with ``strategy="smote"``.
+
+    Notes
+    -----
+    The sampler composes three parts, each usable on its own:
+    :func:`resolve_groups` (each row's group, from a column or an argument),
+    :func:`target_counts` (rows each (group, label) cell should have) and
+    :func:`cell_sampler` (the imbalanced-learn sampler that gets them there).
 
     Examples
     --------
@@ -246,84 +543,19 @@ class GroupBalancedSampler(BaseSampler):
         """
         X_res, y_res = super().fit_resample(X, y, sensitive_features=sensitive_features)
         if self.drop_sensitive_columns and self.sensitive_columns is not None:
-            X_res = X_res.drop(columns=self._column_list())
+            X_res = X_res.drop(columns=_column_list(self.sensitive_columns))
         return X_res, y_res
 
     def _column_list(self) -> list:
-        return ([self.sensitive_columns] if isinstance(self.sensitive_columns, str)
-                else list(self.sensitive_columns))
-
-    def _groups_of(self, X: Any, n_rows: int, sensitive_features: Any) -> Groups:
-        if self.sensitive_columns is not None and sensitive_features is not None:
-            raise ValueError(
-                "the groups were given twice: as sensitive_columns of X and as "
-                "sensitive_features=. Pass only one of them."
-            )
-        if self.sensitive_columns is not None:
-            if not isinstance(X, pd.DataFrame):
-                raise TypeError(
-                    f"sensitive_columns={self.sensitive_columns!r} names a column, so X must "
-                    f"be a pandas DataFrame; got {type(X).__name__}. Pass a DataFrame, or pass the "
-                    "groups as fit_resample(X, y, sensitive_features=...)."
-                )
-            cols = check_columns(X, self._column_list(), name="X")
-            values = _group_frame(X[cols])
-        elif sensitive_features is not None:
-            values = _group_frame(sensitive_features)
-        else:
-            raise ValueError(
-                "GroupBalancedSampler needs the groups: pass "
-                "fit_resample(X, y, sensitive_features=...), or sensitive_columns='column' to "
-                "read them from a column of X (the way to use it inside a Pipeline)."
-            )
-        n_given = len(values) if hasattr(values, "__len__") else -1
-        if n_given != n_rows:
-            raise ValueError(
-                f"sensitive_features has {n_given} entries but X has {n_rows} rows; "
-                "pass one group label per row."
-            )
-        groups = check_groups(values, n_rows, min_rows=2, min_groups=2)
-        if self.groups is not None:
-            expected = [tuple(g) if isinstance(g, list) else g for g in self.groups]
-            unknown = [g for g in groups.labels if g not in expected]
-            absent = [g for g in expected if g not in groups.labels]
-            if unknown:
-                raise ValueError(
-                    f"unknown groups {unknown} in the data; expected only {expected}. "
-                    "Add them to groups=, or fix the labels (a typo or a new category?)."
-                )
-            if absent:
-                raise ValueError(
-                    f"groups {absent} have no rows in this data (expected {expected}); a "
-                    "split or fold may have lost them. Stratify the split by group, or "
-                    "merge small groups."
-                )
-        return groups
-
-    def _targets(self, counts: np.ndarray, groups: Groups, classes: np.ndarray) -> np.ndarray:
-        """Rows each (group, label) cell should have after resampling."""
-        shrink = self.strategy == "under"
-        if self.balance == "group_label":
-            empty = np.argwhere(counts == 0)
-            if len(empty):
-                cells = [(groups.index[i], classes[k].item()) for i, k in empty]
-                raise ValueError(
-                    f"(group, label) cells {cells} have no rows, so balancing every cell "
-                    "is impossible. Use balance='groups', merge small groups, or use "
-                    "reweighing_weights."
-                )
-            size = counts.min() if shrink else counts.max()
-            return np.full_like(counts, size)
-        sizes = counts.sum(1)
-        total = np.full(len(sizes), sizes.min() if shrink else sizes.max())
-        return _apportion(total, counts)
+        return _column_list(self.sensitive_columns)
 
     def _fit_resample(self, X, y, sensitive_features=None):
         check_choice(self.strategy, "strategy", STRATEGIES)
         check_choice(self.balance, "balance", BALANCES)
         y = as_1d(y, "y")
         n = len(y)
-        groups = self._groups_of(X, n, sensitive_features)
+        groups = resolve_groups(X, sensitive_columns=self.sensitive_columns,
+                                sensitive_features=sensitive_features, groups=self.groups)
         classes, y_codes = np.unique(y, return_inverse=True)
         n_classes = len(classes)
         if n_classes < 2:
@@ -333,12 +565,12 @@ class GroupBalancedSampler(BaseSampler):
             )
         cell = groups.codes * n_classes + y_codes.reshape(-1)
         n_cells = groups.n_groups * n_classes
-        counts = np.bincount(cell, minlength=n_cells).reshape(groups.n_groups, n_classes)
-        targets = self._targets(counts, groups, classes)
-        present = np.flatnonzero(counts.reshape(-1))
-        plan = {int(c): int(targets.reshape(-1)[c]) for c in present}
-        self.sampler_ = self._inner_sampler(X, counts, targets, groups, classes)
-        self.sampler_.set_params(sampling_strategy=plan)
+        counts = _cell_frame(np.bincount(cell, minlength=n_cells)
+                             .reshape(groups.n_groups, n_classes), groups, classes)
+        targets = target_counts(counts, strategy=self.strategy, balance=self.balance)
+        self.sampler_ = cell_sampler(X, counts, targets, strategy=self.strategy,
+                                     k_neighbors=self.k_neighbors,
+                                     random_state=self.random_state)
         whole = []
         if self.strategy == "smote" and isinstance(X, pd.DataFrame):
             # SMOTE and SMOTENC work in the dtype of the numeric columns: with only integer
@@ -363,66 +595,17 @@ class GroupBalancedSampler(BaseSampler):
                 # a synthetic row belongs to the cell it was made in: write its group
                 # into the sensitive column(s) rather than trust a vote of neighbours
                 new_groups = groups.index[cell_res[n:] // n_classes]
-                for level, col in enumerate(self._column_list()):
+                for level, col in enumerate(_column_list(self.sensitive_columns)):
                     values = (new_groups.get_level_values(level) if new_groups.nlevels > 1
                               else new_groups)
                     X_res.loc[n:, col] = np.asarray(values, dtype=object)
         self.groups_ = groups.index
         self.classes_ = classes
         self.groups_resampled_ = np.asarray(groups.index, dtype=object)[cell_res // n_classes]
-        self.counts_before_ = self._frame(counts, groups, classes)
+        self.counts_before_ = counts
         after = np.bincount(cell_res, minlength=n_cells).reshape(groups.n_groups, n_classes)
-        self.counts_after_ = self._frame(after, groups, classes)
+        self.counts_after_ = _cell_frame(after, groups, classes)
         return X_res, classes[cell_res % n_classes]
-
-    @staticmethod
-    def _frame(counts: np.ndarray, groups: Groups, classes: np.ndarray) -> pd.DataFrame:
-        index = groups.index.copy()
-        if index.nlevels == 1:
-            index.name = index.name if index.name is not None else "group"
-        return pd.DataFrame(counts, index=index,
-                            columns=pd.Index(classes.tolist(), name="label"))
-
-    def _inner_sampler(self, X, counts, targets, groups, classes):
-        rs = self.random_state
-        if self.strategy == "under":
-            return RandomUnderSampler(random_state=rs)
-        if self.strategy == "over":
-            return RandomOverSampler(random_state=rs)
-        grow = (targets > counts) & (counts > 0)
-        tiny = np.argwhere(grow & (counts < 2))
-        if len(tiny):
-            cells = [(groups.index[i], classes[k].item()) for i, k in tiny]
-            raise ValueError(
-                f"(group, label) cells {cells} have one row; SMOTE needs at least two "
-                "rows of a cell to interpolate between. Use strategy='over', or merge "
-                "small groups."
-            )
-        k = int(min(self.k_neighbors, counts[grow].min() - 1)) if grow.any() else 1
-        k = max(k, 1)
-        if isinstance(X, pd.DataFrame):
-            missing = X.columns[X.isna().any().to_numpy()].tolist()
-            categorical = _categorical_columns(X)
-        else:
-            values = X.data if hasattr(X, "tocsr") else np.asarray(X)
-            if not np.issubdtype(values.dtype, np.number):
-                raise TypeError(
-                    f"SMOTE on an array needs numbers; got dtype {values.dtype}. Pass a "
-                    "DataFrame with categorical columns (SMOTENC is used), or encode them."
-                )
-            missing = ["X"] if np.isnan(values.astype(float)).any() else []
-            categorical = []
-        if missing:
-            raise ValueError(
-                f"X has missing values in {missing}; SMOTE interpolates between rows and "
-                "needs complete data. Impute them first (e.g. a 'missing' category), or "
-                "use strategy='over'."
-            )
-        if categorical and len(categorical) == X.shape[1]:
-            return SMOTEN(k_neighbors=k, random_state=rs)
-        if categorical:
-            return SMOTENC(categorical_features=categorical, k_neighbors=k, random_state=rs)
-        return SMOTE(k_neighbors=k, random_state=rs)
 
 
 # ------------------------------------------------------------------------ reweighing

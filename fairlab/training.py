@@ -33,8 +33,8 @@ Lesson: 04-lambda-penalized-training
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,12 +45,16 @@ from sklearn.utils.validation import check_random_state, validate_data
 
 from fairlab._nn import (
     NetworkOutputs,
+    Sweep,
     check_network,
     encode_labels,
     forward,
+    held_out_split,
     init_params,
     progress_bar,
     single_thread,
+    sweep_grid,
+    sweep_inputs,
     sweep_metrics,
 )
 from fairlab._validation import Groups, as_1d, check_choice, check_groups, check_number
@@ -386,11 +390,6 @@ class FairPenaltyClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
     def fit(self, X: Any, y: Any, *, sensitive_features: Any = None,
             callback: Callable[[int, int], Any] | None = None) -> FairPenaltyClassifier:
         """Train on ``X, y``; ``sensitive_features`` (one label per row) when ``lam > 0``.
@@ -426,8 +425,8 @@ class FairPenaltyClassifier(NetworkOutputs, ClassifierMixin, BaseEstimator):
 
 
 # ----------------------------------------------------------------------- sweep
-@dataclass
-class LambdaSweep:
+@dataclass(kw_only=True)
+class LambdaSweep(Sweep):
     """What :func:`lambda_sweep` returns; unpacks as ``frame, models = sweep``.
 
     ``frame`` is tidy: one row per (λ, split) with ``accuracy`` and every gap
@@ -435,19 +434,9 @@ class LambdaSweep:
     predictions at threshold 0.5. ``proba[split]`` has shape (len(lams), n_rows).
     """
 
-    frame: pd.DataFrame
     models: list[FairPenaltyClassifier]
     lams: np.ndarray
     penalty: str
-    proba: dict[str, np.ndarray]
-    y: dict[str, np.ndarray]
-    sensitive: dict[str, np.ndarray]
-    X: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def __iter__(self) -> Iterator:
-        return iter((self.frame, self.models))
 
     @property
     def gap_column(self) -> str:
@@ -456,9 +445,7 @@ class LambdaSweep:
 
     def row(self, lam: float, split: str = "test") -> pd.Series:
         """The frame row for ``lam`` (the nearest λ of the grid) on ``split``."""
-        i = int(np.argmin(np.abs(self.lams - lam)))
-        f = self.frame
-        return f[(f["split"] == split)].iloc[i]
+        return self._row(self.lams, lam, split)
 
 
 def lambda_sweep(
@@ -522,17 +509,11 @@ def lambda_sweep(
     Lesson: 04-lambda-penalized-training
     """
     hidden = _check_hyper(penalty, None, hidden, epochs, lr, batch_size)
-    lam_arr = np.asarray(lams, dtype=float).reshape(-1)
-    if lam_arr.size == 0:
-        raise ValueError("lams is empty; pass a grid such as np.linspace(0, 5, 21).")
-    for lam in lam_arr:
-        check_number(float(lam), "every lam", low=0)
+    lam_arr = sweep_grid(lams, "lams", example="np.linspace(0, 5, 21)")
     template = FairPenaltyClassifier(penalty=penalty, hidden=hidden, epochs=epochs, lr=lr,
                                      batch_size=batch_size, random_state=random_state)
-    X, y_raw = validate_data(template, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-    classes, y01 = encode_labels(y_raw)
+    X, classes, y01, seed = sweep_inputs(template, X, y, random_state)
     groups = _check_sensitive(sensitive_features, len(y01))
-    seed = int(check_random_state(random_state).randint(2**31 - 1))
     start = time.perf_counter()
     stacked = _train_stack(X, y01, groups.codes, groups.n_groups, lam_arr, penalty=penalty,
                            hidden=hidden, epochs=epochs, lr=lr, batch_size=batch_size,
@@ -550,17 +531,9 @@ def lambda_sweep(
 
     splits = {"train": (X, y01.astype(np.int64), groups, as_1d(sensitive_features,
                                                              "sensitive_features"))}
-    if X_test is not None or y_test is not None or sensitive_features_test is not None:
-        if X_test is None or y_test is None or sensitive_features_test is None:
-            raise ValueError("pass all of X_test, y_test and sensitive_features_test, or none "
-                             "of them.")
-        Xt = validate_data(models[0], X_test, reset=False, dtype=[np.float64, np.float32])
-        yt = as_1d(y_test, "y_test")
-        unknown = ~np.isin(yt, classes)
-        if unknown.any():
-            raise ValueError(f"y_test has labels {np.unique(yt[unknown])[:5].tolist()} that "
-                             f"y does not have ({classes.tolist()}); use the same coding.")
-        yt01 = (yt == classes[1]).astype(np.int64)
+    held_out = held_out_split(models[0], classes, X_test, y_test, sensitive_features_test)
+    if held_out is not None:
+        Xt, yt01 = held_out
         gt = check_groups(sensitive_features_test, len(yt01), name="sensitive_features_test",
                           min_groups=2)
         splits["test"] = (Xt, yt01, gt, as_1d(sensitive_features_test, "sensitive_features_test"))

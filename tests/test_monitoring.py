@@ -23,9 +23,16 @@ from hypothesis import strategies as st
 from fairlab.metrics import bootstrap_ci
 from fairlab.metrics import demographic_parity_difference as dp_fairlab
 from fairlab.monitoring import (
+    FEEDBACK_KINDS,
+    AlertRule,
+    ComplaintLog,
     FairnessMonitor,
-    _run_lengths,
+    RollingCounts,
+    bootstrap_counts,
+    complaint_review,
     detection_tradeoff,
+    percentile_band,
+    run_lengths,
     simulate_complaints,
     simulate_stream,
 )
@@ -188,7 +195,7 @@ def test_alert_is_raised_after_consecutive_breaches(drifting):
     mon = FairnessMonitor(window=7, limit=0.1, consecutive=3, n_boot=0).fit_stream(drifting)
     r = mon.report_
     breach = (r.gap > 0.1) & (r.status != "warming up") & (r.status != "too few rows")
-    runs = _run_lengths(breach)
+    runs = run_lengths(breach)
     np.testing.assert_array_equal(r.status == "ALERT", runs >= 3)
     np.testing.assert_array_equal(r.raised, r.days[runs == 3])
     assert mon.alerts_["day"].tolist() == r.raised.tolist()
@@ -222,7 +229,7 @@ def test_run_lengths_match_a_loop(flags):
     for f in flags:
         run = run + 1 if f else 0
         expected.append(run)
-    assert _run_lengths(np.array(flags, bool)).tolist() == expected
+    assert run_lengths(np.array(flags, bool)).tolist() == expected
 
 
 def test_update_equals_fit_on_everything(drifting):
@@ -404,3 +411,154 @@ def test_plot_monitor_draws_the_report(fitted):
     assert ax_rate.get_title(loc="left").startswith("day 70: gap")
     with pytest.raises(ValueError, match="detection_tradeoff"):
         plot_detection_tradeoff(pd.DataFrame({"lag": [1.0]}))
+
+
+# ------------------------------------------------------------ the monitor's parts
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=25), st.integers(1, 8),
+       st.integers(0, 24))
+def test_rolling_counts_match_a_loop_and_extend_in_pieces(values, window, cut):
+    # oracle: the plain sum over the last `window` days, day by day
+    expected = [sum(values[max(t + 1 - window, 0):t + 1]) for t in range(len(values))]
+    whole = RollingCounts().extend(values)
+    assert whole.window(window).tolist() == expected
+    cut = min(cut, len(values))
+    pieces = RollingCounts().extend(values[:cut]).extend(values[cut:])
+    assert pieces.n_days == len(values) and pieces.window(window).tolist() == expected
+
+
+def test_rolling_counts_keep_the_shape_of_a_day():
+    per_day = np.arange(24).reshape(3, 2, 4)
+    rc = RollingCounts((2, 4), np.int32).extend(per_day)
+    np.testing.assert_array_equal(rc.window(2)[2], per_day[1] + per_day[2])
+    assert rc.window(5).dtype == np.int32
+    with pytest.raises(ValueError, match=r"must have shape \(2, 4\)"):
+        rc.extend(np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        rc.window(0)
+
+
+def test_bootstrap_counts_are_row_resamples():
+    from scipy.stats import multinomial
+
+    counts = np.array([[5, 3, 0, 2], [0, 0, 0, 0]])
+    draws = bootstrap_counts(counts, 20_000, random_state=0)
+    assert draws.shape == (20_000, 2, 4)
+    assert (draws[:, 0].sum(-1) == 10).all() and (draws[:, 1] == 0).all()
+    assert (draws[:, 0, 2] == 0).all()  # a cell with no rows is never drawn
+    # oracle: resampling 10 rows with replacement is Multinomial(10, counts / 10)
+    oracle = multinomial(10, counts[0] / 10)
+    np.testing.assert_allclose(draws[:, 0].mean(0), oracle.mean(), atol=0.05)
+    np.testing.assert_allclose(np.cov(draws[:, 0].T), oracle.cov(), atol=0.06)
+    np.testing.assert_array_equal(bootstrap_counts(counts, 5, random_state=3),
+                                  bootstrap_counts(counts, 5, random_state=3))
+    with pytest.raises(ValueError, match="non-negative whole counts"):
+        bootstrap_counts([[1.5, 2]], 10)
+    with pytest.raises(ValueError, match="n_boot must be >= 1"):
+        bootstrap_counts([[1, 2]], 0)
+
+
+def _quantile_by_hand(xs, q):
+    # linear interpolation between order statistics (Hyndman & Fan type 7)
+    xs = sorted(xs)
+    h = (len(xs) - 1) * q
+    lo = int(np.floor(h))
+    return xs[lo] + (h - lo) * (xs[min(lo + 1, len(xs) - 1)] - xs[lo])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(-5, 5), st.just(np.nan)), min_size=3,
+                         max_size=3), min_size=1, max_size=12),
+       st.floats(0.05, 0.95))
+def test_percentile_band_matches_order_statistics_without_nan(rows, level):
+    reps = np.array(rows)
+    low, high = percentile_band(reps, level=level)
+    a = (1 - level) / 2
+    for j in range(3):
+        col = [x for x in reps[:, j] if not np.isnan(x)]
+        if not col:
+            assert np.isnan(low[j]) and np.isnan(high[j])
+            continue
+        assert low[j] == pytest.approx(_quantile_by_hand(col, a), abs=1e-9)
+        assert high[j] == pytest.approx(_quantile_by_hand(col, 1 - a), abs=1e-9)
+    with pytest.raises(ValueError, match="level must be < 1"):
+        percentile_band(reps, level=1)
+
+
+def _alert_states_by_loop(gap, n, low, warming, rule):
+    status, raised, run = [], [], 0
+    for t in range(len(gap)):
+        small = min(n[t]) < rule.min_group_size or np.isnan(gap[t])
+        signal = gap[t] if rule.alert_on == "estimate" else low[t]
+        breach = not warming[t] and not small and signal > rule.limit
+        run = run + 1 if breach else 0
+        raised.append(run == rule.consecutive)
+        status.append("warming up" if warming[t] else "too few rows" if small else
+                      "ALERT" if run >= rule.consecutive else
+                      "over limit" if breach else "ok")
+    return status, raised
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 0.3), st.floats(-0.1, 0.3), st.integers(0, 9),
+                          st.integers(0, 9)), min_size=1, max_size=30),
+       st.integers(0, 5), st.integers(1, 4), st.sampled_from(["estimate", "lower"]))
+def test_alert_rule_matches_a_day_by_day_loop(days, n_warm, consecutive, alert_on):
+    gap, low, n_a, n_b = np.array(days, dtype=float).T
+    n = np.c_[n_a, n_b]
+    warming = np.arange(len(gap)) < n_warm
+    rule = AlertRule(limit=0.1, consecutive=consecutive, alert_on=alert_on, min_group_size=3)
+    status, raised = rule.judge(gap, n, low=low, warming=warming)
+    expected_status, expected_raised = _alert_states_by_loop(gap, n, low, warming, rule)
+    assert status.tolist() == expected_status
+    assert raised.tolist() == expected_raised
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"limit": -0.1}, "limit must be >= 0"),
+    ({"consecutive": 0}, "consecutive must be >= 1"),
+    ({"alert_on": "upper"}, "alert_on must be one of"),
+    ({"min_group_size": 1.5}, "min_group_size must be an integer"),
+])
+def test_alert_rule_errors(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        AlertRule(**kwargs)
+    with pytest.raises(ValueError, match="pass low="):
+        AlertRule(alert_on="lower").judge([0.2], [[50, 50]])
+
+
+def test_complaint_log_counts_match_pandas():
+    rng = np.random.default_rng(0)
+    days = rng.integers(0, 12, 60)
+    groups = rng.choice(["A", "B", "C"], 60)
+    kinds = rng.choice(list(FEEDBACK_KINDS), 60)
+    log = ComplaintLog(["A", "B", "C"]).add(days, groups, kinds, "")
+    log.add(3, "C", "appeal", "please look again")
+    frame = log.frame
+    assert len(frame) == 61 and frame.iloc[-1].tolist() == [3, "C", "appeal",
+                                                             "please look again"]
+    # oracle: a pandas cross-table of complaints and appeals on days 2..9
+    counted = frame[frame.kind.isin(["complaint", "appeal"]) & frame.day.between(2, 9)]
+    expected = pd.crosstab(counted.day, counted.group).reindex(
+        index=range(2, 10), columns=["A", "B", "C"], fill_value=0)
+    np.testing.assert_array_equal(log.per_day(first_day=2, n_days=8), expected.to_numpy())
+    with pytest.raises(ValueError, match="pass every group in groups"):
+        log.add(1, "D")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        log.add(1, "A", "angry")
+    assert len(log.frame) == 61  # a rejected entry leaves the log as it was
+
+
+def test_complaint_review_matches_its_definition():
+    complaints = np.array([[5, 5, 0], [4, 1, 0], [6, 3, 9]])
+    decisions = np.array([[1000, 100, 50], [100, 100, 0], [600, 600, 0]])
+    rate, review = complaint_review(complaints, decisions, complaint_limit=5,
+                                    complaint_ratio=2)
+    np.testing.assert_allclose(rate[:2, :2], [[5, 50], [40, 10]])
+    assert np.isinf(rate[2, 2])  # complaints without decisions: no rate to compare with
+    # row 0: B has 5 complaints at 10x A's rate (C's rate is 0: everyone is >= 2 x 0)
+    # row 1: A complains 4x as often but has only 4 complaints
+    # row 2: A has 6 complaints, twice B's rate; C has no decisions and is not the lowest
+    assert review.tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="complaint_ratio must be >= 1"):
+        complaint_review(complaints, decisions, complaint_ratio=0.5)

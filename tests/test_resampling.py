@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -16,16 +17,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import _num_samples
 
 from fairlab.resampling import (
+    STRATEGIES,
     GroupBalancedSampler,
     cell_counts,
+    cell_sampler,
     compare_interventions,
     comparison_table,
     lesson_split,
     make_model,
     measure_leakage,
     naive_undersample,
+    resolve_groups,
     reweighing_table,
     reweighing_weights,
+    target_counts,
 )
 
 FAST = settings(max_examples=25, deadline=None,
@@ -420,3 +425,132 @@ def test_smotenc_with_integer_columns_keeps_categories_of_the_cell():
     for g, lo, hi in (("young", 18, 24), ("mid", 25, 44), ("old", 45, 79)):
         ages = syn.loc[syn["grp"] == g, "age"]
         assert ages.between(lo, hi).all()
+
+
+# --------------------------------------------------------------- the sampler's parts
+def test_resolve_groups_from_a_column_or_an_argument_agree_with_pandas():
+    X = pd.DataFrame({"sex": list("FMMFMMFF"), "race": list("xxyyxyxy"), "v": range(8)})
+    by_column = resolve_groups(X, sensitive_columns="sex")
+    by_argument = resolve_groups(X.to_numpy(), sensitive_features=X["sex"].to_numpy())
+    assert by_column.labels == by_argument.labels == ["F", "M"]
+    np.testing.assert_array_equal(by_column.codes, by_argument.codes)
+    # oracle: pandas numbers the sorted (sex, race) pairs the same way
+    inter = resolve_groups(X, sensitive_columns=["sex", "race"])
+    np.testing.assert_array_equal(inter.codes, X.groupby(["sex", "race"]).ngroup())
+    assert inter.index.nlevels == 2
+    assert inter.counts.tolist() == X.groupby(["sex", "race"]).size().tolist()
+    assert resolve_groups(X, sensitive_columns="sex", groups=["M", "F"]).labels == ["F", "M"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"sensitive_columns": "sex", "sensitive_features": list("FMFM")}, ValueError,
+     "Pass only one of them"),
+    ({}, ValueError, "sensitive_features=...\\), or sensitive_columns="),
+    ({"sensitive_features": list("FMF")}, ValueError, "one group label per row"),
+    ({"sensitive_columns": "age"}, ValueError, "age"),
+    ({"sensitive_columns": "sex", "groups": ["F"]}, ValueError, "unknown groups \\['M'\\]"),
+    ({"sensitive_columns": "sex", "groups": ["F", "M", "X"]}, ValueError,
+     "Stratify the split by group"),
+])
+def test_resolve_groups_errors_name_the_fix(kwargs, error, match):
+    X = pd.DataFrame({"sex": list("FMFM"), "v": range(4)})
+    with pytest.raises(error, match=match):
+        resolve_groups(X, **kwargs)
+    with pytest.raises(TypeError, match="X must be a pandas DataFrame"):
+        resolve_groups(np.zeros((4, 2)), sensitive_columns="sex")
+
+
+def _is_largest_remainders(total, counts, got):
+    """Hamilton's method in exact fractions (the oracle): every cell gets the floor of its
+    exact share, and the cells with the largest remainders one more, up to the total."""
+    exact = [Fraction(c * total, sum(counts)) for c in counts]
+    floors = [e.numerator // e.denominator for e in exact]
+    bumped = [g - f for g, f in zip(got, floors, strict=True)]
+    if sum(got) != total or not set(bumped) <= {0, 1}:
+        return False
+    up = [e - f for e, f, b in zip(exact, floors, bumped, strict=True) if b]
+    down = [e - f for e, f, b in zip(exact, floors, bumped, strict=True) if not b]
+    return not up or not down or min(up) >= max(down)
+
+
+@FAST
+@given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=3), min_size=2,
+                max_size=5).filter(lambda rows: all(sum(r) > 0 for r in rows)
+                                   and len({len(r) for r in rows}) == 1),
+       st.sampled_from(["under", "over", "smote"]))
+def test_target_counts_groups_match_largest_remainders(rows, strategy):
+    counts = pd.DataFrame(rows, index=[f"g{i}" for i in range(len(rows))])
+    targets = target_counts(counts, strategy=strategy, balance="groups")
+    sizes = [sum(r) for r in rows]
+    size = min(sizes) if strategy == "under" else max(sizes)
+    for row, got in zip(rows, targets.to_numpy().tolist(), strict=True):
+        assert _is_largest_remainders(size, row, got), (row, got)
+    assert (targets.sum(axis=1) == size).all()
+    pd.testing.assert_index_equal(targets.index, counts.index)
+
+
+def test_target_counts_group_label_and_errors():
+    counts = pd.DataFrame([[4, 2], [2, 1]], index=pd.Index(["a", "b"], name="group"),
+                          columns=pd.Index([0, 1], name="label"))
+    assert target_counts(counts, balance="group_label").to_numpy().tolist() == [[1, 1]] * 2
+    assert target_counts(counts, strategy="smote",
+                         balance="group_label").to_numpy().tolist() == [[4, 4]] * 2
+    with pytest.raises(ValueError, match=r"cells \[\('b', 1\)\] have no rows"):
+        target_counts(pd.DataFrame([[4, 2], [2, 0]], index=["a", "b"], columns=[0, 1]),
+                      balance="group_label")
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        target_counts(counts, strategy="middle")
+    with pytest.raises(ValueError, match="whole, non-negative numbers"):
+        target_counts(counts * 0.5)
+    with pytest.raises(TypeError, match="counts must be a DataFrame"):
+        target_counts(counts.to_numpy())
+
+
+def test_sampler_counts_after_are_the_targets_of_its_counts_before():
+    rng = np.random.default_rng(1)
+    g = rng.choice(["a", "b", "c"], 200, p=[0.6, 0.3, 0.1])
+    y = (rng.random(200) < 0.3).astype(int)
+    for strategy in STRATEGIES:
+        s = GroupBalancedSampler(strategy, random_state=0)
+        s.fit_resample(rng.normal(size=(200, 2)), y, sensitive_features=g)
+        pd.testing.assert_frame_equal(s.counts_after_,
+                                      target_counts(s.counts_before_, strategy=strategy))
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_cell_sampler_reaches_every_target(strategy):
+    rng = np.random.default_rng(2)
+    g = rng.choice(["a", "b"], 120, p=[0.75, 0.25])
+    y = (rng.random(120) < 0.4).astype(int)
+    cell = (g == "b") * 2 + y
+    counts = pd.DataFrame(np.bincount(cell, minlength=4).reshape(2, 2), index=["a", "b"])
+    targets = target_counts(counts, strategy=strategy, balance="group_label")
+    sampler = cell_sampler(rng.normal(size=(120, 3)), counts, targets, strategy=strategy,
+                           random_state=0)
+    _, cell_res = sampler.fit_resample(rng.normal(size=(120, 3)), cell)
+    # oracle: recount the resampled cells
+    np.testing.assert_array_equal(np.bincount(cell_res, minlength=4),
+                                  targets.to_numpy().ravel())
+
+
+def test_cell_sampler_picks_smote_for_the_column_types_and_fits_k():
+    counts = pd.DataFrame([[6, 3], [4, 3]], index=["a", "b"])
+    targets = target_counts(counts, strategy="smote")
+    num = pd.DataFrame({"x": np.arange(16.0), "z": np.arange(16.0)})
+    mixed = num.assign(c=pd.Categorical(list("pq") * 8))
+    cats = mixed[["c"]].assign(d=list("rs") * 8)
+    kinds = [type(cell_sampler(X, counts, targets, strategy="smote")).__name__
+             for X in (num, num.to_numpy(), mixed, cats)]
+    assert kinds == ["SMOTE", "SMOTE", "SMOTENC", "SMOTEN"]
+    assert cell_sampler(mixed, counts, targets, strategy="smote").categorical_features == [2]
+    # the smallest growing cell has 3 rows, so at most 2 neighbours
+    assert cell_sampler(num, counts, targets, strategy="smote").k_neighbors == 2
+    tiny = pd.DataFrame([[6, 1], [2, 1]], index=["a", "b"])  # b grows from 3 rows to 7
+    with pytest.raises(ValueError, match=r"cells \[\('b', 1\)\] have one row"):
+        cell_sampler(num, tiny, target_counts(tiny, strategy="smote"), strategy="smote")
+    with pytest.raises(ValueError, match="Impute them first"):
+        cell_sampler(num.assign(x=np.nan), counts, targets, strategy="smote")
+    with pytest.raises(TypeError, match="SMOTE on an array needs numbers"):
+        cell_sampler(cats.to_numpy(), counts, targets, strategy="smote")
+    with pytest.raises(ValueError, match="one target per \\(group, label\\) cell"):
+        cell_sampler(num, counts, targets.iloc[:1], strategy="smote")
