@@ -105,6 +105,7 @@ CASES: dict[str, ExplorerCase] = {
     "bias_sources": ExplorerCase(
         cls="BiasSourcesExplorer",
         control="measurement_bias",
+        browser=True,
         build="""
             from fairlab.widgets import BiasSourcesExplorer
 
