@@ -116,6 +116,7 @@ CASES: dict[str, ExplorerCase] = {
     "resampling": ExplorerCase(
         cls="ResamplingExplorer",
         control="strategy",
+        browser=True,
         build="""
             from fairlab.resampling import compare_interventions, lesson_split
             from fairlab.widgets import ResamplingExplorer
@@ -124,6 +125,20 @@ CASES: dict[str, ExplorerCase] = {
 
             def make():
                 return ResamplingExplorer(results)
+        """,
+    ),
+    "audit": ExplorerCase(
+        cls="AuditExplorer",
+        control="sensitive",
+        browser=True,
+        build="""
+            from fairlab.datasets import load_compas, load_german
+            from fairlab.widgets import AuditExplorer
+
+            data = {"COMPAS": load_compas(), "German credit": load_german()}
+
+            def make():
+                return AuditExplorer(data, max_rows=1500)
         """,
     ),
     "adversarial": ExplorerCase(
