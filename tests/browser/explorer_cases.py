@@ -318,7 +318,11 @@ def fairlab_expected(ks):
     for k in ks:
         v = dict(values)
         v[CONTROL] = _moved(c, direction * k)
-        reference.set_values(**v)
+        try:
+            reference.set_values(**v)
+        except Exception as exc:  # a setting the explorer's choices rule out (e.g. A × A)
+            rows.append({"k": k, "value": v[CONTROL], "error": repr(exc)})
+            continue
         rows.append({"k": k, "value": v[CONTROL], "readout": reference.readout.value,
                      "table": reference.table.value})
     reference.set_values(**values)
