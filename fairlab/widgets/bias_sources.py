@@ -281,7 +281,7 @@ class BiasSourcesExplorer(Explorer):
                     "the recorded labels, qualified but rejected"},
             {"title": "What the model leans on", "xlabel": "standardised coefficient",
              "xlim": [-top, top], "ylim": [-0.6, len(_COEFS) - 0.4],
-             "width": 240, "height": 300, "left": 92,
+             "width": 250, "height": 300, "left": 86,
              "yticks": [[float(yi), n] for yi, n in zip(y, _COEFS, strict=True)],
              "layers": [*({"id": f"coef-{k}", "type": "hbars", "color": c}
                           for k, c in enumerate(_COEF_COLORS)),
