@@ -271,7 +271,7 @@ class BiasSourcesExplorer(Explorer):
         y = np.arange(len(_COEFS))[::-1]
         return [
             {"title": "Per group, held-out half", "ylabel": "share of held-out people",
-             "xlim": [-0.6, k - 0.4], "ylim": [0, 1.05], "width": 580, "height": 300,
+             "xlim": [-0.6, k - 0.4], "ylim": [0, 1.05], "width": 570, "height": 300,
              "legend": "upper right", "legendWidth": 70,
              "xticks": [[float(i), lab] for i, lab in enumerate(_PAGE_LABELS)],
              "layers": [{"id": f"bars-{g}", "type": "bars", "color": colors[g], "opacity": 1,
@@ -281,7 +281,7 @@ class BiasSourcesExplorer(Explorer):
                     "the recorded labels, qualified but rejected"},
             {"title": "What the model leans on", "xlabel": "standardised coefficient",
              "xlim": [-top, top], "ylim": [-0.6, len(_COEFS) - 0.4],
-             "width": 250, "height": 300, "left": 86,
+             "width": 260, "height": 300, "left": 96,
              "yticks": [[float(yi), n] for yi, n in zip(y, _COEFS, strict=True)],
              "layers": [*({"id": f"coef-{k}", "type": "hbars", "color": c}
                           for k, c in enumerate(_COEF_COLORS)),
