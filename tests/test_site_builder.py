@@ -148,10 +148,19 @@ def test_search_entries():
     assert bs.search_entries("<p>no headings</p>", "p.html", "P") == []
 
 
-def test_live_explorers_are_the_browser_drawn_ones():
+def test_live_explorers_are_the_browser_drawn_ones(tmp_path, monkeypatch):
+    # a package whose threshold explorer is drawn in the browser and whose audit one is not
+    # (stand-ins, so the test does not change as explorers move to the page)
+    widgets = tmp_path / "fairlab" / "widgets"
+    widgets.mkdir(parents=True)
+    (widgets / "threshold_explorer.py").write_text("def browser_view(self): ...\n")
+    (widgets / "audit_explorer.py").write_text("def render(self): ...\n")
+    (widgets / "metric_explorer.py").write_text("def browser_view(self): ...\n")
+    monkeypatch.setattr(bs, "ROOT", tmp_path)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "a = ThresholdExplorer(y, s, sensitive_features=g)\nhelp(LambdaExplorer)")])
-    assert bs.live_explorers(nb) == ["ThresholdExplorer"]  # built, not merely named
+        "a = ThresholdExplorer(y, s, sensitive_features=g)\nb = AuditExplorer(df)\n"
+        "# MetricExplorer is only named here, not built")])
+    assert bs.live_explorers(nb) == ["ThresholdExplorer"]
 
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))

@@ -6,6 +6,7 @@ Lesson: 02-auditing-a-dataset
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -24,6 +25,7 @@ from fairlab.audit import (
 )
 from fairlab.plotting import PALETTE, group_colors
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView
 
 __all__ = ["AuditExplorer", "AuditState", "NONE"]
 
@@ -64,6 +66,9 @@ class AuditExplorer(Explorer):
 
     Loading each dataset and the proxy classifier for each attribute run once,
     in ``__init__`` (a few seconds), so changing a dropdown costs milliseconds.
+    The view drawn in the browser (:meth:`browser_view`) holds one frame per valid
+    choice of the three dropdowns, computed once; the page redraws on every change
+    with no kernel round trip (the matplotlib panel stays as :meth:`python_widget`).
     The proxy panel always shows the first attribute: proxies are computed per
     (dataset, attribute), not per intersection.
 
@@ -316,3 +321,82 @@ class AuditExplorer(Explorer):
         notes = (f"<p>{html.escape(state.outcome.test.reading)}</p>"
                  f"<p>{html.escape(state.proxy.reading)}</p>")
         return f"<table class='fairlab-table'>{head}{rows}</table>{notes}"
+
+    # --------------------------------------------------------------- browser view
+    def choices(self) -> list[dict[str, str]]:
+        """Every valid setting of the three dropdowns, in the order the page lists them."""
+        out = []
+        for dataset, b in self._data.items():
+            for sensitive in b.sensitive_names:
+                others = [n for n in b.sensitive_names if n != sensitive]
+                out += [{"dataset": dataset, "sensitive": sensitive, "intersect": i}
+                        for i in (NONE, *others)]
+        return out
+
+    @staticmethod
+    def frame_key(values: Mapping[str, str]) -> str:
+        """A setting's key in the page's frames (the page's ``auditKey``)."""
+        return json.dumps([values["dataset"], values["sensitive"], values["intersect"]],
+                          separators=(",", ":"), ensure_ascii=False)
+
+    def _frame(self, dataset: str, sensitive: str, intersect: str) -> dict:
+        """What the page shows for one setting: :meth:`compute`, drawn as :meth:`render`."""
+        st = self.compute(dataset=dataset, sensitive=sensitive, intersect=intersect)
+        t = st.outcome.table
+        labels = _labels(t.index)
+        colors = list(group_colors(labels).values())
+        k = len(labels)
+        rows = {"ylim": [k - 0.5, -0.5], "height": max(220, 60 + 22 * k),
+                "yticks": [[float(i), lab] for i, lab in enumerate(labels)]}
+        share = [[i - 0.4, i + 0.4, float(v), "", colors[i], 1]
+                 for i, v in enumerate(t["share"])]
+        rate = [[i - 0.4, i + 0.4, float(v), f"n = {n} < 30" if small else "", colors[i],
+                 0.35 if small else 1]
+                for i, (v, n, small) in enumerate(zip(t["base_rate"], t["n"], t["small"],
+                                                      strict=True))]
+        overall = float(t["positives"].sum() / t["n"].sum())
+        f = st.proxy.features.head(self.top)
+        right = max(0.05, min(1.0, 1.25 * float(f["mi_share"].max())))
+        proxies = [[i - 0.4, i + 0.4, float(v), f"{v:.3f}", PALETTE[5], 1]
+                   for i, v in enumerate(f["mi_share"])]
+        test = st.outcome.test
+        more = " × …" if len(st.sensitive) > 1 else ""
+        panels = [
+            {**rows, "title": f"share of rows by {st.sensitive[0]}{more}", "width": 330,
+             "left": 150, "xlim": [0, 1], "xlabel": "share of rows",
+             "layers": [{"id": "share", "type": "hbarl", "data": share}],
+             "alt": f"{dataset}: each group's share of the rows"},
+            {**rows, "yticks": [], "left": 16, "width": 260, "xlim": [0, 1],
+             "title": f"{st.outcome.target} = 1 · V = {test.effect_size:.3f} ({test.effect})",
+             "xlabel": "base rate (dashed: overall)",
+             "layers": [{"id": "rate", "type": "hbarl", "data": rate},
+                        {"id": "overall", "type": "vline", "color": "#000000",
+                         "data": overall}],
+             "alt": "each group's base rate, groups with fewer than 30 rows faded"},
+            {"title": f"proxies for {sensitive} · AUC = {st.proxy.auc:.3f}", "width": 330,
+             "left": 150, "height": 220, "xlim": [0, right], "ylim": [self.top - 0.5, -0.5],
+             "xlabel": "MI / H(group)",
+             "yticks": [[float(i), str(x)] for i, x in enumerate(f.index)],
+             "layers": [{"id": "proxies", "type": "hbarl", "data": proxies}],
+             "alt": f"the features that best predict {sensitive}"},
+        ]
+        return {"readout": st.readout, "table": self._table_html(st), "panels": panels}
+
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one frame per valid setting.
+
+        The page keeps the dropdowns' choices valid as :meth:`_sync_options` does (a
+        dataset's attributes; the attributes left to intersect with) and shows the
+        frame of the setting: the readout, the table and the three panels.
+        """
+        if getattr(self, "_view", None) is None:
+            spec = {
+                "title": self.title, "none": NONE,
+                "controls": [{"name": n, "label": self.controls[n].description}
+                             for n in ("dataset", "sensitive", "intersect")],
+                "datasets": {name: list(b.sensitive_names) for name, b in self._data.items()},
+                "frames": {self.frame_key(v): self._frame(**v) for v in self.choices()},
+            }
+            self._view = BrowserView(kind="audit", spec=spec, values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view

@@ -3,7 +3,8 @@ the test metrics change.
 
 Every (strategy, balance) model is trained once, before the explorer is shown
 (:func:`fairlab.resampling.compare_interventions`); a change of control only looks
-up the stored result and moves bars.
+up the stored result. The page draws every choice from frames sent once
+(:meth:`ResamplingExplorer.browser_view`), with no kernel round trip.
 
 Lesson: 03-resampling
 """
@@ -20,6 +21,7 @@ import pandas as pd
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.resampling import InterventionResult, compare_interventions
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["ResamplingExplorer", "ResamplingState"]
 
@@ -28,6 +30,13 @@ _STRATEGY_OPTIONS = [("no intervention", "none"), ("undersample", "under"),
                      ("reweighing", "reweigh")]
 _BALANCE_OPTIONS = [("groups", "groups"), ("group × label", "group_label")]
 _METRICS = (("accuracy", "accuracy"), ("dp_gap", "DP gap"), ("eodds_gap", "EOdds gap"))
+_METRIC_COLORS = (PALETTE[0], PALETTE[1], PALETTE[2])
+_LABEL0 = "#BBBBBB"
+
+
+def _num(x: float) -> float | None:
+    """JSON has no NaN: an undefined number travels as ``None``."""
+    return float(x) if np.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class ResamplingExplorer(Explorer):
             1, 2, figsize=(7.6, 3.2), gridspec_kw={"width_ratios": [1.25, 1]})
         x = np.arange(len(self.groups))
         zeros = np.zeros(len(x))
-        self.bars0 = self.ax_counts.bar(x, zeros, color="#BBBBBB", label="label 0")
+        self.bars0 = self.ax_counts.bar(x, zeros, color=_LABEL0, label="label 0")
         self.bars1 = self.ax_counts.bar(x, zeros, color=PALETTE[0], label="label 1")
         self.rate_texts = [self.ax_counts.text(xi, 0, "", ha="center", va="bottom",
                                                fontsize=8) for xi in x]
@@ -99,13 +108,14 @@ class ResamplingExplorer(Explorer):
                                   ha="right" if tilt else "center")
         top = max(r.train_counts[["label 0", "label 1"]].to_numpy().sum(1).max()
                   for r in self._by_key.values())
+        self._top = float(top)
         self.ax_counts.set_ylim(0, top * 1.3)
         self.ax_counts.set_ylabel("training rows")
         self.ax_counts.legend(loc="upper left", fontsize=8, ncols=2)
         self.title_text = self.ax_counts.set_title("")
         mx = np.arange(len(_METRICS))
         self.metric_bars = self.ax_metrics.bar(mx, np.zeros(len(mx)), 0.6,
-                                               color=[PALETTE[0], PALETTE[1], PALETTE[2]])
+                                               color=list(_METRIC_COLORS))
         (self.ci_line,) = self.ax_metrics.plot([], [], color="k", lw=1.2, label="95% CI")
         ref = [base.metrics[k][0] for k, _ in _METRICS]
         self.ax_metrics.plot(mx, ref, "_", color=PALETTE[5], ms=30, mew=2.5,
@@ -119,6 +129,7 @@ class ResamplingExplorer(Explorer):
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
+        self._labels = labels
         self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
                     title="Resampling explorer: what is balanced, and what it does")
 
@@ -171,3 +182,70 @@ class ResamplingExplorer(Explorer):
         self.table.value = metrics_table_html(state.table)
         self.readout.value = state.readout
         self.fig.canvas.draw_idle()
+
+    # --------------------------------------------------------------- browser view
+    def _frame(self, strategy: str, balance: str) -> Frame:
+        """What the page shows for one choice: :meth:`compute`, formatted as :meth:`render`."""
+        st = self.compute(strategy=strategy, balance=balance)
+        x = np.arange(len(self.groups))
+        n0, n1 = st.counts[:, 0], st.counts[:, 1]
+        counts = {"label1": [[xi - 0.4, xi + 0.4, float(a + b)] for xi, a, b in zip(x, n0, n1,
+                                                                                   strict=True)],
+                  "label0": [[xi - 0.4, xi + 0.4, float(a)] for xi, a in zip(x, n0, strict=True)]}
+        metrics = {}
+        for i, (key, _) in enumerate(_METRICS):
+            est, low, high = st.metrics[key]
+            metrics[f"bar-{key}"] = [[i - 0.3, i + 0.3, _num(est)]]
+            metrics[f"ci-{key}"] = [[i, _num(low)], [i, _num(high)]]
+        return Frame(readout=st.readout, table=metrics_table_html(st.table),
+                     layers=[counts, metrics])
+
+    def _panels(self) -> list[dict]:
+        k = len(self.groups)
+        base = self.result("none", None)
+        return [
+            {"title": "training rows: label 0 (grey) under label 1", "ylabel": "training rows",
+             "xlim": [-0.6, k - 0.4], "ylim": [0, self._top * 1.3], "width": 400, "height": 280,
+             "left": 56, "legend": "upper left", "legendWidth": 70,
+             "xticks": [[float(i), lab] for i, lab in enumerate(self._labels)],
+             "layers": [{"id": "label1", "type": "bars", "color": PALETTE[0], "opacity": 1,
+                         "label": "label 1"},
+                        {"id": "label0", "type": "bars", "color": _LABEL0, "opacity": 1,
+                         "label": "label 0"}],
+             "alt": "training rows of each group, split by label, for the chosen strategy"},
+            {"title": "on the test split", "xlim": [-0.6, len(_METRICS) - 0.4], "ylim": [0, 1],
+             "width": 320, "height": 280, "legend": "upper right", "legendWidth": 120,
+             "xticks": [[float(i), lab] for i, (_, lab) in enumerate(_METRICS)],
+             "layers": [
+                 *({"id": f"bar-{key}", "type": "bars", "color": c, "opacity": 1}
+                   for (key, _), c in zip(_METRICS, _METRIC_COLORS, strict=True)),
+                 *({"id": f"ci-{key}", "type": "line", "color": "#000000", "width": 1.2,
+                    **({"label": "95% CI"} if i == 0 else {})}
+                   for i, (key, _) in enumerate(_METRICS)),
+                 {"id": "reference", "type": "points", "color": PALETTE[5], "size": 4,
+                  "label": "no intervention",
+                  "data": [[i, _num(base.metrics[key][0])] for i, (key, _) in
+                           enumerate(_METRICS)]}],
+             "alt": "accuracy, demographic-parity gap and equalized-odds gap on the test "
+                    "split with 95% bootstrap intervals; dots: no intervention"},
+        ]
+
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one frame per (strategy, balance).
+
+        Each frame holds the readout, the table and the bars :meth:`render` draws for
+        that choice (for none and reweighing the balance is not used: both of its
+        frames show the same run).
+        """
+        if getattr(self, "_view", None) is None:
+            controls = []
+            for name in ("strategy", "balance"):
+                c = self.controls[name]
+                values = list(c._options_values)
+                controls.append({"name": name, "label": name, "widget": "select",
+                                 "values": values, "labels": list(c._options_labels),
+                                 "index": values.index(c.value)})
+            spec = frames_spec(controls, self._frame, panels=self._panels(), title=self.title)
+            self._view = BrowserView(kind="frames", spec=spec, values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view

@@ -127,6 +127,51 @@ def test_tab_reaches_every_control_and_readout_is_live(explorer):
         assert label and label.strip(), "a control has no accessible name"
 
 
+#: Cases whose every control the page is driven through (ends and random stops) below.
+EVERY_CONTROL = ("bias_sources", "resampling", "audit")
+
+SET_CONTROL_JS = """(view, [name, f]) => {
+    const el = view.querySelector(`:is(input, select).fairlab-control-${name}`);
+    const n = el.tagName === 'SELECT' ? el.options.length : +el.max - +el.min + 1;
+    const i = Math.round(f * (n - 1));
+    if (el.tagName === 'SELECT') el.selectedIndex = i;
+    else { el.value = String(+el.min + i); el.dispatchEvent(new Event('input', {bubbles: true})); }
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+    return i;
+}"""
+
+
+def test_every_control_at_its_ends_and_random_stops_matches_compute(explorer):
+    """Each control of the page goes to its first stop, its last and a random one, one after
+    another; after each release Python's values follow and ``compute`` of them is what the
+    page shows (readout and table)."""
+    if explorer.name not in EVERY_CONTROL:
+        return  # the thresholds and frames cases of other explorers have their own tests
+    import random
+
+    page = explorer.page
+    view = page.locator(VIEW).first
+    names = view.evaluate(
+        "v => [...v.querySelectorAll(':is(input, select)[class*=fairlab-control-]')]"
+        ".map(e => [...e.classList].find(c => c.startsWith('fairlab-control-'))"
+        ".slice('fairlab-control-'.length))")
+    assert names, "the view has no controls"
+    rng = random.Random(0)
+    moves = [(name, f) for name in names for f in (0.0, 1.0, rng.random())]
+    moves += [(rng.choice(names), rng.random()) for _ in range(6)]
+    for name, f in moves:
+        view.evaluate(SET_CONTROL_JS, [name, f])
+        wait_kernel_idle(page, timeout=30_000)
+        for _ in range(10):  # the release reaches Python, and compute of its values is shown
+            row = probe(page, "probe1")["rows"][0]
+            got = shown(page, row)
+            if got["readout"] == got["want_readout"] and got["table"] == got["want_table"]:
+                break
+            page.wait_for_timeout(300)
+        _same(page, row, f"{name} at {f:.2f} of its range")
+    assert page.console_errors == []
+
+
 def test_sliders_move_while_the_kernel_is_busy_and_after_it_is_gone(explorer, jupyter):
     page, case = explorer.page, explorer.case
     info = probe(page, "probe1")
@@ -207,13 +252,16 @@ def _expected_rows(case, k):
         stops = (list(c._options_values) if hasattr(c, "options")
                  else [round(c.min + j * c.step, 10)
                        for j in range(int(round((c.max - c.min) / c.step)) + 1)])
-        at = min(range(len(stops)), key=lambda j: abs(stops[j] - c.value))
-        d = 1 if len(stops) - 1 - at >= {k} else -1
+        at = (list(stops).index(c.value) if hasattr(c, "options")
+              else min(range(len(stops)), key=lambda j: abs(stops[j] - c.value)))
+        room = len(stops) - 1 - at
+        d = 1 if room >= {k} or room >= at else -1  # as the notebook probe's _direction
         rows = []
         for i in range({k} + 1):
+            stop = stops[min(max(at + i * d, 0), len(stops) - 1)]  # the page stops at an end
             if i:
-                ex.set_values(**{{{case.control!r}: stops[at + i * d]}})
-            rows.append({{"value": stops[at + i * d],
+                ex.set_values(**{{{case.control!r}: stop}})
+            rows.append({{"value": stop,
                           "readout_text": ex.compute(**ex.values()).readout
                           if hasattr(ex.state, "readout") else ex.readout_text(ex.state)}})
         print(json.dumps({{"direction": d, "rows": rows}}))

@@ -143,3 +143,89 @@ def test_reports_are_reused(data):
     assert f"AUC = {report.proxies['sex'].auc:.3f}" in ex.axes[2].get_title()
     with pytest.raises(ValueError, match="key reports by dataset name"):
         AuditExplorer({"German credit": b}, reports={"german": report})
+
+
+# ------------------------------------------------------------------ browser view
+def test_every_browser_frame_is_compute_of_its_setting(explorer):
+    from fairlab.widgets.browser import spec_size
+
+    view = explorer.browser_view()
+    spec = view.spec
+    assert explorer.browser_view() is view and view.kind == "audit"
+    assert spec["datasets"] == {"German credit": ["sex", "age_band"],
+                                "COMPAS": ["race", "sex", "age_cat"]}
+    # German: 2 attributes × (none + 1 other); COMPAS: 3 × (none + 2 others)
+    assert len(spec["frames"]) == 2 * 2 + 3 * 3 and spec_size(spec) < 1_000_000
+    for values in explorer.choices():
+        frame = spec["frames"][explorer.frame_key(values)]
+        explorer.set_values(**values)
+        assert explorer.values() == values  # a valid setting for the Python dropdowns too
+        assert frame["readout"] == explorer.readout.value
+        assert frame["table"] == explorer.table.value
+        share, rate, proxies = (p["layers"][0]["data"] for p in frame["panels"])
+        np.testing.assert_allclose([d[2] for d in share], _widths(explorer._share_bars))
+        np.testing.assert_allclose([d[2] for d in rate], _widths(explorer._rate_bars))
+        assert [d[3] for d in rate] == [t.get_text() for t in explorer._small_text[:len(rate)]]
+        np.testing.assert_allclose([d[2] for d in proxies], _widths(explorer._proxy_bars))
+        assert [lab for _, lab in frame["panels"][0]["yticks"]] == [
+            t.get_text() for t in explorer.axes[0].get_yticklabels()]
+        assert frame["panels"][1]["layers"][1]["data"] == pytest.approx(
+            explorer._overall.get_xdata()[0])
+
+
+def test_page_release_syncs_python_state(explorer):
+    view = explorer.browser_view()
+    view.values = {"dataset": "COMPAS", "sensitive": "sex", "intersect": "age_cat"}
+    assert explorer.values() == view.values
+    assert explorer.state.sensitive == ["sex", "age_cat"]
+    explorer.set_values(dataset="German credit", sensitive="sex", intersect=NONE)
+    assert view.values == explorer.values()
+
+
+def _settle_in_node(spec, moves):
+    """``auditSettle`` of the page (js/kinds/audit.js in the bundle), run by Node."""
+    import json
+    import shutil
+    import subprocess
+
+    from fairlab.widgets.browser import BrowserView
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = ("let data = ''; process.stdin.on('data', (c) => data += c);\n"
+              "process.stdin.on('end', async () => {\n"
+              "  const m = await import(process.argv[1]);\n"
+              "  const {spec, moves} = JSON.parse(data);\n"
+              "  console.log(JSON.stringify(moves.map(([v, shown]) =>\n"
+              "    m.auditSettle(spec, v, shown)))); });\n")
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "view.mjs"
+        bundle.write_text(BrowserView._esm, encoding="utf-8")
+        done = subprocess.run([node, "--input-type=module", "-e", script, bundle.as_uri()],
+                              check=True, capture_output=True, text=True,
+                              input=json.dumps({"spec": spec, "moves": moves}))
+    return json.loads(done.stdout)
+
+
+def test_page_keeps_the_choices_valid_as_python_does(explorer):
+    spec = {k: v for k, v in explorer.browser_view().spec.items() if k != "frames"}
+    cases = []  # (from setting, the control moved, its new value)
+    for start in explorer.choices():
+        for name, options in (("dataset", list(spec["datasets"])),
+                              ("sensitive", spec["datasets"][start["dataset"]]),
+                              ("intersect", [NONE, *spec["datasets"][start["dataset"]]])):
+            cases += [(start, name, o) for o in options
+                      if not (name == "intersect" and o == start["sensitive"])]
+    moves = [[{**start, name: value}, spec["datasets"][start["dataset"]]]
+             for start, name, value in cases]
+    for (start, name, value), page in zip(cases, _settle_in_node(spec, moves), strict=True):
+        explorer.set_values(**start)
+        explorer.controls[name].value = value  # a learner's change in the Python panel
+        assert page["values"] == explorer.values(), (start, name, value)
+        assert page["sensitive"] == list(explorer.controls["sensitive"].options)
+        assert page["intersect"] == list(explorer.controls["intersect"].options)
+        assert explorer.frame_key(page["values"]) in explorer.browser_view().spec["frames"]

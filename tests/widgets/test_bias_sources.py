@@ -98,11 +98,11 @@ def test_compute_is_pure_and_fast():
           "use_group": True}
     first = ex.compute(**kw)
     pd.testing.assert_frame_equal(first.metrics, ex.compute(**kw).metrics)
-    times = []
+    times = []  # CPU time of this process: other work on a shared machine does not count
     for _ in range(5):
-        start = time.perf_counter()
+        start = time.process_time()
         ex.compute(**kw)
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     assert min(times) < 0.050, f"compute took {min(times) * 1000:.1f} ms"
 
 
@@ -114,3 +114,87 @@ def test_unknown_setting_is_refused():
 def test_png_fallback(ex):
     assert ex.png()[:4] == b"\x89PNG"
     assert "image/png" in ex._repr_mimebundle_()
+
+
+# ------------------------------------------------------------------ browser view
+SMALL_STOPS = {"representation": (0.0, 0.9), "historical_bias": (0.0, 0.6),
+               "measurement_bias": (0.0, 2.0), "proxy_strength": (0.0, 0.9)}
+
+
+def _setting(spec, k):
+    """The control values of frame ``k`` (mixed radix over the controls, last fastest)."""
+    values = {}
+    for c in reversed(spec["controls"]):
+        k, i = divmod(k, len(c["values"]))
+        values[c["name"]] = c["values"][i]
+    return values
+
+
+def _assert_frame_is_python(ex, frame, values):
+    """The frame shows what the Python panel shows after the same move."""
+    ex.set_values(**values)
+    assert frame["readout"] == ex.readout.value == ex.state.readout
+    assert frame["table"] == ex.table.value
+    bars, coef = frame["layers"]
+    for g in ("A", "B"):
+        got = [np.nan if v is None else v for _, _, v in bars[f"bars-{g}"]]
+        np.testing.assert_allclose(got, _heights(ex, g), atol=1e-12)
+    for k, (bar, note) in enumerate(zip(ex.coef_bars, ex.coef_notes, strict=True)):
+        ((_, _, width, text),) = coef[f"coef-{k}"]
+        assert width == pytest.approx(bar.get_width()) and text == note.get_text()
+
+
+def test_every_browser_frame_is_compute_of_its_setting():
+    ex = BiasSourcesExplorer(n=N, stops=SMALL_STOPS, historical_bias=0.6, use_group=True)
+    view = ex.browser_view()
+    spec = view.spec
+    assert ex.browser_view() is view  # built once
+    assert [c["name"] for c in spec["controls"]] == [*SMALL_STOPS, "use_group"]
+    assert spec["controls"][-1]["widget"] == "select"
+    assert [c["index"] for c in spec["controls"]] == [0, 1, 0, 0, 1]
+    assert view.values == ex.values()
+    assert len(spec["frames"]) == 2 ** 5
+    for k, frame in enumerate(spec["frames"]):
+        _assert_frame_is_python(ex, frame, _setting(spec, k))
+    # an independent oracle for one frame: historical bias 0.6, the model sees the group
+    k = next(k for k in range(32) if _setting(spec, k) == {
+        "representation": 0.0, "historical_bias": 0.6, "measurement_bias": 0.0,
+        "proxy_strength": 0.0, "use_group": True})
+    want = _independent(historical_bias=0.6, use_group=True)
+    got = [v for _, _, v in spec["frames"][k]["layers"][0]["bars-B"]]
+    np.testing.assert_allclose(got, want.loc["B"].to_numpy(), atol=1e-12)
+
+
+def test_lesson_stops_frames_sample_and_size():
+    from fairlab.widgets.browser import spec_size
+
+    ex = BiasSourcesExplorer(n=1000)
+    spec = ex.browser_view().spec
+    assert len(spec["frames"]) == 3 * 4 * 4 * 3 * 2
+    assert spec_size(spec) < 1_000_000
+    # every control matches the Python slider's stops exactly
+    for c in spec["controls"][:-1]:
+        assert c["values"] == list(ex.controls[c["name"]]._options_values)
+    rng = np.random.default_rng(0)
+    edges = [0, len(spec["frames"]) - 1]
+    for k in [*edges, *rng.choice(len(spec["frames"]), 6, replace=False)]:
+        _assert_frame_is_python(ex, spec["frames"][int(k)], _setting(spec, int(k)))
+
+
+def test_page_release_syncs_python_state():
+    ex = BiasSourcesExplorer(n=N, stops=SMALL_STOPS)
+    view = ex.browser_view()
+    view.values = {**view.values, "measurement_bias": 2.0, "use_group": True}
+    assert ex.values()["measurement_bias"] == 2.0 and ex.state.use_group is True
+    assert ex.state.knobs["measurement_bias"] == 2.0
+    ex.set_values(historical_bias=0.6)  # a Python move reaches the page
+    assert view.values["historical_bias"] == 0.6
+
+
+def test_settings_off_the_stops_are_refused():
+    with pytest.raises(ValueError, match="is not one of its stops"):
+        BiasSourcesExplorer(n=N, historical_bias=0.5)
+    with pytest.raises(ValueError, match="increasing values"):
+        BiasSourcesExplorer(n=N, stops={"proxy_strength": [0.5, 0.0]})
+    with pytest.raises(ValueError, match="unknown knobs"):
+        BiasSourcesExplorer(n=N, stops={"proxy": [0.0]})

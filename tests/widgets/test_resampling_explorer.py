@@ -74,3 +74,45 @@ def test_unknown_choice_is_a_clear_error(study):
         ex.compute(strategy="under", balance="group_label")
     with pytest.raises(ValueError, match="must include a 'none'"):
         ResamplingExplorer({"u": results["undersample groups"]})
+
+
+def test_every_browser_frame_is_compute_of_its_choice(study):
+    from fairlab.widgets.browser import spec_size
+
+    _, results = study
+    ex = ResamplingExplorer(results)
+    view = ex.browser_view()
+    spec = view.spec
+    assert ex.browser_view() is view and view.values == {"strategy": "none", "balance": "groups"}
+    strategy, balance = spec["controls"]
+    assert strategy["widget"] == balance["widget"] == "select"
+    # the page lists the same choices, in the same order, as the Python drop-downs
+    assert strategy["values"] == list(ex.controls["strategy"]._options_values)
+    assert balance["values"] == ["groups", "group_label"]
+    assert len(spec["frames"]) == len(strategy["values"]) * 2 and spec_size(spec) < 1_000_000
+    k = 0
+    for s in strategy["values"]:
+        for b in balance["values"]:
+            frame = spec["frames"][k]
+            k += 1
+            ex.set_values(strategy=s, balance=b)
+            assert frame["readout"] == ex.readout.value
+            assert frame["table"] == ex.table.value
+            counts, metrics = frame["layers"]
+            np.testing.assert_allclose([v for *_, v in counts["label0"]],
+                                       [bar.get_height() for bar in ex.bars0])
+            np.testing.assert_allclose([v for *_, v in counts["label1"]],
+                                       [b0.get_height() + b1.get_height()
+                                        for b0, b1 in zip(ex.bars0, ex.bars1, strict=True)])
+            np.testing.assert_allclose([metrics[f"bar-{m}"][0][2] for m in
+                                        ("accuracy", "dp_gap", "eodds_gap")],
+                                       [bar.get_height() for bar in ex.metric_bars])
+            _, ys = ex.ci_line.get_data()
+            lows_highs = [p[1] for m in ("accuracy", "dp_gap", "eodds_gap")
+                          for p in metrics[f"ci-{m}"]]
+            np.testing.assert_allclose(lows_highs, np.asarray(ys, float)[~np.isnan(ys)])
+    # a release in the page reaches Python's controls and state
+    view.values = {"strategy": "under", "balance": "group_label"}
+    assert ex.state.name == "undersample cells"
+    ex.set_values(strategy="reweigh")
+    assert view.values["strategy"] == "reweigh"
