@@ -128,6 +128,7 @@ CASES: dict[str, ExplorerCase] = {
     "adversarial": ExplorerCase(
         cls="AdversarialExplorer",
         control="alpha",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.adversarial import adversary_sweep
