@@ -102,6 +102,17 @@ CASES: dict[str, ExplorerCase] = {
                 return MetricExplorer(cases, n_boot=100)
         """,
     ),
+    "impossibility": ExplorerCase(
+        cls="ImpossibilityExplorer",
+        control="base_rate_b",
+        browser=True,
+        build="""
+            from fairlab.widgets import ImpossibilityExplorer
+
+            def make():
+                return ImpossibilityExplorer(groups=("Black", "white"))
+        """,
+    ),
     "bias_sources": ExplorerCase(
         cls="BiasSourcesExplorer",
         control="measurement_bias",
