@@ -84,6 +84,7 @@ CASES: dict[str, ExplorerCase] = {
     "metrics": ExplorerCase(
         cls="MetricExplorer",
         control="metric",
+        browser=True,
         build="""
             import numpy as np
             import pandas as pd

@@ -207,7 +207,8 @@ def _expected_rows(case, k):
         stops = (list(c._options_values) if hasattr(c, "options")
                  else [round(c.min + j * c.step, 10)
                        for j in range(int(round((c.max - c.min) / c.step)) + 1)])
-        at = min(range(len(stops)), key=lambda j: abs(stops[j] - c.value))
+        at = (stops.index(c.value) if c.value in stops  # a drop-down's choice, or a slider
+              else min(range(len(stops)), key=lambda j: abs(stops[j] - c.value)))
         d = 1 if len(stops) - 1 - at >= {k} else -1
         rows = []
         for i in range({k} + 1):
