@@ -15,11 +15,21 @@ from fairlab._validation import check_in_range
 from fairlab.calibration import ImpossibilityResult, binormal_roc, impossibility_calculator
 from fairlab.plotting import group_colors
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView
 
 __all__ = ["ImpossibilityExplorer", "ImpossibilityState"]
 
 _FPR_GRID = np.concatenate([[0.0], np.geomspace(1e-4, 1, 300)])
 _BARS = ("FPR", "FNR", "PPV")
+#: The sliders: (min, max) on a 0.01 step. The page's stops are these values, rounded.
+_RANGES = {"base_rate_a": (0.05, 0.95), "base_rate_b": (0.05, 0.95), "auc": (0.5, 1.0),
+           "tpr": (0.05, 0.95)}
+_STEP = 0.01
+
+
+def _stops(name: str) -> list[float]:
+    lo, hi = _RANGES[name]
+    return [round(lo + k * _STEP, 2) for k in range(int(round((hi - lo) / _STEP)) + 1)]
 
 
 @dataclass(frozen=True)
@@ -82,22 +92,30 @@ class ImpossibilityExplorer(Explorer):
         base_rate_b = check_in_range(base_rate_b, "base_rate_b", low=0.05, high=0.95)
         auc = check_in_range(auc, "auc", low=0.5, high=1)
         tpr = check_in_range(tpr, "tpr", low=0.05, high=0.95)
-        a, b = self.groups
         style = {"description_width": "initial"}
         layout = W.Layout(width="340px")
-        controls = {
-            "base_rate_a": W.FloatSlider(value=base_rate_a, min=0.05, max=0.95, step=0.01,
-                                         description=f"base rate {a}", style=style,
-                                         layout=layout),
-            "base_rate_b": W.FloatSlider(value=base_rate_b, min=0.05, max=0.95, step=0.01,
-                                         description=f"base rate {b}", style=style,
-                                         layout=layout),
-            "auc": W.FloatSlider(value=auc, min=0.5, max=1.0, step=0.01,
-                                 description="classifier AUC", style=style, layout=layout),
-            "tpr": W.FloatSlider(value=tpr, min=0.05, max=0.95, step=0.01,
-                                 description=f"TPR of {a}", style=style, layout=layout),
-        }
-        colors = group_colors(self.groups)
+        start = {"base_rate_a": base_rate_a, "base_rate_b": base_rate_b, "auc": auc, "tpr": tpr}
+        controls = {name: W.FloatSlider(value=start[name], min=lo, max=hi, step=_STEP,
+                                        description=self._label(name), style=style,
+                                        layout=layout)
+                    for name, (lo, hi) in _RANGES.items()}
+        fig = self._build_figure()
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup(controls, fig=fig, panels=[self.readout, self.table],
+                    title="Impossibility explorer: base rates, classifier quality, criteria")
+
+    def _label(self, name: str) -> str:
+        a, b = self.groups
+        return {"base_rate_a": f"base rate {a}", "base_rate_b": f"base rate {b}",
+                "auc": "classifier AUC", "tpr": f"TPR of {a}"}[name]
+
+    def _build_figure(self):
+        """The ipympl figure (the fallback view), built once: ROC curve and bars."""
+        a, b = self.groups
+        colors = self._colors = group_colors(self.groups)
         fig, (self.ax_roc, self.ax_bar) = new_figure(1, 2, figsize=(8.2, 3.5),
                                                      gridspec_kw={"width_ratios": [1, 1.5]})
         ax = self.ax_roc
@@ -127,13 +145,7 @@ class ImpossibilityExplorer(Explorer):
         bx.legend(loc="upper center", fontsize=8, ncols=2)
         bx.set_ylabel("rate")
         fig.tight_layout()
-        self.table = W.HTML()
-        self.table.add_class("fairlab-table")
-        self.readout = W.HTML()
-        self.readout.add_class("fairlab-readout")
-        self._colors = colors
-        self._setup(controls, fig=fig, panels=[self.readout, self.table],
-                    title="Impossibility explorer: base rates, classifier quality, criteria")
+        return fig
 
     def compute(self, *, base_rate_a: float, base_rate_b: float, auc: float,
                 tpr: float) -> ImpossibilityState:
@@ -162,20 +174,67 @@ class ImpossibilityExplorer(Explorer):
             for rect, h in zip(self.bars[g], heights[i], strict=True):
                 rect.set_height(h)
         self.bars[b][3].set_hatch("" if feasible else "//")
-        same = r.same_error_rates
-        rows = "".join(
-            f"<tr><td>{html.escape(name)}</td><td style='white-space: nowrap'>"
-            f"{'✓ can hold' if ok else '✗ cannot'}</td>"
-            f"<td>{html.escape(why)}</td></tr>"
-            for name, ok, why in r.criteria.itertuples())
-        self.table.value = ("<table class='fairlab-table'><thead><tr><th>criteria together"
-                            "</th><th></th><th>why</th></tr></thead><tbody>" + rows +
-                            "</tbody></table>")
-        reach = "reachable" if feasible else "not reachable"
-        self.readout.value = html.escape(
-            f"base rates {a} {r.same_error_rates['base_rate'].iloc[0]:.2f} / "
-            f"{b} {same['base_rate'].iloc[1]:.2f} · AUC {r.auc:.2f} · "
-            f"same error rates → PPV {same['ppv'].iloc[0]:.3f} vs {same['ppv'].iloc[1]:.3f} · "
-            f"same PPV & FNR → FPR {r.same_ppv_fnr['fpr'].iloc[0]:.3f} vs {need:.3f} "
-            f"({reach})")
+        self.table.value = criteria_html(r)
+        self.readout.value = html.escape(self.readout_text(state))
         self.fig.canvas.draw_idle()
+
+    def readout_text(self, state: ImpossibilityState) -> str:
+        """One line of plain text with the key numbers (the page prints the same)."""
+        r = state.result
+        a, b = self.groups
+        same, par = r.same_error_rates, r.same_ppv_fnr
+        reach = "reachable" if bool(par["feasible"].iloc[1]) else "not reachable"
+        return (f"base rates {a} {same['base_rate'].iloc[0]:.2f} / "
+                f"{b} {same['base_rate'].iloc[1]:.2f} · AUC {r.auc:.2f} · "
+                f"same error rates → PPV {same['ppv'].iloc[0]:.3f} vs {same['ppv'].iloc[1]:.3f} · "
+                f"same PPV & FNR → FPR {par['fpr'].iloc[0]:.3f} vs {par['fpr'].iloc[1]:.3f} "
+                f"({reach})")
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once; ``js/kinds/impossibility.js``).
+
+        The page computes every state itself, from closed forms: the binormal ROC
+        curve, the rates at the shared operating point, Chouldechova's identity and
+        whether the classifier reaches its point. What it is sent, once: the slider
+        stops and, as exact numbers from Python, the shared operating point's FPR for
+        every (AUC, TPR) stop and Kleinberg et al.'s balance means for every (AUC, base
+        rate) stop (an integral over 4001 points). Every printed number is then the
+        same IEEE arithmetic as :func:`~fairlab.calibration.impossibility_calculator`,
+        so the page's readout and table equal Python's character for character.
+        """
+        if getattr(self, "_view", None) is None:
+            self._view = BrowserView(kind="impossibility", spec=self._spec(),
+                                     values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view
+
+    def _spec(self) -> dict:
+        from scipy.stats import norm
+
+        rates, aucs, tprs = _stops("base_rate_a"), _stops("auc"), _stops("tpr")
+        # the calculator's own expressions, vectorised: d' = √2·Φ⁻¹(AUC), FPR = Φ(Φ⁻¹(TPR) − d')
+        dprime = np.array([np.inf if u >= 1 else float(np.sqrt(2) * norm.ppf(u)) for u in aucs])
+        fpr = norm.cdf(norm.ppf(np.array(tprs))[None, :] - dprime[:, None])
+        balance = []
+        for u in aucs:  # one call per AUC gives every base rate's means (rows are independent)
+            bal = impossibility_calculator({str(p): p for p in rates}, auc=u, tpr=0.5).balance
+            balance.append(bal[["mean_score_positives", "mean_score_negatives"]]
+                           .to_numpy(float).tolist())
+        controls = [{"name": n, "label": self._label(n), "values": _stops(n)} for n in _RANGES]
+        return {"groups": list(self.groups), "colors": [self._colors[g] for g in self.groups],
+                "controls": controls, "dprime": [float(d) if np.isfinite(d) else None
+                                                 for d in dprime],
+                "fpr": fpr.tolist(), "balance": balance, "roc_fpr": _FPR_GRID.tolist(),
+                "tol": 1e-3, "title": self.title}
+
+
+def criteria_html(result: ImpossibilityResult) -> str:
+    """The table of criteria combinations: whether each can hold, and why."""
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td style='white-space: nowrap'>"
+        f"{'✓ can hold' if ok else '✗ cannot'}</td>"
+        f"<td>{html.escape(why)}</td></tr>"
+        for name, ok, why in result.criteria.itertuples())
+    return ("<table class='fairlab-table'><thead><tr><th>criteria together</th><th></th>"
+            "<th>why</th></tr></thead><tbody>" + rows + "</tbody></table>")

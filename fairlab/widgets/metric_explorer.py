@@ -35,6 +35,7 @@ from fairlab.metrics import (
 )
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView
 
 __all__ = ["MetricExplorer", "MetricState", "Case", "precompute_cases", "METRICS", "SUMMARY_GAPS"]
 
@@ -340,11 +341,7 @@ class MetricExplorer(Explorer):
         est = np.nan_to_num(frame["estimate"].to_numpy(float))
         low = np.nan_to_num(frame["low"].to_numpy(float))
         high = np.nan_to_num(frame["high"].to_numpy(float))
-        labels = [f"{_label(g)} (n={c:,.0f})" for g, c in zip(frame.index, frame["count"],
-                                                            strict=True)]
-        first = [g[0] if isinstance(g, tuple) else g for g in frame.index]
-        colors = {k: PALETTE[i % 7] for i, k in enumerate(dict.fromkeys(first))}
-        undefined = frame["estimate"].isna().to_numpy()
+        labels, colors, texts = _bar_looks(frame)
         for i, (rect, text) in enumerate(zip(self.bar_artists, self.value_texts, strict=True)):
             visible = i < n
             rect.set_visible(visible)
@@ -352,12 +349,11 @@ class MetricExplorer(Explorer):
             text.set_visible(visible)
             if visible:
                 small = bool(frame["small"].iloc[i])
-                rect.set_facecolor(colors[first[i]])
+                rect.set_facecolor(colors[i])
                 rect.set_alpha(0.35 if small else 0.9)
                 rect.set_hatch("//" if small else "")
                 text.set_position((i, high[i] + 0.01))
-                text.set_text("undefined" if undefined[i] else
-                              f"{est[i]:.2f}" + (" ⚠" if small else ""))
+                text.set_text(texts[i])
         segs = [np.array([[i, low[i]], [i, high[i]]]) if i < n else np.zeros((2, 2))
                 for i in range(MAX_BARS)]
         self.err.set_segments(segs)
@@ -366,23 +362,94 @@ class MetricExplorer(Explorer):
         self.ax.set_xticks(np.arange(n), labels, fontsize=8 if n <= 8 else 7,
                            rotation=25, ha="right", rotation_mode="anchor")
         self.ax.set_ylabel(METRICS[state.metric])
-        self.ax.set_title(f"{state.dataset} · {state.model} · by {state.sensitive}")
+        self.ax.set_title(_title(state))
+        self.table.value = self.table_html(state)
+        self.readout.value = html.escape(self.readout_text(state))
+        self.fig.canvas.draw_idle()
+
+    def table_html(self, state: MetricState) -> str:
+        """Warnings, the per-group table and the summary gaps, as HTML."""
+        frame = state.groups
         notes = "".join(f"<p>{html.escape(t)}</p>" for t in state.notes)
         shown = frame.drop(columns="small").assign(
             flag=np.where(frame["small"], "⚠ small", ""))
         shown.index = [_label(g) for g in shown.index]
-        self.table.value = (
-            notes + f"<b>{html.escape(METRICS[state.metric])} by group</b>"
-            + metrics_table_html(shown)
-            + "<b>Summary gaps (95% bootstrap interval)</b>" + metrics_table_html(state.gaps))
-        g = state.gaps["estimate"]
+        return (notes + f"<b>{html.escape(METRICS[state.metric])} by group</b>"
+                + metrics_table_html(shown)
+                + "<b>Summary gaps (95% bootstrap interval)</b>" + metrics_table_html(state.gaps))
+
+    def readout_text(self, state: MetricState) -> str:
+        """One line of plain text: the choice, the groups and three summary gaps."""
+        frame, g = state.groups, state.gaps["estimate"]
         parts = [f"{state.dataset} · {state.model} · {state.sensitive} · {state.metric}",
-                 f"{n} groups ({int(frame['small'].sum())} small)"]
+                 f"{len(frame)} groups ({int(frame['small'].sum())} small)"]
         parts += [f"{_SHORT[k]} {g[k]:.3f}" for k in ("equal opportunity difference (TPR gap)",
                                                      "equalized odds difference",
                                                      "demographic parity ratio")]
-        self.readout.value = html.escape(" · ".join(parts))
-        self.fig.canvas.draw_idle()
+        return " · ".join(parts)
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once; ``js/kinds/metrics.js``).
+
+        Every available choice (dataset, one of *its* models and groupings, metric) is
+        computed once here and sent as a frame: the readout, the table and the bars.
+        The page's model and grouping lists follow the chosen dataset (reset to its
+        first entries, as the Python drop-downs do), so it never asks for a
+        combination that does not exist; a change picks a frame, with no kernel.
+        """
+        if getattr(self, "_view", None) is None:
+            datasets = [{"name": d, "models": list(ms), "sensitive": self._attributes(d)}
+                        for d, ms in self._models.items()]
+            frames = {}
+            for d in datasets:
+                for m in d["models"]:
+                    for s in d["sensitive"]:
+                        for k in METRICS:
+                            frames[_key(d["name"], m, s, k)] = self._frame(d["name"], m, s, k)
+            spec = {"title": self.title, "datasets": datasets,
+                    "metrics": [[k, v] for k, v in METRICS.items()], "frames": frames}
+            self._view = BrowserView(kind="metrics", spec=spec, values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view
+
+    def _frame(self, dataset: str, model: str, sensitive: str, metric: str) -> dict:
+        """What the page shows for one choice: :meth:`render`'s text and bars."""
+        try:
+            state = self.compute(dataset=dataset, model=model, sensitive=sensitive,
+                                 metric=metric)
+        except ValueError as exc:  # e.g. too many groups: the page says why, as Python does
+            return {"readout": str(exc), "table": "", "bars": [], "overall": None,
+                    "title": f"{dataset} · {model} · by {sensitive}", "xlabel": ""}
+        frame = state.groups
+        labels, colors, texts = _bar_looks(frame)
+        num = lambda x: float(x) if np.isfinite(x) else 0.0  # noqa: E731 (as render's nan_to_num)
+        bars = [[lab, num(e), num(lo), num(hi), c, bool(sm), txt] for lab, e, lo, hi, c, sm, txt
+                in zip(labels, frame["estimate"], frame["low"], frame["high"], colors,
+                       frame["small"], texts, strict=True)]
+        return {"readout": self.readout_text(state), "table": self.table_html(state),
+                "bars": bars, "overall": float(state.overall) if np.isfinite(state.overall)
+                else None, "title": _title(state), "xlabel": METRICS[metric]}
+
+
+def _key(*parts: str) -> str:
+    """A frame's key in the page: the four choices joined by " | "."""
+    return " | ".join(parts)
+
+
+def _title(state: MetricState) -> str:
+    return f"{state.dataset} · {state.model} · by {state.sensitive}"
+
+
+def _bar_looks(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """Each group's tick label, colour (one per first attribute) and value text."""
+    labels = [f"{_label(g)} (n={c:,.0f})" for g, c in zip(frame.index, frame["count"],
+                                                        strict=True)]
+    first = [g[0] if isinstance(g, tuple) else g for g in frame.index]
+    palette = {k: PALETTE[i % 7] for i, k in enumerate(dict.fromkeys(first))}
+    texts = ["undefined" if np.isnan(e) else f"{e:.2f}" + (" ⚠" if small else "")
+             for e, small in zip(frame["estimate"], frame["small"], strict=True)]
+    return labels, [palette[k] for k in first], texts
 
 
 def _label(key) -> str:

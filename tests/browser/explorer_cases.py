@@ -84,6 +84,7 @@ CASES: dict[str, ExplorerCase] = {
     "metrics": ExplorerCase(
         cls="MetricExplorer",
         control="metric",
+        browser=True,
         build="""
             import numpy as np
             import pandas as pd
@@ -100,6 +101,17 @@ CASES: dict[str, ExplorerCase] = {
 
             def make():
                 return MetricExplorer(cases, n_boot=100)
+        """,
+    ),
+    "impossibility": ExplorerCase(
+        cls="ImpossibilityExplorer",
+        control="base_rate_b",
+        browser=True,
+        build="""
+            from fairlab.widgets import ImpossibilityExplorer
+
+            def make():
+                return ImpossibilityExplorer(groups=("Black", "white"))
         """,
     ),
     "bias_sources": ExplorerCase(
@@ -144,6 +156,7 @@ CASES: dict[str, ExplorerCase] = {
     "adversarial": ExplorerCase(
         cls="AdversarialExplorer",
         control="alpha",
+        browser=True,
         build="""
             import numpy as np
             from fairlab.adversarial import adversary_sweep

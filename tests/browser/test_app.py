@@ -196,7 +196,7 @@ def test_page_renders_and_responds(app_page, voila, name):
 
     before = normalize_space(readout.inner_text())
     if drawn_in_page:  # the page computes and draws the move itself
-        target = panel.locator(f".fairlab-view input.fairlab-control-{control}").first
+        target = panel.locator(f".fairlab-view :is(input, select).fairlab-control-{control}").first
         drawn = panel.locator(".fairlab-view").first.get_attribute("data-state")
     else:
         draws = canvas.evaluate("c => c.__fairlabDraws")

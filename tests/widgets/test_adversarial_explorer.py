@@ -117,3 +117,42 @@ def test_bad_arguments(sweeps):
         AdversarialExplorer(sweep, compare=[1, 2])
     with pytest.raises(ValueError, match="bins must be"):
         AdversarialExplorer(sweep, bins=1)
+
+
+def test_browser_frames_are_compute_for_every_alpha(sweeps):
+    """The page's frames (readout, table, plotted points) are ``compute`` for every α."""
+    from fairlab.widgets.browser import BrowserView, spec_size
+
+    sweep, lam = sweeps
+    ex = AdversarialExplorer(sweep, compare=lam)
+    view = ex.browser_view()
+    assert view is ex.browser_view() and isinstance(ex.widget().children[0], BrowserView)
+    spec = view.spec
+    assert len(spec["frames"]) == len(sweep.alphas)
+    assert spec["controls"][0]["labels"] == ["0", "0.5", "2"]
+    assert spec_size(spec) < 1_000_000
+    edges = np.linspace(0, 1, ex.bins + 1)
+    for i, frame in enumerate(spec["frames"]):
+        ex.controls["alpha"].value = i  # Python's own render is the oracle
+        assert frame["readout"] == ex.readout_text(ex.state) == ex.readout.value
+        assert frame["table"] == ex.table.value
+        (point,) = frame["layers"][0]["point"]
+        assert point == pytest.approx([d[0] for d in ex._point.get_data()])
+        for j, bars in enumerate(ex._bars):
+            got = frame["layers"][1][f"bars{j}"]
+            np.testing.assert_allclose([b[2] for b in got], [b.get_height() for b in bars])
+            np.testing.assert_allclose([b[0] for b in got], edges[:-1] + j * (edges[1] / 2))
+        adv = np.array(frame["layers"][2]["adv"], float)
+        np.testing.assert_allclose(adv[:, 0], ex._adv_line.get_xdata())
+        np.testing.assert_allclose(adv[:, 1], ex._adv_line.get_ydata())
+        gap = np.array(frame["layers"][2]["gap"], float)
+        np.testing.assert_allclose(gap[:, 1], ex._gap_line.get_ydata())
+    # the frontier lines are the sweeps' rows; lesson 04's comparison on the same split
+    layers = {L["id"]: L for L in spec["panels"][0]["layers"]}
+    comp = lam.frame[lam.frame.split == "test"]
+    np.testing.assert_allclose(np.array(layers["compare"]["data"])[:, 0], comp["dp_gap"])
+    # a release in the page reaches Python's state
+    view.values = {"alpha": 1}
+    assert ex.controls["alpha"].value == 1 and ex.state.alpha == 0.5
+    ex.set_values(alpha=2)  # and Python's moves reach the page
+    assert view.values == {"alpha": 2}

@@ -155,3 +155,51 @@ def test_precompute_cases_on_german():
     assert 0.6 < (c.y_true == c.y_pred).mean() < 0.9  # a real model, not a copy
     with pytest.raises(ValueError, match="unknown datasets"):
         precompute_cases(("MNIST",))
+
+
+def test_browser_frames_are_compute_for_every_available_choice(cases):
+    """One frame per (dataset, its model, its grouping, metric): the readout, table and
+    bars that Python's render shows for that choice; nothing for unavailable pairs."""
+    import html
+
+    from fairlab.widgets.browser import BrowserView, spec_size
+    from fairlab.widgets.metric_explorer import METRICS
+
+    ex = MetricExplorer(cases, n_boot=100)
+    view = ex.browser_view()
+    assert view is ex.browser_view() and view.kind == "metrics"
+    assert isinstance(ex.widget().children[0], BrowserView)
+    spec = view.spec
+    assert spec["datasets"] == [
+        {"name": "toy", "models": ["good", "poor"],
+         "sensitive": ["race", "sex", "race × sex"]},
+        {"name": "other", "models": ["coin"], "sensitive": ["age"]}]
+    assert len(spec["frames"]) == (2 * 3 + 1) * len(METRICS)
+    assert "toy | coin | race | tpr" not in spec["frames"]  # no such model for "toy"
+    assert spec_size(spec) < 1_000_000
+    for key, frame in spec["frames"].items():
+        dataset, model, sensitive, metric = key.split(" | ")
+        ex.set_values(dataset=dataset, model=model, sensitive=sensitive, metric=metric)
+        assert frame["readout"] == ex.readout_text(ex.state)
+        assert html.escape(frame["readout"]) == ex.readout.value
+        assert frame["table"] == ex.table.value
+        n = len(ex.state.groups)
+        assert [b[1] for b in frame["bars"]] == pytest.approx(
+            [r.get_height() for r in ex.bar_artists[:n]])
+        segs = ex.err.get_segments()[:n]
+        np.testing.assert_allclose([[b[2], b[3]] for b in frame["bars"]],
+                                   [[s[0][1], s[1][1]] for s in segs])
+        assert [b[0] for b in frame["bars"]] == [t.get_text() for t in ex.ax.get_xticklabels()]
+        assert [b[6] for b in frame["bars"]] == [t.get_text() for t in ex.value_texts[:n]]
+        assert frame["overall"] == pytest.approx(ex.overall_line.get_ydata()[0])
+
+
+def test_page_choice_syncs_back_with_options_that_follow_the_dataset(cases):
+    ex = MetricExplorer(cases, n_boot=100)
+    view = ex.browser_view()
+    # what the page sends when the dataset changes: the new dataset's first model/grouping
+    view.values = {"dataset": "other", "model": "coin", "sensitive": "age", "metric": "fpr"}
+    assert ex.values() == view.values
+    assert ex.state.dataset == "other" and ex.state.metric == "fpr"
+    ex.set_values(metric="ppv")  # and Python's moves reach the page
+    assert view.values["metric"] == "ppv"
