@@ -151,12 +151,16 @@ CASES: dict[str, ExplorerCase] = {
     "monitor": ExplorerCase(
         cls="MonitorExplorer",
         control="day",
+        browser=True,
         build="""
-            from fairlab.monitoring import FairnessMonitor, simulate_stream
+            from fairlab.monitoring import FairnessMonitor, simulate_complaints, simulate_stream
             from fairlab.widgets import MonitorExplorer
 
-            stream = simulate_stream(random_state=0)
+            stream = simulate_stream(120, 200, proxy_appears_at=60, random_state=0)
             monitor = FairnessMonitor(n_boot=50).fit_stream(stream)
+            complaints = simulate_complaints(stream, rate=0.05, random_state=0)
+            monitor.log_feedback(complaints.day, complaints.group, complaints.kind,
+                                 complaints.text)
 
             def make():
                 return MonitorExplorer(monitor)
