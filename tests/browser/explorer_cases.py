@@ -200,6 +200,17 @@ CASES: dict[str, ExplorerCase] = {
                 return GoodhartExplorer(feed, agents)
         """,
     ),
+    "embedding": ExplorerCase(
+        cls="EmbeddingExplorer",
+        control="space",
+        browser=True,
+        build="""
+            from fairlab.widgets import EmbeddingExplorer
+
+            def make():
+                return EmbeddingExplorer(words=["nurse", "carpenter", "surgeon", "librarian"])
+        """,
+    ),
     "intervention": ExplorerCase(
         cls="InterventionExplorer",
         control="gap",

@@ -207,13 +207,16 @@ def _expected_rows(case, k):
         stops = (list(c._options_values) if hasattr(c, "options")
                  else [round(c.min + j * c.step, 10)
                        for j in range(int(round((c.max - c.min) / c.step)) + 1)])
-        at = min(range(len(stops)), key=lambda j: abs(stops[j] - c.value))
-        d = 1 if len(stops) - 1 - at >= {k} else -1
+        at = (c.index if hasattr(c, "options")  # choices need not be numbers
+              else min(range(len(stops)), key=lambda j: abs(stops[j] - c.value)))
+        room = len(stops) - 1 - at
+        d = 1 if room >= {k} or room >= at else -1
+        at_step = lambda i: stops[min(max(at + i * d, 0), len(stops) - 1)]  # the page clamps
         rows = []
         for i in range({k} + 1):
             if i:
-                ex.set_values(**{{{case.control!r}: stops[at + i * d]}})
-            rows.append({{"value": stops[at + i * d],
+                ex.set_values(**{{{case.control!r}: at_step(i)}})
+            rows.append({{"value": at_step(i),
                           "readout_text": ex.compute(**ex.values()).readout
                           if hasattr(ex.state, "readout") else ex.readout_text(ex.state)}})
         print(json.dumps({{"direction": d, "rows": rows}}))
