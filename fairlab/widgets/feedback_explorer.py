@@ -239,7 +239,8 @@ class FeedbackExplorer(Explorer):
         return {**values, "rater_bias": float(b[np.abs(b - values["rater_bias"]).argmin()])}
 
     def browser_view(self) -> BrowserView:
-        """The view drawn in the browser (built once): one frame per grid cell.
+        """The view drawn in the browser (built once): one frame per grid cell (kind
+        ``"feedback"``: frames plus a scatter layer whose x travels once).
 
         Each (bias, comparisons, correction) frame holds the readout, the table, the
         learned rewards of the candidates (the scatter's y, rounded to 1e-3: x is each
@@ -321,7 +322,7 @@ class FeedbackExplorer(Explorer):
             for ctl in controls:
                 ctl["index"] = ctl["values"].index(values[ctl["name"]])
             spec = frames_spec(controls, frame_at, panels=panels, title=self.title)
-            self._view = BrowserView(kind="frames", spec=spec, values=values)
+            self._view = BrowserView(kind="feedback", spec=spec, values=values)
             self._view.observe(self._from_view, names="values")
         return self._view
 

@@ -171,7 +171,7 @@ def test_feedback_browser_frames_are_compute_for_every_grid_cell(grid):
 
     ex = FeedbackExplorer(grid, rater_bias=0.5, n_comparisons=400, corrected=True)
     view = ex.browser_view()
-    assert view is ex.browser_view() and view.kind == "frames"
+    assert view is ex.browser_view() and view.kind == "feedback"
     spec = view.spec
     assert spec_size(spec) < 1_000_000
     assert [c["index"] for c in spec["controls"]] == [1, 1, 1]  # the starting setting

@@ -1,6 +1,9 @@
-// Lesson 09's scatter of learned against true reward: each candidate's x (its true
+// Kind "feedback" (lesson 09's FeedbackExplorer): precomputed frames, as "frames" draws
+// them, plus the scatter of learned against true reward. Each candidate's x (its true
 // quality) is sent once in the layer spec (L.x); a frame sends only the y of each
 // candidate (its learned reward), in the same order.
+KINDS["feedback"] = renderFrames;
+
 LAYERS["feedback-scatter"] = (g, ys, L, ax) => {
   while (g.childNodes.length > ys.length) g.lastChild.remove();
   while (g.childNodes.length < ys.length) {
