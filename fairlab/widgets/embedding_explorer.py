@@ -22,6 +22,7 @@ from fairlab.embeddings import (
 )
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView
 
 __all__ = ["EmbeddingExplorer", "EmbeddingState", "DEFAULT_WORDS", "SPACES"]
 
@@ -204,3 +205,33 @@ class EmbeddingExplorer(Explorer):
         self.table.value = metrics_table_html(table)
         self.readout.value = state.readout
         self.fig.canvas.draw_idle()
+
+    # --------------------------------------------------------------- browser view
+    def _page_values(self, values):
+        """JSON has no tuples: the page holds the picked words as a list."""
+        return {**values, "words": list(values["words"])}
+
+    def _control_values(self, values):
+        return {**values, **({"words": tuple(values["words"])} if "words" in values else {})}
+
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): kind ``"embedding"`` (``js/kinds``).
+
+        Every option's projection in both spaces goes to the page once (rounded as
+        :attr:`projections` holds them); a change of words or space is a sort, a
+        mean and a table computed in the page, exactly as :meth:`compute` does.
+        """
+        if getattr(self, "_view", None) is None:
+            p = self.projections
+            spec = {
+                "title": self.title, "options": [str(w) for w in p.index],
+                "original": [float(v) for v in p["original"]],
+                "debiased": [float(v) for v in p["debiased"]],
+                "spaces": list(SPACES), "max_words": self.max_words,
+                "female": _FEMALE, "male": _MALE, "xlim": list(self.ax.get_xlim()),
+                "xlabel": self.ax.get_xlabel(),
+            }
+            self._view = BrowserView(kind="embedding", spec=spec,
+                                     values=self._page_values(self.values()))
+            self._view.observe(self._from_view, names="values")
+        return self._view

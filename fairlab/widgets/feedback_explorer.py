@@ -16,8 +16,14 @@ from fairlab._validation import check_in_range
 from fairlab.feedback import FeedbackGrid, feedback_grid, make_candidates
 from fairlab.plotting import group_colors
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["FeedbackExplorer", "FeedbackState", "GoodhartExplorer", "GoodhartState"]
+
+
+def _num(x: float) -> float | None:
+    """JSON has no NaN: an undefined number travels as ``None`` (the page skips it)."""
+    return float(x) if np.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,11 @@ class FeedbackExplorer(Explorer):
         self.fixed_line.set_data(ns, state.corrected_curve)
         self.fixed_line.set_visible(state.corrected)
         self.current.set_data([state.n_comparisons], [state.gap])
-        a, b = self.groups
+        self.table.value = self._table_html(state)
+        self.readout.value = html.escape(self.readout_text(state))
+        self.fig.canvas.draw_idle()
+
+    def _table_html(self, state: FeedbackState) -> str:
         rep = state.report
         top = f"top {self.grid.top:.0%}"
         frame = pd.DataFrame({
@@ -206,17 +216,115 @@ class FeedbackExplorer(Explorer):
             f"share selected, {top} by learned reward": rep["selected_learned"],
             f"share selected, {top} by true quality": rep["selected_true"],
         }).rename_axis("group")
-        self.table.value = frame.to_html(classes="fairlab-table", border=0,
-                                         float_format=lambda v: f"{v:.3f}")
+        return frame.to_html(classes="fairlab-table", border=0,
+                             float_format=lambda v: f"{v:.3f}")
+
+    def readout_text(self, state: FeedbackState) -> str:
+        """The readout's text for ``state`` (the panel shows it HTML-escaped)."""
+        a, b = self.groups
+        rep = state.report
+        top = f"top {self.grid.top:.0%}"
         what = "audit-corrected gap" if state.corrected else "learned gap"
-        self.readout.value = html.escape(
-            f"rater bias {state.rater_bias:.2f} · {state.n_comparisons:,} comparisons · "
-            f"{what} {b} − {a} {state.gap:+.3f} ± {2 * state.gap_se:.3f} (truth 0) · "
-            f"{top} selects {a} {rep['selected_learned'].iloc[0]:.3f} / "
-            f"{b} {rep['selected_learned'].iloc[1]:.3f} "
-            f"(true quality: {rep['selected_true'].iloc[0]:.3f} / "
-            f"{rep['selected_true'].iloc[1]:.3f})")
-        self.fig.canvas.draw_idle()
+        return (f"rater bias {state.rater_bias:.2f} · {state.n_comparisons:,} comparisons · "
+                f"{what} {b} − {a} {state.gap:+.3f} ± {2 * state.gap_se:.3f} (truth 0) · "
+                f"{top} selects {a} {rep['selected_learned'].iloc[0]:.3f} / "
+                f"{b} {rep['selected_learned'].iloc[1]:.3f} "
+                f"(true quality: {rep['selected_true'].iloc[0]:.3f} / "
+                f"{rep['selected_true'].iloc[1]:.3f})")
+
+    # --------------------------------------------------------------- browser view
+    def _page_values(self, values):
+        """The page's stops are the grid's biases: a slider value snaps to the nearest."""
+        b = self.grid.biases
+        return {**values, "rater_bias": float(b[np.abs(b - values["rater_bias"]).argmin()])}
+
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one frame per grid cell (kind
+        ``"feedback"``: frames plus a scatter layer whose x travels once).
+
+        Each (bias, comparisons, correction) frame holds the readout, the table, the
+        learned rewards of the candidates (the scatter's y, rounded to 1e-3: x is each
+        candidate's true quality, sent once) and the gap panel's curves; a control
+        move in the page picks a frame and a release writes the values back.
+        """
+        if getattr(self, "_view", None) is None:
+            grid, c = self.grid, self.grid.candidates
+            colors = group_colors(self.groups)
+            ns = [int(n) for n in grid.n_comparisons]
+            lx = [float(np.log10(n)) for n in ns]
+            a, b = self.groups
+            xlo, xhi = self.ax_scatter.get_xlim()
+            ylo, yhi = self.ax_scatter.get_ylim()
+            glo, ghi = self.ax_gap.get_ylim()
+            gx = [lx[0] - 0.15, lx[-1] + 0.15]
+            scatter = [{"id": f"pts{i}", "type": "feedback-scatter", "color": colors[g],
+                        "label": f"group {g}", "x": [round(float(v), 4) for v in
+                                                     c.quality[c.codes == i]]}
+                       for i, g in enumerate(self.groups)]
+            panels = [
+                {"title": "Each candidate: learned vs true", "xlabel": "true quality",
+                 "ylabel": "learned reward (aligned)", "xlim": [xlo, xhi], "ylim": [ylo, yhi],
+                 "width": 360, "height": 300, "legend": "upper left", "legendWidth": 90,
+                 "layers": [{"id": "diag", "type": "line", "color": "#808080", "dash": "2 3",
+                             "width": 1, "data": [[xlo, xlo], [xhi, xhi]]}, *scatter],
+                 "alt": "each candidate's learned reward against its true quality, by "
+                        "group; the dotted diagonal is learned = true"},
+                {"title": "Gap at equal skills", "xlabel": "number of comparisons",
+                 "ylabel": f"reward gap {b} − {a}", "xlim": gx, "ylim": [glo, ghi],
+                 "xticks": [[x, f"{n:,}"] for x, n in zip(lx, ns, strict=True)],
+                 "width": 420, "height": 300, "legend": "lower right", "legendWidth": 150,
+                 "layers": [
+                     {"id": "zero", "type": "line", "color": "#000000", "width": 1,
+                      "label": "truth (twins are equal)", "data": [[gx[0], 0.0], [gx[1], 0.0]]},
+                     {"id": "bias", "type": "line", "color": "#808080", "dash": "2 3",
+                      "width": 1, "label": "− rater bias"},
+                     {"id": "gap", "type": "line", "color": colors[b], "label": "learned gap"},
+                     {"id": "gapdots", "type": "points", "color": colors[b], "size": 3},
+                     {"id": "hi", "type": "line", "color": colors[b], "dash": "5 3",
+                      "width": 0.8, "label": "± 2 s.e."},
+                     {"id": "lo", "type": "line", "color": colors[b], "dash": "5 3",
+                      "width": 0.8},
+                     {"id": "fixed", "type": "line", "color": "#009E73",
+                      "label": "after audit correction"},
+                     {"id": "current", "type": "points", "color": "#000000", "size": 6}],
+                 "alt": "the learned reward gap between the groups at equal skills against "
+                        "the number of comparisons, with ± 2 standard errors; the current "
+                        "setting circled"},
+            ]
+
+            def frame_at(rater_bias: float, n_comparisons: int, corrected: bool) -> Frame:
+                st = self.compute(rater_bias=rater_bias, n_comparisons=n_comparisons,
+                                  corrected=corrected)
+                pts = {f"pts{i}": [round(float(v), 3) for v in st.reward[st.codes == i]]
+                       for i in range(len(self.groups))}
+                line = lambda ys: [[x, _num(y)] for x, y in zip(lx, ys, strict=True)]  # noqa: E731
+                k = ns.index(st.n_comparisons)
+                gap = {"bias": [[gx[0], -st.rater_bias], [gx[1], -st.rater_bias]],
+                       "gap": line(st.gap_curve), "gapdots": line(st.gap_curve),
+                       "hi": line(st.gap_curve + 2 * st.se_curve),
+                       "lo": line(st.gap_curve - 2 * st.se_curve),
+                       "fixed": line(st.corrected_curve) if st.corrected else [],
+                       "current": [[lx[k], _num(st.gap)]]}
+                return Frame(readout=self.readout_text(st), table=self._table_html(st),
+                             layers=[pts, gap])
+
+            controls = [
+                {"name": "rater_bias", "label": "rater bias (logits)",
+                 "values": [float(v) for v in grid.biases],
+                 "labels": [f"{v:.2f}" for v in grid.biases]},
+                {"name": "n_comparisons", "label": "comparisons", "values": ns,
+                 "labels": [f"{n:,}" for n in ns]},
+                {"name": "corrected", "label": "audit correction", "widget": "select",
+                 "values": [False, True],
+                 "labels": ["off", f"on: {grid.n_audit} unbiased audit comparisons"]},
+            ]
+            values = self._page_values(self.values())
+            for ctl in controls:
+                ctl["index"] = ctl["values"].index(values[ctl["name"]])
+            spec = frames_spec(controls, frame_at, panels=panels, title=self.title)
+            self._view = BrowserView(kind="feedback", spec=spec, values=values)
+            self._view.observe(self._from_view, names="values")
+        return self._view
 
 
 @dataclass(frozen=True)
@@ -366,11 +474,95 @@ class GoodhartExplorer(Explorer):
         self.true_mark.set_data([state.step], [m["true_objective"]])
         for rect, h in zip(self.bars, state.shares, strict=True):
             rect.set_height(h)
-        frame = pd.DataFrame({"share of impressions": state.shares}, index=self.cells)
-        self.table.value = frame.to_html(classes="fairlab-table", border=0,
-                                         float_format=lambda v: f"{v:.3f}")
-        self.readout.value = html.escape(
-            f"{state.agent} · step {state.step} · click rate {m['proxy_reward']:.3f} · "
-            f"satisfaction {m['true_objective']:+.3f} · clickbait share "
-            f"{m['clickbait_share']:.3f}")
+        self.table.value = self._table_html(state)
+        self.readout.value = html.escape(self.readout_text(state))
         self.fig.canvas.draw_idle()
+
+    def _table_html(self, state: GoodhartState) -> str:
+        frame = pd.DataFrame({"share of impressions": state.shares}, index=self.cells)
+        return frame.to_html(classes="fairlab-table", border=0,
+                             float_format=lambda v: f"{v:.3f}")
+
+    @staticmethod
+    def readout_text(state: GoodhartState) -> str:
+        """The readout's text for ``state`` (the panel shows it HTML-escaped)."""
+        m = state.metrics
+        return (f"{state.agent} · step {state.step} · click rate {m['proxy_reward']:.3f} · "
+                f"satisfaction {m['true_objective']:+.3f} · clickbait share "
+                f"{m['clickbait_share']:.3f}")
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): one frame per (agent, step).
+
+        Every agent's proxy and true curves are drawn once (the chosen agent solid,
+        the others dashed would need a frame per curve, so all are drawn and labelled);
+        a frame holds the readout, the table, the cursor, the chosen agent's marks and
+        the impression shares. The proxy and the true objective get a panel each (the
+        figure's twin axes).
+        """
+        if getattr(self, "_view", None) is None:
+            agents = list(self.histories)
+            last = len(next(iter(self.histories.values()))) - 1
+            dashes = ["", "5 3", "2 2", "8 3 2 3"]
+            all_h = pd.concat(self.histories.values())
+
+            def curves(col: str, color: str) -> list[dict]:
+                return [{"id": f"{col}{j}", "type": "line", "color": color,
+                         "dash": dashes[j % len(dashes)], "label": f"trained on {name}",
+                         "data": [[float(t), _num(y)] for t, y in
+                                  enumerate(self.histories[name][col].to_numpy(float))]}
+                        for j, name in enumerate(agents)]
+
+            def curve_panel(col: str, color: str, title: str, ylabel: str, pad: float) -> dict:
+                return {"title": title, "xlabel": "optimisation step", "ylabel": ylabel,
+                        "xlim": [0, last], "ylim": [float(all_h[col].min()) - pad,
+                                                    float(all_h[col].max()) + pad],
+                        "width": 275, "height": 260, "legend": "lower right",
+                        "legendWidth": 150,
+                        "layers": [*curves(col, color),
+                                   {"id": "cursor", "type": "vline", "color": "#000000",
+                                    "dash": "none"},
+                                   {"id": "mark", "type": "points", "color": color, "size": 5}],
+                        "alt": f"{ylabel} of every agent across optimisation steps; the "
+                               "chosen agent's current step marked"}
+
+            colors = group_colors(list(self.feed.groups))
+            n_groups = len(colors)
+            bars = [{"id": f"bar{k}", "type": "bars", "opacity": 1 if k < n_groups else 0.55,
+                     "color": list(colors.values())[k % n_groups]}
+                    for k in range(len(self.cells))]
+            panels = [
+                curve_panel("proxy_reward", "#E69F00", "Proxy: click rate", "click rate", 0.05),
+                curve_panel("true_objective", "#0072B2", "True objective: satisfaction",
+                            "satisfaction", 0.2),
+                {"title": "Where the feed's impressions go", "ylabel": "share of impressions",
+                 "xlim": [-0.6, len(self.cells) - 0.4], "ylim": [0, 1], "width": 260,
+                 "height": 260,
+                 "xticks": [[k, c.replace("ordinary", "ord.").replace("clickbait", "bait")]
+                            for k, c in enumerate(self.cells)],
+                 "layers": bars,
+                 "alt": "the share of impressions going to ordinary and clickbait posts of "
+                        "each creator group at the chosen step (clickbait bars paler)"},
+            ]
+
+            def frame_at(agent: str, step: int) -> Frame:
+                st = self.compute(agent=agent, step=step)
+                m = st.metrics
+                return Frame(readout=self.readout_text(st), table=self._table_html(st), layers=[
+                    {"cursor": st.step, "mark": [[st.step, _num(m["proxy_reward"])]]},
+                    {"cursor": st.step, "mark": [[st.step, _num(m["true_objective"])]]},
+                    {f"bar{k}": [[k - 0.4, k + 0.4, float(v)]]
+                     for k, v in enumerate(st.shares)}])
+
+            values = self.values()
+            controls = [
+                {"name": "agent", "label": "agent trained on", "widget": "select",
+                 "values": agents, "labels": agents, "index": agents.index(values["agent"])},
+                {"name": "step", "label": "optimisation step", "values": list(range(last + 1)),
+                 "labels": [str(t) for t in range(last + 1)], "index": int(values["step"])},
+            ]
+            spec = frames_spec(controls, frame_at, panels=panels, title=self.title)
+            self._view = BrowserView(kind="frames", spec=spec, values=values)
+            self._view.observe(self._from_view, names="values")
+        return self._view

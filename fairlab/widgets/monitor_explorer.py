@@ -14,9 +14,15 @@ import pandas as pd
 
 from fairlab.metrics import GAPS
 from fairlab.monitoring import MONITOR_METRICS, FairnessMonitor, MonitorReport
-from fairlab.plotting import metrics_table_html
-from fairlab.plotting.monitoring import build_dashboard, update_dashboard
+from fairlab.plotting import group_colors, metrics_table_html
+from fairlab.plotting.monitoring import (
+    ALERT_COLOR,
+    REVIEW_COLOR,
+    build_dashboard,
+    update_dashboard,
+)
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView
 
 __all__ = ["MonitorExplorer", "MonitorState"]
 
@@ -75,11 +81,23 @@ class MonitorExplorer(Explorer):
 
     def __init__(self, monitor: FairnessMonitor, *, windows=(3, 7, 14, 28, 56),
                  metrics=None):
+        report, windows, metrics = self._validate(monitor, windows, metrics)
+        self.monitor = monitor
+        controls = self._controls(report, windows, metrics)
+        fig = self._figure(report)
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        self._setup(controls, fig=fig, panels=[self.play, self.readout, self.table],
+                    title="Fairness monitor: scrub through time, change the window and limit")
+
+    @staticmethod
+    def _validate(monitor, windows, metrics) -> tuple[MonitorReport, list[int], list[str]]:
         if not isinstance(monitor, FairnessMonitor):
             raise TypeError(f"monitor must be a FairnessMonitor; got {type(monitor).__name__}. "
                             "Build one and call fit_stream(df) first.")
         report = monitor.evaluate()  # raises if unfitted
-        self.monitor = monitor
         n_days = len(report.days)
         windows = sorted({int(w) for w in (*windows, monitor.window) if 1 <= int(w) <= n_days})
         metrics = list(dict.fromkeys(metrics or (monitor.metric,
@@ -88,6 +106,11 @@ class MonitorExplorer(Explorer):
         if unknown:
             raise ValueError(f"metrics {unknown} are not monitored metrics; choose from "
                              f"{list(MONITOR_METRICS)}.")
+        return report, windows, metrics
+
+    def _controls(self, report: MonitorReport, windows: list[int],
+                  metrics: list[str]) -> dict[str, W.ValueWidget]:
+        monitor = self.monitor
         style = {"description_width": "initial"}
         wide = W.Layout(width="420px")
         controls = {
@@ -107,16 +130,14 @@ class MonitorExplorer(Explorer):
                            max=controls["day"].max, step=1, interval=80,
                            description="play")
         W.jslink((self.play, "value"), (controls["day"], "value"))
+        return controls
+
+    def _figure(self, report: MonitorReport):
         fig, axes = new_figure(2, 1, figsize=(8.2, 5.0), sharex=True)
         fig.subplots_adjust(left=0.12, right=0.98, top=0.94, bottom=0.1, hspace=0.12)
         self.axes = axes
         self.artists = build_dashboard(axes, report)
-        self.table = W.HTML()
-        self.table.add_class("fairlab-table")
-        self.readout = W.HTML()
-        self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=fig, panels=[self.play, self.readout, self.table],
-                    title="Fairness monitor: scrub through time, change the window and limit")
+        return fig
 
     # -------------------------------------------------------------- the road
     def compute(self, *, day: int, window: int, limit: float, metric: str) -> MonitorState:
@@ -162,3 +183,81 @@ class MonitorExplorer(Explorer):
                             + metrics_table_html(state.groups) + notes)
         self.readout.value = html.escape(state.readout)
         self.fig.canvas.draw_idle()
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once): kind ``"monitor"`` (``js/kinds``).
+
+        Python sends, once, every per-day array the dashboard needs for each
+        (metric, window) choice: gap, bands, rates, row counts, complaints and review
+        flags (see :meth:`browser_spec`). The page applies the day and the limit
+        itself: a day move reads one row, a limit move is a comparison and a run
+        length over the days, exactly as :meth:`FairnessMonitor.evaluate` does.
+        """
+        if getattr(self, "_view", None) is None:
+            self._view = BrowserView(kind="monitor", spec=self.browser_spec(),
+                                     values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view
+
+    def browser_spec(self) -> dict:
+        """What the page needs for every setting of the controls (JSON-serialisable)."""
+        mon, c = self.monitor, self.controls
+        metrics = [value for _, value in c["metric"].options]
+        windows = [int(w) for w in c["window"].options]
+        series = {}
+        for m in metrics:
+            for w in windows:
+                series[f"{m}|{w}"] = _series(mon.evaluate(metric=m, window=w))
+        report = mon.evaluate()
+        fb = mon.feedback_
+        texts = list(dict.fromkeys(str(t) for t in fb["text"]))
+        return {
+            "title": self.title, "groups": [str(g) for g in report.groups],
+            "colors": list(group_colors(report.groups).values()),
+            "alert_color": ALERT_COLOR, "review_color": REVIEW_COLOR,
+            "first_day": int(report.days[0]), "n_days": len(report.days),
+            "consecutive": int(mon.consecutive),
+            "signal": "gap" if mon.alert_on == "estimate" else "low",
+            "windows": windows,
+            "metrics": [{"name": m, "label": _SHORT[m], "title": _GAP_TITLE[m],
+                         "rate": MONITOR_METRICS[m][0],
+                         "rate_label": _RATE_LABEL.get(MONITOR_METRICS[m][0],
+                                                       MONITOR_METRICS[m][0])}
+                        for m in metrics],
+            "limit": {"min": c["limit"].min, "max": c["limit"].max, "step": c["limit"].step},
+            "new_complaints": [np.flatnonzero(col > 0).tolist()
+                               for col in report.new_complaints.T],
+            "series": series,
+            "feedback": {"day": [int(d) for d in fb["day"]],
+                         "group": [str(g) for g in fb["group"]],
+                         "kind": [str(k) for k in fb["kind"]],
+                         "text": [texts.index(str(t)) for t in fb["text"]], "texts": texts},
+        }
+
+
+_GAP_TITLE = {g.metric: g.title for g in GAPS.values()}
+_RATE_LABEL = {"selection_rate": "selection rate", "tpr": "true-positive rate",
+               "ppv": "precision", "accuracy": "accuracy"}
+
+
+def _nums(a: np.ndarray) -> list:
+    """Floats as JSON: NaN (undefined) travels as ``None``."""
+    return [float(x) if np.isfinite(x) else None for x in np.asarray(a, float)]
+
+
+def _series(report: MonitorReport) -> dict:
+    """One (metric, window)'s per-day arrays; the limit is applied in the page.
+
+    ``skip`` is 1 on warming-up days and 2 on days with too few rows (or an
+    undefined gap): neither is judged, whatever the limit.
+    """
+    skip = np.select([report.status == "warming up", report.status == "too few rows"],
+                     [1, 2], 0)
+    return {"gap": _nums(report.gap), "low": _nums(report.low), "high": _nums(report.high),
+            "rates": [_nums(col) for col in report.rates.T],
+            "rate_low": [_nums(col) for col in report.rate_low.T],
+            "rate_high": [_nums(col) for col in report.rate_high.T],
+            "n": [[int(v) for v in col] for col in report.n.T],
+            "complaints": [[int(v) for v in col] for col in report.complaints.T],
+            "review": [int(v) for v in report.review], "skip": skip.tolist()}

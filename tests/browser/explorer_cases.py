@@ -180,12 +180,16 @@ CASES: dict[str, ExplorerCase] = {
     "monitor": ExplorerCase(
         cls="MonitorExplorer",
         control="day",
+        browser=True,
         build="""
-            from fairlab.monitoring import FairnessMonitor, simulate_stream
+            from fairlab.monitoring import FairnessMonitor, simulate_complaints, simulate_stream
             from fairlab.widgets import MonitorExplorer
 
-            stream = simulate_stream(random_state=0)
+            stream = simulate_stream(120, 200, proxy_appears_at=60, random_state=0)
             monitor = FairnessMonitor(n_boot=50).fit_stream(stream)
+            complaints = simulate_complaints(stream, rate=0.05, random_state=0)
+            monitor.log_feedback(complaints.day, complaints.group, complaints.kind,
+                                 complaints.text)
 
             def make():
                 return MonitorExplorer(monitor)
@@ -194,15 +198,46 @@ CASES: dict[str, ExplorerCase] = {
     "feedback": ExplorerCase(
         cls="FeedbackExplorer",
         control="rater_bias",
+        browser=True,
         build="""
             from fairlab.feedback import feedback_grid, make_candidates
             from fairlab.widgets import FeedbackExplorer
 
-            grid = feedback_grid(make_candidates(60), biases=[0.0, 0.5, 1.0, 1.5, 2.0],
+            # nine bias stops: three key steps either way from 1.0 stay on the grid
+            grid = feedback_grid(make_candidates(60), biases=[0.0, 0.25, 0.5, 0.75, 1.0, 1.25,
+                                                              1.5, 1.75, 2.0],
                                  n_comparisons=[200, 800])
 
             def make():
                 return FeedbackExplorer(grid, rater_bias=1.0, n_comparisons=800)
+        """,
+    ),
+    "goodhart": ExplorerCase(
+        cls="GoodhartExplorer",
+        control="step",
+        browser=True,
+        build="""
+            from fairlab.feedback import PolicyGradientAgent, make_feed
+            from fairlab.widgets import GoodhartExplorer
+
+            feed = make_feed(400, random_state=3)
+            agents = {"clicks": PolicyGradientAgent(n_steps=60, random_state=1).fit(feed),
+                      "satisfaction": PolicyGradientAgent("true", n_steps=60,
+                                                          random_state=1).fit(feed)}
+
+            def make():
+                return GoodhartExplorer(feed, agents)
+        """,
+    ),
+    "embedding": ExplorerCase(
+        cls="EmbeddingExplorer",
+        control="space",
+        browser=True,
+        build="""
+            from fairlab.widgets import EmbeddingExplorer
+
+            def make():
+                return EmbeddingExplorer(words=["nurse", "carpenter", "surgeon", "librarian"])
         """,
     ),
     "intervention": ExplorerCase(

@@ -252,7 +252,7 @@ def _expected_rows(case, k):
         stops = (list(c._options_values) if hasattr(c, "options")
                  else [round(c.min + j * c.step, 10)
                        for j in range(int(round((c.max - c.min) / c.step)) + 1)])
-        at = (list(stops).index(c.value) if hasattr(c, "options")
+        at = (c.index if hasattr(c, "options")  # choices need not be numbers
               else min(range(len(stops)), key=lambda j: abs(stops[j] - c.value)))
         room = len(stops) - 1 - at
         d = 1 if room >= {k} or room >= at else -1  # as the notebook probe's _direction

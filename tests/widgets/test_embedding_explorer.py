@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -11,6 +17,7 @@ from fairlab.embeddings import (
     load_word_vectors,
     neutral_words,
 )
+from fairlab.widgets.browser import BrowserView, spec_size
 from fairlab.widgets.embedding_explorer import DEFAULT_WORDS, EmbeddingExplorer
 
 
@@ -94,3 +101,63 @@ def test_bad_inputs_name_the_fix(explorer):
         explorer.compute(words=["nurse"], space="both")
     with pytest.raises(ValueError, match="close words present"):
         EmbeddingExplorer(words=["nurze"])
+
+
+# ------------------------------------------------------------------ drawn in the browser
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def _text(markup):
+    """What a browser shows of some HTML: tags dropped, entities read, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", markup)).split())
+
+
+def run_page(spec, values, tmp_path):
+    """``embeddingState(spec, v)`` of the page (js/kinds/embedding.js), computed by Node."""
+    bundle = tmp_path / "bundle.mjs"
+    bundle.write_text(BrowserView._esm, encoding="utf-8")
+    script = (f"import {{ embeddingState }} from {json.dumps(bundle.as_uri())};\n"
+              "let data = ''; process.stdin.on('data', (c) => data += c);\n"
+              "process.stdin.on('end', () => { const {spec, vs} = JSON.parse(data);\n"
+              "  console.log(JSON.stringify(vs.map((v) => embeddingState(spec, v)))); });\n")
+    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
+                          capture_output=True, text=True,
+                          input=json.dumps({"spec": spec, "vs": values}))
+    return json.loads(done.stdout)
+
+
+@needs_node
+def test_page_agrees_with_compute_on_many_selections(explorer, tmp_path):
+    view = explorer.browser_view()
+    assert view.kind == "embedding" and view is explorer.browser_view()
+    spec = view.spec
+    assert spec_size(spec) < 1_000_000
+    options = spec["options"]
+    rng = np.random.default_rng(0)
+    picks = [[], list(DEFAULT_WORDS), options[:1], options[:16], options[:17], options,
+             [options[3], options[3], options[0]]]  # none, defaults, one, edges, repeats
+    picks += [list(rng.choice(options, int(rng.integers(1, 24)), replace=False))
+              for _ in range(120)]
+    cases = [{"words": [str(w) for w in p], "space": sp} for p in picks
+             for sp in ("original", "debiased")]
+    got = run_page(spec, cases, tmp_path)
+    for v, page in zip(cases, got, strict=True):
+        state = explorer.compute(**v)
+        explorer.set_values(words=tuple(v["words"]), space=v["space"])
+        assert page["readout"] == state.readout == explorer.readout.value
+        assert _text(page["table"]) == _text(explorer.table.value)
+        assert [r["word"] for r in page["rows"]] == state.frame.index.tolist()
+        np.testing.assert_array_equal([r["shown"] for r in page["rows"]], state.shown)
+        # the plotted bars: their widths are the shown projections
+        n = len(state.shown)
+        np.testing.assert_array_equal([b.get_width() for b in explorer.bars[:n]], state.shown)
+
+
+def test_browser_view_syncs_back(explorer):
+    view = explorer.browser_view()
+    view.values = {"words": ["nurse", "surgeon"], "space": "debiased"}
+    assert explorer.values() == {"words": ("nurse", "surgeon"), "space": "debiased"}
+    assert explorer.state.frame.index.tolist() == ["nurse", "surgeon"]
+    explorer.set_values(space="original")
+    assert view.values == {"words": ["nurse", "surgeon"], "space": "original"}

@@ -160,3 +160,77 @@ def test_goodhart_explorer_errors(trained):
     short = PolicyGradientAgent(n_steps=10).fit(feed)
     with pytest.raises(ValueError, match="same n_steps"):
         GoodhartExplorer(feed, {"a": agents["clicks"], "b": short})
+
+
+# ------------------------------------------------------------------ drawn in the browser
+def test_feedback_browser_frames_are_compute_for_every_grid_cell(grid):
+    import itertools
+    import json
+
+    from fairlab.widgets.browser import spec_size
+
+    ex = FeedbackExplorer(grid, rater_bias=0.5, n_comparisons=400, corrected=True)
+    view = ex.browser_view()
+    assert view is ex.browser_view() and view.kind == "feedback"
+    spec = view.spec
+    assert spec_size(spec) < 1_000_000
+    assert [c["index"] for c in spec["controls"]] == [1, 1, 1]  # the starting setting
+    c = grid.candidates
+    points = {ly["id"]: ly for ly in spec["panels"][0]["layers"]}
+    np.testing.assert_array_equal(points["pts1"]["x"], np.round(c.quality[c.codes == 1], 4))
+    cells = itertools.product(grid.biases, grid.n_comparisons, [False, True])
+    for k, (b, n, corrected) in enumerate(cells):
+        frame = spec["frames"][k]  # mixed radix: the last control turns fastest
+        ex.set_values(rater_bias=float(b), n_comparisons=int(n), corrected=corrected)
+        st = ex.state  # render(compute(...)): what the Python panel shows
+        assert frame["readout"] == ex.readout.value.replace("&amp;", "&")
+        assert frame["table"] == ex.table.value
+        for i in (0, 1):  # the scatter: each candidate's learned reward, to 1e-3
+            np.testing.assert_allclose(frame["layers"][0][f"pts{i}"], st.reward[c.codes == i],
+                                       atol=5e-4 + 1e-12)
+        gap = frame["layers"][1]
+        assert gap["current"] == [[pytest.approx(np.log10(n)), pytest.approx(st.gap)]]
+        np.testing.assert_allclose([p[1] for p in gap["lo"]], st.gap_curve - 2 * st.se_curve)
+        assert (gap["fixed"] != []) == corrected
+        assert gap["bias"][0][1] == -float(b)
+    json.dumps(spec, allow_nan=False)
+
+
+def test_feedback_browser_view_syncs_back(grid):
+    ex = FeedbackExplorer(grid, rater_bias=0.0, n_comparisons=100)
+    view = ex.browser_view()
+    view.values = {"rater_bias": 1.0, "n_comparisons": 1600, "corrected": True}
+    assert ex.values() == {"rater_bias": 1.0, "n_comparisons": 1600, "corrected": True}
+    assert ex.state.gap == pytest.approx(grid.gap(corrected=True)[2, 2])
+    ex.set_values(n_comparisons=400)
+    assert view.values["n_comparisons"] == 400
+
+
+def test_goodhart_browser_frames_are_compute_for_every_step(trained):
+    from fairlab.widgets.browser import spec_size
+    from fairlab.widgets.feedback_explorer import GoodhartExplorer
+
+    feed, agents = trained
+    ex = GoodhartExplorer(feed, agents, step=5)
+    spec = ex.browser_view().spec
+    assert spec_size(spec) < 1_000_000
+    assert [c["index"] for c in spec["controls"]] == [0, 5]
+    n_steps = len(agents["clicks"].history_)
+    assert len(spec["frames"]) == 2 * n_steps
+    curves = {ly["id"]: ly for ly in spec["panels"][1]["layers"]}
+    np.testing.assert_allclose([p[1] for p in curves["true_objective1"]["data"]],
+                               agents["satisfaction"].history_["true_objective"])
+    for j, agent in enumerate(agents):
+        for step in range(n_steps):
+            frame = spec["frames"][j * n_steps + step]
+            ex.set_values(agent=agent, step=step)
+            st = ex.state
+            assert frame["readout"] == ex.readout.value
+            assert frame["table"] == ex.table.value
+            assert frame["layers"][0]["mark"] == [[step, st.metrics["proxy_reward"]]]
+            assert frame["layers"][1]["mark"] == [[step, st.metrics["true_objective"]]]
+            np.testing.assert_array_equal(
+                [frame["layers"][2][f"bar{k}"][0][2] for k in range(4)],
+                [r.get_height() for r in ex.bars])
+    ex.browser_view().values = {"agent": "satisfaction", "step": 7}
+    assert ex.values() == {"agent": "satisfaction", "step": 7} and ex.state.step == 7

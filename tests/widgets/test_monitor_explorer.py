@@ -4,12 +4,19 @@ Oracles: fairlearn's gap functions and MetricFrame on the rows of the window, sl
 hand; a fresh FairnessMonitor built with the slider's settings.
 """
 
+import html
+import json
+import re
+import shutil
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, demographic_parity_difference, true_positive_rate
 
 from fairlab.monitoring import FairnessMonitor, simulate_complaints, simulate_stream
+from fairlab.widgets.browser import BrowserView, spec_size
 from fairlab.widgets.monitor_explorer import MonitorExplorer
 
 
@@ -123,3 +130,84 @@ def test_errors(stream):
     with pytest.raises(ValueError, match="outside the monitored days"):
         ex.compute(**{**ex.values(), "day": 500})
     assert isinstance(ex.state.groups, pd.DataFrame)
+
+
+# ------------------------------------------------------------------ drawn in the browser
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def _text(markup):
+    """What a browser shows of some HTML: tags dropped, entities read, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", markup)).split())
+
+
+def run_page(spec, values, tmp_path):
+    """``monitorState(spec, v)`` of the page (js/kinds/monitor.js in the bundle), by Node."""
+    bundle = tmp_path / "bundle.mjs"
+    bundle.write_text(BrowserView._esm, encoding="utf-8")
+    script = (f"import {{ monitorState }} from {json.dumps(bundle.as_uri())};\n"
+              "let data = ''; process.stdin.on('data', (c) => data += c);\n"
+              "process.stdin.on('end', () => { const {spec, vs} = JSON.parse(data);\n"
+              "  console.log(JSON.stringify(vs.map((v) => { const s = monitorState(spec, v);\n"
+              "    return {readout: s.readout, table: s.table, status: s.status,\n"
+              "            raised: s.raised, top: s.top}; }))); });\n")
+    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
+                          capture_output=True, text=True,
+                          input=json.dumps({"spec": spec, "vs": values}))
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def lesson_like(stream):
+    """Bands, complaints (so reviews and notes) and a stretch with too few rows."""
+    mon = FairnessMonitor("equal_opportunity_difference", window=14, limit=0.1,
+                          n_boot=60, complaint_limit=3, complaint_ratio=1.5).fit_stream(stream)
+    c = simulate_complaints(stream, rate=0.05, random_state=0)
+    mon.log_feedback(c.day, c.group, c.kind, c.text)
+    mon.log_feedback([3, 60], ["B", "A"], ["praise", "note"], ["thanks & <ok>", "checked"])
+    return MonitorExplorer(mon, windows=(1, 3, 7, 14, 28),
+                           metrics=["equal_opportunity_difference",
+                                    "demographic_parity_difference"])
+
+
+@needs_node
+def test_page_agrees_with_compute_on_many_settings(lesson_like, tmp_path):
+    ex = lesson_like
+    spec = ex.browser_view().spec
+    assert spec_size(spec) < 1_000_000
+    windows = list(ex.controls["window"].options)
+    metrics = [m for _, m in ex.controls["metric"].options]
+    rng = np.random.default_rng(0)
+    edges = [{"day": d, "window": w, "limit": lim, "metric": m}
+             for d in (0, 1, 13, 99) for w in (windows[0], windows[-1])
+             for lim in (0.0, 0.5) for m in metrics]
+    rand = [{"day": int(rng.integers(0, 100)), "window": int(rng.choice(windows)),
+             "limit": round(int(rng.integers(0, 51)) * 0.01, 10),
+             "metric": str(rng.choice(metrics))} for _ in range(150)]
+    cases = edges + rand
+    got = run_page(spec, cases, tmp_path)
+    seen = set()
+    for v, page in zip(cases, got, strict=True):
+        state = ex.compute(**v)
+        ex.set_values(**v)  # render(compute(v)): what the Python panel shows
+        assert page["readout"] == state.readout == ex.readout.value.replace("&amp;", "&")
+        assert _text(page["table"]) == _text(ex.table.value)
+        assert page["status"] == state.report.status.tolist()
+        assert page["raised"] == state.report.raised.tolist()
+        assert page["top"] == pytest.approx(ex.axes[1].get_ylim()[1], rel=1e-12)
+        seen |= set(state.report.status) | {"notes" if "Latest" in page["table"] else ""}
+    assert {"warming up", "ok", "ALERT", "notes"} <= seen  # the cases reach every branch
+
+
+def test_browser_view_is_built_once_and_syncs_back(lesson_like):
+    ex = lesson_like
+    view = ex.browser_view()
+    assert view is ex.browser_view() and view.kind == "monitor"
+    view.values = {"day": 42, "window": 7, "limit": 0.23,
+                   "metric": "demographic_parity_difference"}
+    assert ex.values() == view.values
+    assert ex.state.day == 42 and ex.state.report.limit == 0.23
+    assert ex.readout.value.startswith("day 42 · window 7 d · DP gap")
+    ex.set_values(day=50)  # Python's moves reach the page
+    assert view.values["day"] == 50
