@@ -5,7 +5,9 @@ Every group's confusion matrix comes from a single ``np.bincount`` on
 on those counts. The gaps follow fairlearn's definitions (``between_groups``:
 largest minus smallest group value, ratio = smallest / largest; equalized odds
 takes the worse of the TPR and FPR parts), and the tests hold them to fairlearn's
-numbers to 1e-12.
+numbers to 1e-12. Labels are accepted as fairlearn accepts them: 0/1, -1/1 or
+False/True (1 is positive), or any two labels with ``pos_label=`` naming the positive
+one, in every function here.
 
 Lesson: 05-fairness-metrics
 """
@@ -22,10 +24,10 @@ import pandas as pd
 
 from fairlab._validation import (
     Groups,
-    check_binary,
     check_groups,
     check_in_range,
     check_int,
+    check_label_pair,
     check_sample_weight,
     check_scores,
 )
@@ -92,9 +94,9 @@ class ConfidenceInterval(NamedTuple):
     high: float
 
 
-def _prepare(y_true, y_pred, sensitive_features, sample_weight=None, min_rows=1):
-    yt = check_binary(y_true, "y_true")
-    yp = check_binary(y_pred, "y_pred", n_rows=len(yt))
+def _prepare(y_true, y_pred, sensitive_features, sample_weight=None, min_rows=1,
+             pos_label=None):
+    yt, yp = check_label_pair(y_true, y_pred, pos_label=pos_label)
     groups = check_groups(sensitive_features, len(yt), min_rows=min_rows)
     w = check_sample_weight(sample_weight, len(yt))
     return yt, yp, groups, w
@@ -153,16 +155,20 @@ def _group_auc(yt: np.ndarray, score: np.ndarray, groups: Groups) -> np.ndarray:
 
 
 def group_confusion(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> pd.DataFrame:
     """Confusion-matrix counts for every group, in one pass.
 
     Parameters
     ----------
-    y_true, y_pred : array-like of 0/1
+    y_true, y_pred : array-like of two labels (0/1, -1/1, False/True or with ``pos_label``)
     sensitive_features : array-like or DataFrame
         One label per row; several columns give intersectional groups.
     sample_weight : array-like, default=None
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -177,7 +183,8 @@ def group_confusion(
 
     Lesson: 05-fairness-metrics
     """
-    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight,
+                                 pos_label=pos_label)
     return pd.DataFrame(_counts(yt, yp, groups, w), index=groups.index,
                         columns=["tn", "fp", "fn", "tp"])
 
@@ -189,6 +196,7 @@ def group_metrics(
     sensitive_features: Any,
     y_score: Any = None,
     sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> pd.DataFrame:
     """Per-group rates: one row per group (intersections when several columns).
 
@@ -199,13 +207,16 @@ def group_metrics(
 
     Parameters
     ----------
-    y_true, y_pred : array-like of 0/1
+    y_true, y_pred : array-like of two labels (0/1, -1/1, False/True or with ``pos_label``)
     sensitive_features : array-like or DataFrame
         One label per row: strings, integers or categoricals. A DataFrame with
         several columns gives one row per combination that occurs (MultiIndex).
     y_score : array-like of float, default=None
         Scores for the positive class, for the per-group ROC AUC.
     sample_weight : array-like, default=None
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -226,7 +237,8 @@ def group_metrics(
 
     Lesson: 05-fairness-metrics
     """
-    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight,
+                                 pos_label=pos_label)
     counts = _counts(yt, yp, groups, w)
     rates = rates_from_counts(counts)
     _warn_undefined(rates, groups.index)
@@ -356,9 +368,10 @@ def gaps_from_counts(counts: np.ndarray, names=PENALTY_GAPS) -> dict[str, np.nda
     return {n: np.max([spread[r] for r in GAPS[n].rates], axis=0) for n in names}
 
 
-def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how) -> float:
+def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how, pos_label) -> float:
     rates = GAPS[gap].rates
-    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight,
+                                 pos_label=pos_label)
     counts = _counts(yt, yp, groups, w)
     r = rates_from_counts(counts, rates)
     for name in rates:
@@ -384,7 +397,8 @@ def _register(rates: tuple[str, ...], how: str) -> Callable:
 
 @_register(GAPS["dp_gap"].rates, "diff")
 def demographic_parity_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest group selection rate P(ŷ=1 | group). 0 means parity.
 
@@ -396,12 +410,13 @@ def demographic_parity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "diff", pos_label)
 
 
 @_register(GAPS["dp_gap"].rates, "ratio")
 def demographic_parity_ratio(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Smallest over largest group selection rate; the "four-fifths rule" asks >= 0.8.
 
@@ -415,12 +430,13 @@ def demographic_parity_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "ratio", pos_label)
 
 
 @_register(GAPS["eo_gap"].rates, "diff")
 def equal_opportunity_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest true-positive rate P(ŷ=1 | y=1, group) (Hardt et al. 2016).
 
@@ -439,12 +455,13 @@ def equal_opportunity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "diff", pos_label)
 
 
 @_register(GAPS["eo_gap"].rates, "ratio")
 def equal_opportunity_ratio(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Smallest over largest true-positive rate.
 
@@ -456,12 +473,13 @@ def equal_opportunity_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "ratio", pos_label)
 
 
 @_register(GAPS["eodds_gap"].rates, "diff")
 def equalized_odds_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """The larger of the TPR gap and the FPR gap between groups.
 
@@ -478,12 +496,13 @@ def equalized_odds_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "diff", pos_label)
 
 
 @_register(GAPS["eodds_gap"].rates, "ratio")
 def equalized_odds_ratio(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """The smaller of the TPR ratio and the FPR ratio between groups.
 
@@ -495,12 +514,13 @@ def equalized_odds_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "ratio", pos_label)
 
 
 @_register(GAPS["ppv_gap"].rates, "diff")
 def predictive_parity_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest precision P(y=1 | ŷ=1, group).
 
@@ -512,12 +532,13 @@ def predictive_parity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "ppv_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "ppv_gap", "diff", pos_label)
 
 
 @_register(GAPS["error_rate_gap"].rates, "diff")
 def accuracy_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest group accuracy: an accuracy gap, not equal opportunity.
 
@@ -529,7 +550,8 @@ def accuracy_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "error_rate_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "error_rate_gap", "diff",
+                pos_label)
 
 
 # ------------------------------------------------------------------------ bootstrap
@@ -542,6 +564,7 @@ def bootstrap_ci(
     n_boot: int = 1000,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = 0,
+    pos_label: Any = None,
 ) -> ConfidenceInterval | pd.DataFrame:
     """Percentile bootstrap intervals, resampling rows within each group.
 
@@ -555,11 +578,14 @@ def bootstrap_ci(
     ----------
     metric : one of this module's gap functions, or a rate name from ``RATES``
         A gap gives one interval; a rate name (e.g. ``"tpr"``) gives one per group.
-    y_true, y_pred : array-like of 0/1
+    y_true, y_pred : array-like of two labels (0/1, -1/1, False/True or with ``pos_label``)
     sensitive_features : array-like or DataFrame
     n_boot : int, default=1000
     level : float, default=0.95
     random_state : int, numpy Generator or None, default=0
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -592,7 +618,7 @@ def bootstrap_ci(
     check_int(n_boot, "n_boot", low=10)
     level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
-    yt, yp, groups, _ = _prepare(y_true, y_pred, sensitive_features)
+    yt, yp, groups, _ = _prepare(y_true, y_pred, sensitive_features, pos_label=pos_label)
     counts = _counts(yt, yp, groups)
     estimate = formula(counts)
     rng = np.random.default_rng(random_state)
@@ -628,6 +654,7 @@ def paired_bootstrap_difference(
     n_boot: int = 2000,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = 0,
+    pos_label: Any = None,
 ) -> ConfidenceInterval:
     """Bootstrap interval for ``metric(b) - metric(a)``: two predictions on the same rows.
 
@@ -651,6 +678,9 @@ def paired_bootstrap_difference(
     n_boot : int, default=2000
     level : float, default=0.95
     random_state : int, numpy Generator or None, default=0
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -697,8 +727,8 @@ def paired_bootstrap_difference(
                         f"{type(random_state).__name__}. Pass e.g. random_state=0.")
     level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
-    yt, ya, groups, _ = _prepare(y_true, y_pred_a, sensitive_features)
-    yb = check_binary(y_pred_b, "y_pred_b", n_rows=len(yt))
+    yt, ya, groups, _ = _prepare(y_true, y_pred_a, sensitive_features, pos_label=pos_label)
+    yb = check_label_pair(y_true, y_pred_b, pos_label=pos_label, names=("y_true", "y_pred_b"))[1]
     joint = np.bincount(groups.codes * 8 + 4 * yt + 2 * ya + yb,
                         minlength=8 * groups.n_groups).reshape(groups.n_groups, 8)
     cells = np.arange(8)

@@ -138,12 +138,15 @@ class GroupCurves:
 
     Parameters
     ----------
-    y_true : array-like of 0/1
+    y_true : array-like of two labels
     y_score : array-like of float
     sensitive_features : array-like or DataFrame
     sample_weight : array-like, default=None
     probabilities : bool, default=True
         Require scores in [0, 1] (then thresholds must be in [0, 1] too).
+    pos_label : scalar, default=None
+        The label of ``y_true`` that counts as positive. None: labels coded 0/1,
+        -1/1 or False/True, and 1 (True) is positive.
 
     Examples
     --------
@@ -156,8 +159,9 @@ class GroupCurves:
     """
 
     def __init__(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
-                 sample_weight: Any = None, probabilities: bool = True) -> None:
-        yt = check_binary(y_true, "y_true")
+                 sample_weight: Any = None, probabilities: bool = True,
+                 pos_label: Any = None) -> None:
+        yt = check_binary(y_true, "y_true", pos_label=pos_label)
         score = check_scores(y_score, "y_score", n_rows=len(yt), probabilities=probabilities)
         groups = check_groups(sensitive_features, len(yt))
         w = check_sample_weight(sample_weight, len(yt))
@@ -470,14 +474,19 @@ class ThresholdPolicy:
         self.probabilities = probabilities
 
     def fit(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
-            sample_weight: Any = None) -> ThresholdPolicy:
-        """Search every distinct score of every group; return ``self``."""
+            sample_weight: Any = None, pos_label: Any = None) -> ThresholdPolicy:
+        """Search every distinct score of every group; return ``self``.
+
+        ``y_true`` is coded 0/1, -1/1 or False/True, or any two labels with
+        ``pos_label`` naming the positive one (as in :class:`GroupCurves`).
+        """
         if self.constraint not in CONSTRAINTS:
             raise ValueError(f"constraint must be one of {list(CONSTRAINTS)}; "
                              f"got {self.constraint!r}.")
         cost = cost_matrix_from(self.objective)
         curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features,
-                             sample_weight=sample_weight, probabilities=self.probabilities)
+                             sample_weight=sample_weight, probabilities=self.probabilities,
+                             pos_label=pos_label)
         if self.constraint in ("equal_opportunity", "equalized_odds"):
             _require(curves, "n_pos", "positive labels (y_true == 1)", "TPR", self.constraint)
         if self.constraint == "equalized_odds":
