@@ -28,6 +28,7 @@ from fairlab._validation import (
     check_in_range,
     check_int,
     check_label_pair,
+    check_random_state,
     check_sample_weight,
     check_scores,
 )
@@ -54,6 +55,10 @@ __all__ = [
     "accuracy_difference",
     "bootstrap_ci",
     "paired_bootstrap_difference",
+    "percentile_interval",
+    "spread_between_groups",
+    "SweepIntervals",
+    "bootstrap_sweep",
 ]
 
 #: Per-group rates that :func:`group_metrics` reports, in column order.
@@ -354,17 +359,8 @@ def gaps_from_counts(counts: np.ndarray, names=PENALTY_GAPS) -> dict[str, np.nda
     """
     needed = sorted({r for n in names for r in GAPS[n].rates})
     rates = rates_from_counts(counts, needed)
-    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices → NaN, as documented
-        present = (np.asarray(counts).sum(-1) > 0).sum(-1)  # groups with any rows
-        spread = {}
-        for r, v in rates.items():
-            defined = (~np.isnan(v)).sum(-1)
-            diff = np.nanmax(v, -1) - np.nanmin(v, -1)
-            # >= 2 defined groups: compare them; a single group in the data: nothing to
-            # compare, 0 (as fairlearn); otherwise a group is missing its rate: NaN.
-            spread[r] = np.where((defined >= 2) | ((present == 1) & (defined == 1)), diff,
-                                 np.nan)
+    n_rows = np.asarray(counts).sum(-1)
+    spread = {r: spread_between_groups(v, n_rows) for r, v in rates.items()}
     return {n: np.max([spread[r] for r in GAPS[n].rates], axis=0) for n in names}
 
 
@@ -744,3 +740,202 @@ def paired_bootstrap_difference(
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanquantile(values, [alpha, 1 - alpha])
     return ConfidenceInterval(float(estimate), float(low), float(high))
+
+
+# ------------------------------------------------------------ bootstrap of a sweep
+def percentile_interval(values: Any, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval over axis 0 of bootstrap ``values``, ignoring NaN replicates.
+
+    Parameters
+    ----------
+    values : array-like, shape (n_boot, ...)
+        One row per replicate; NaN marks a replicate where the statistic is undefined.
+    level : float, default=0.95
+
+    Returns
+    -------
+    low, high : ndarray of shape ``values.shape[1:]``
+
+    Examples
+    --------
+    >>> low, high = percentile_interval(np.arange(101.0), level=0.9)
+    >>> float(low), float(high)
+    (5.0, 95.0)
+
+    Lesson: 05-fairness-metrics
+    """
+    level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
+                           high_inclusive=False)
+    values = np.asarray(values, dtype=float)
+    q = [(1 - level) / 2, (1 + level) / 2]
+    if np.isnan(values).any():  # the NaN-aware (slower) path only when needed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN → NaN, as documented
+            low, high = np.nanquantile(values, q, axis=0)
+    else:
+        low, high = np.quantile(values, q, axis=0)
+    return low, high
+
+
+def spread_between_groups(values: Any, n_rows: Any) -> np.ndarray:
+    """Largest minus smallest group value over the last axis, by the one empty-group rule.
+
+    ``values`` holds one rate per group (NaN where a group's rate is undefined) and
+    ``n_rows`` each group's number of rows. Undefined groups are left out; fewer than
+    two defined groups give NaN, except a single group in the data, which gives 0 (as
+    fairlearn). :func:`gaps_from_counts` applies this rule to every gap.
+
+    Examples
+    --------
+    >>> spread_between_groups([[0.2, np.nan, 0.5], [0.2, np.nan, np.nan]], [3, 2, 4])
+    array([0.3, nan])
+    >>> spread_between_groups([0.4, np.nan], [5, 0])
+    array(0.)
+
+    Lesson: 05-fairness-metrics
+    """
+    v = np.asarray(values, dtype=float)
+    present = (np.asarray(n_rows) > 0).sum(-1)  # groups with any rows
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices → NaN
+        defined = (~np.isnan(v)).sum(-1)
+        diff = np.nanmax(v, -1) - np.nanmin(v, -1)
+    return np.where((defined >= 2) | ((present == 1) & (defined == 1)), diff, np.nan)
+
+
+@dataclass(frozen=True)
+class SweepIntervals:
+    """Bootstrap intervals for every model of a sweep (see :func:`bootstrap_sweep`).
+
+    Attributes
+    ----------
+    rates : tuple of str
+        The per-group rates with intervals, in the order of axis 1 below.
+    groups : pandas.Index
+        The groups, in the order of the last axis below.
+    rate_low, rate_high : ndarray of shape (n_models, n_rates, n_groups)
+    low, high : dict of str to ndarray of shape (n_models,)
+        ``"accuracy"`` and every gap column of ``gaps``.
+    undefined : ndarray of shape (n_models, n_groups)
+        The largest share, over the rates, of replicates that left a group's rate
+        undefined (a small group drew no rows of a needed kind).
+    """
+
+    rates: tuple[str, ...]
+    groups: pd.Index
+    rate_low: np.ndarray
+    rate_high: np.ndarray
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+    undefined: np.ndarray
+
+
+def bootstrap_sweep(
+    y_true: Any,
+    y_preds: Any,
+    *,
+    sensitive_features: Any,
+    n_boot: int = 200,
+    level: float = 0.95,
+    random_state: int | np.random.Generator | None = 0,
+    rates: tuple[str, ...] = ("selection_rate", "tpr", "fpr"),
+    gaps: tuple[str, ...] = PENALTY_GAPS,
+    pos_label: Any = None,
+) -> SweepIntervals:
+    """Percentile bootstrap intervals for many predictions of the same rows, at once.
+
+    A sweep (say, one model per λ) predicts the same rows ``n_models`` times. Each
+    replicate resamples every group's rows with replacement (each group keeps its
+    size, as in :func:`bootstrap_ci`), and the **same** resamples serve every model,
+    so neighbouring models' intervals differ by the models, not by the draws. The
+    resample counts ``(n_boot, n_rows)`` are drawn once; one sparse product with a
+    one-hot of (model, group, confusion cell) gives every replicate's confusion
+    counts for every model, and rates, gaps (by :func:`gaps_from_counts`) and
+    percentiles follow — no loop over replicates or models.
+
+    Parameters
+    ----------
+    y_true : array-like of two labels, shape (n_rows,)
+    y_preds : array-like of two labels, shape (n_models, n_rows)
+        One row of decisions per model.
+    sensitive_features : array-like, shape (n_rows,)
+    n_boot : int, default=200
+    level : float, default=0.95
+    random_state : int, numpy Generator or None, default=0
+    rates : tuple of str, default=("selection_rate", "tpr", "fpr")
+        Per-group rates (keys of :data:`RATES`) that get intervals.
+    gaps : tuple of str, default=PENALTY_GAPS
+        Gap columns (keys of :data:`GAPS`) that get intervals.
+    pos_label : scalar, default=None
+        The label that counts as positive (None: 1 in 0/1, -1/1 or False/True labels).
+
+    Returns
+    -------
+    SweepIntervals
+
+    Raises
+    ------
+    ValueError
+        Labels are not binary, ``y_preds`` is not one row per model of ``n_rows``
+        decisions, a rate or gap is unknown, or ``n_boot < 10``.
+
+    See Also
+    --------
+    bootstrap_ci : the interval of one metric for one prediction.
+
+    Examples
+    --------
+    Two models on twenty rows: the first predicts the labels, the second selects all.
+
+    >>> y = np.array([0, 1] * 10)
+    >>> g = np.repeat(["a", "b"], 10)
+    >>> out = bootstrap_sweep(y, [y, np.ones(20)], sensitive_features=g, n_boot=100)
+    >>> out.rate_low.shape, out.low["accuracy"].round(3).tolist()
+    ((2, 3, 2), [1.0, 0.3])
+    >>> out.high["accuracy"].round(3).tolist()  # the second: accuracy 0.5, resampled
+    [1.0, 0.7]
+
+    Lesson: 04-lambda-penalized-training
+    """
+    from scipy import sparse
+
+    yt = check_label_pair(y_true, y_true, pos_label=pos_label)[0].astype(np.int64)
+    preds = np.asarray(y_preds)
+    if preds.ndim != 2 or preds.shape[1] != len(yt):
+        raise ValueError(f"y_preds must have one row of {len(yt)} decisions per model "
+                         f"(shape (n_models, {len(yt)})); got shape {preds.shape}.")
+    pred = np.stack([check_label_pair(y_true, p, pos_label=pos_label,
+                                      names=("y_true", f"y_preds[{i}]"))[1]
+                     for i, p in enumerate(preds)]).astype(np.int64)
+    unknown = [r for r in rates if r not in RATES] + [g for g in gaps if g not in GAPS]
+    if unknown:
+        raise ValueError(f"unknown rate or gap {unknown[0]!r}; rates are {list(RATES)}, "
+                         f"gaps are {list(GAPS)}.")
+    check_int(n_boot, "n_boot", low=10)
+    groups = check_groups(sensitive_features, len(yt))
+    rng = check_random_state(random_state)
+    k, n = pred.shape
+    g = groups.n_groups
+    # stratified resample indices, drawn once: position j of group c's rows (in group
+    # order) is replaced by a uniform draw among group c's rows
+    order = np.argsort(groups.codes, kind="stable")
+    start = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
+    size = groups.counts[groups.codes[order]]
+    draws = start[groups.codes[order]] + (rng.random((n_boot, n)) * size).astype(np.int64)
+    flat = (order[draws] + (np.arange(n_boot) * n)[:, None]).ravel()
+    weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
+    col = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * yt[None, :] + pred
+    onehot = sparse.csr_matrix((np.ones(k * n), (np.tile(np.arange(n), k), col.ravel())),
+                               shape=(n, k * g * 4))
+    counts = (onehot.T @ weight.T).T.reshape(n_boot, k, g, 4)
+    r = rates_from_counts(counts, rates)
+    stack = np.stack([r[name] for name in rates], axis=2)  # (B, k, R, g)
+    rate_low, rate_high = percentile_interval(stack, level=level)
+    total = counts.sum(2)
+    low, high = {}, {}
+    stats = {"accuracy": (total[..., 0] + total[..., 3]) / total.sum(-1),
+             **gaps_from_counts(counts, gaps)}  # each (B, k)
+    for name, values in stats.items():
+        low[name], high[name] = percentile_interval(values, level=level)
+    return SweepIntervals(tuple(rates), groups.index, rate_low, rate_high, low, high,
+                          np.isnan(stack).mean(0).max(1))

@@ -11,7 +11,6 @@ Lesson: 04-lambda-penalized-training
 from __future__ import annotations
 
 import html
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +19,17 @@ import numpy as np
 import pandas as pd
 
 from fairlab._validation import check_choice, check_groups, check_in_range, check_int, check_seed
-from fairlab.metrics import GAPS, PENALTY_GAPS, group_metrics, rates_from_counts
+from fairlab.metrics import (
+    GAPS,
+    PENALTY_GAPS,
+    SweepIntervals,
+    bootstrap_sweep,
+    group_metrics,
+)
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.training import FairPenaltyClassifier, LambdaSweep
 from fairlab.widgets._explorer import Explorer, new_figure
-from fairlab.widgets._intervals import ci_html, quantiles
+from fairlab.widgets._intervals import ci_html
 from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["LambdaExplorer", "LambdaState"]
@@ -52,54 +57,6 @@ class LambdaState:
 
 
 _CI_RATES = ("selection_rate", "tpr", "fpr")
-_CI_GAPS = {g: GAPS[g].rates for g in PENALTY_GAPS}
-
-
-class _BootSweep:
-    """Bootstrap intervals for every λ of a sweep, computed in one pass, once.
-
-    The rows of each group are resampled with replacement (each group keeps its
-    size), the *same* resamples for every λ. One sparse product of the resample
-    counts ``(n_boot, n_rows)`` with a one-hot of (λ, group, confusion cell)
-    gives every replicate's confusion counts for every λ; rates, gaps and their
-    percentiles follow, so a slider move only picks row ``λ`` of the result.
-    """
-
-    def __init__(self, pred: np.ndarray, y: np.ndarray, groups: Any, n_boot: int,
-                 level: float, random_state: int) -> None:
-        from scipy import sparse
-
-        k, n = pred.shape
-        g = groups.n_groups
-        rng = np.random.default_rng(random_state)
-        # stratified resample indices, drawn once: row i of group c is replaced by a draw
-        # among group c's rows
-        order = np.argsort(groups.codes, kind="stable")
-        start = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
-        size = groups.counts[groups.codes[order]]
-        draws = start[groups.codes[order]] + (rng.random((n_boot, n)) * size).astype(np.int64)
-        flat = (order[draws] + (np.arange(n_boot) * n)[:, None]).ravel()
-        weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
-        col = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * y[None, :] + pred
-        onehot = sparse.csr_matrix((np.ones(k * n), (np.tile(np.arange(n), k), col.ravel())),
-                                   shape=(n, k * g * 4))
-        counts = (onehot.T @ weight.T).T.reshape(n_boot, k, g, 4)
-        rates = rates_from_counts(counts, ("accuracy", *_CI_RATES))
-        alpha = (1 - level) / 2
-        with warnings.catch_warnings():  # undefined replicates are counted and reported
-            warnings.simplefilter("ignore", RuntimeWarning)
-            total = counts.sum(2)
-            acc = (total[..., 0] + total[..., 3]) / total.sum(-1)  # (B, k)
-            stack = np.stack([rates[r] for r in _CI_RATES], axis=2)  # (B, k, R, g)
-            self.low, self.high = quantiles(stack, [alpha, 1 - alpha])
-            gaps = {name: np.max([np.nanmax(rates[r], -1) - np.nanmin(rates[r], -1)
-                                  for r in parts], axis=0)
-                    for name, parts in _CI_GAPS.items()}  # each (B, k)
-            self.gap_low, self.gap_high = {}, {}
-            for name, values in {"accuracy": acc, **gaps}.items():
-                self.gap_low[name], self.gap_high[name] = quantiles(values,
-                                                                    [alpha, 1 - alpha])
-        self.undefined = np.isnan(stack).mean(0).max(1)  # (k, g)
 
 
 class LambdaExplorer(Explorer):
@@ -170,10 +127,10 @@ class LambdaExplorer(Explorer):
         self.n_boot, self.min_count = int(n_boot), int(min_count)
         self.random_state = check_seed(random_state)
         self._pred, self._y, self._groups = pred, np.asarray(y, dtype=np.int64), groups
-        self._boot: _BootSweep | None = None
+        self._sens = sens
+        self._boot: SweepIntervals | None = None
         if intervals:  # before the explorer is shown
-            self._boot = _BootSweep(pred, self._y, groups, self.n_boot, self.level,
-                                    self.random_state)
+            self._boot = self._bootstrap()
         k, g = len(proba), groups.n_groups
         bin_of = np.clip((proba * self.bins).astype(np.int64), 0, self.bins - 1)
         cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * self.bins + bin_of
@@ -257,20 +214,25 @@ class LambdaExplorer(Explorer):
         notes: tuple[str, ...] = ()
         if intervals:
             if self._boot is None:  # once, on first use
-                self._boot = _BootSweep(self._pred, self._y, self._groups, self.n_boot,
-                                        self.level, self.random_state)
+                self._boot = self._bootstrap()
             b, table = self._boot, self._tables[i]
             est = table[list(_CI_RATES)].to_numpy().T  # (R, G)
-            values = np.stack([est, b.low[i], b.high[i]], axis=-1).transpose(1, 0, 2)
+            values = np.stack([est, b.rate_low[i], b.rate_high[i]], axis=-1).transpose(1, 0, 2)
             ci = pd.DataFrame(values.reshape(len(table), -1), index=table.index,
                               columns=pd.MultiIndex.from_product(
                                   [_CI_RATES, ["estimate", "low", "high"]]))
-            gap_ci = {name: (float(b.gap_low[name][i]), float(b.gap_high[name][i]))
-                      for name in b.gap_low}
+            gap_ci = {name: (float(b.low[name][i]), float(b.high[name][i]))
+                      for name in b.low}
             notes = self._notes(b.undefined[i])
         return LambdaState(index=i, lam=float(self.sweep.lams[i]), row=self._rows.iloc[i],
                            table=self._tables[i], hist=self._hist[i], intervals=ci,
                            gap_intervals=gap_ci, warnings=notes)
+
+    def _bootstrap(self) -> SweepIntervals:
+        """Every λ's intervals, from shared resamples (:func:`fairlab.metrics.bootstrap_sweep`)."""
+        return bootstrap_sweep(self._y, self._pred, sensitive_features=self._sens,
+                               n_boot=self.n_boot, level=self.level,
+                               random_state=self.random_state, rates=_CI_RATES)
 
     def _notes(self, undefined: np.ndarray) -> tuple[str, ...]:
         pos = np.bincount(self._groups.codes, weights=self._y,
