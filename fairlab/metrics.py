@@ -40,6 +40,7 @@ __all__ = [
     "PENALTY_GAPS",
     "gap_labels",
     "gaps_from_counts",
+    "metric_from_counts",
     "UndefinedRateWarning",
     "ConfidenceInterval",
     "group_confusion",
@@ -381,14 +382,62 @@ def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how, pos_label)
     return float(_gap_from_counts(counts, rates, how))
 
 
+#: Gap function name → (its gap in GAPS, "diff" or "ratio"); filled by ``_register``.
+_GAP_FUNCTIONS: dict[str, tuple[str, str]] = {}
+
+
 def _register(rates: tuple[str, ...], how: str) -> Callable:
-    """Attach the counts-level formula so that :func:`bootstrap_ci` can vectorise."""
+    """Record the gap and the combination a gap function computes (for metric_from_counts)."""
 
     def deco(func):
-        func._from_counts = lambda counts: _gap_from_counts(counts, rates, how)
+        gap = next(n for n, g in GAPS.items() if g.rates == tuple(rates))
+        _GAP_FUNCTIONS[func.__name__] = (gap, how)
         return func
 
     return deco
+
+
+def metric_from_counts(metric: Callable | str, counts: Any) -> np.ndarray:
+    """A gap function's value from confusion counts ``(..., n_groups, 4)`` (tn, fp, fn, tp).
+
+    The counts-level form of every gap function of this module (differences follow
+    :func:`gaps_from_counts`, ratios are smallest over largest group rate), so that
+    bootstraps and reports can evaluate a gap on many replicates at once.
+
+    Parameters
+    ----------
+    metric : a gap function of this module, or its name
+    counts : array-like of shape (..., n_groups, 4)
+
+    Returns
+    -------
+    ndarray of shape ``counts.shape[:-2]``
+
+    Raises
+    ------
+    TypeError
+        ``metric`` is not one of this module's gap functions.
+
+    Examples
+    --------
+    >>> counts = np.array([[3, 1, 1, 5], [2, 2, 3, 3]])
+    >>> round(float(metric_from_counts(equal_opportunity_difference, counts)), 3)
+    0.333
+    >>> round(float(metric_from_counts("demographic_parity_ratio", counts)), 3)
+    0.833
+
+    Lesson: 05-fairness-metrics
+    """
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", None)
+    if name not in _GAP_FUNCTIONS or (not isinstance(metric, str)
+                                      and globals().get(name) is not metric):
+        raise TypeError(
+            f"metric must be one of fairlab.metrics' gap functions {sorted(_GAP_FUNCTIONS)} "
+            f"or its name; got {getattr(metric, '__name__', metric)!r}. Pass e.g. "
+            "demographic_parity_difference."
+        )
+    gap, how = _GAP_FUNCTIONS[name]
+    return _gap_from_counts(np.asarray(counts, dtype=float), GAPS[gap].rates, how)
 
 
 @_register(GAPS["dp_gap"].rates, "diff")
@@ -604,13 +653,13 @@ def bootstrap_ci(
                              f"got {metric!r}.")
         formula = lambda c: rates_from_counts(c, (metric,))[metric]  # noqa: E731
     else:
-        formula = getattr(metric, "_from_counts", None)
-        if formula is None:
+        if getattr(metric, "__name__", None) not in _GAP_FUNCTIONS:
             raise TypeError(
                 f"bootstrap_ci works with fairlab.metrics gap functions or a rate name; got "
                 f"{getattr(metric, '__name__', metric)!r}. Pass e.g. "
                 "demographic_parity_difference or 'tpr'."
             )
+        formula = lambda c: metric_from_counts(metric, c)  # noqa: E731
     check_int(n_boot, "n_boot", low=10)
     level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
@@ -709,12 +758,12 @@ def paired_bootstrap_difference(
 
     Lesson: 03-resampling
     """
-    formula = getattr(metric, "_from_counts", None)
-    if formula is None:
+    if getattr(metric, "__name__", None) not in _GAP_FUNCTIONS:
         raise TypeError(
             f"paired_bootstrap_difference works with fairlab.metrics gap functions; got "
             f"{getattr(metric, '__name__', metric)!r}. Pass e.g. demographic_parity_difference."
         )
+    formula = lambda c: metric_from_counts(metric, c)  # noqa: E731
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
         raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
     if not (random_state is None or isinstance(random_state, np.random.Generator)

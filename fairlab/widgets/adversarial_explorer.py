@@ -96,7 +96,7 @@ class AdversarialExplorer(Explorer):
         self.sweep, self.split, self.gap, self.bins = sweep, split, gap, bins
         frame = sweep.frame
         self._rows = frame[frame["split"] == split].reset_index(drop=True)
-        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive[split]
+        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive_features[split]
 
         # ---- precomputed for every α: tables, histograms, training curves
         pred = (proba >= 0.5).astype(np.int64)

@@ -113,7 +113,7 @@ class LambdaExplorer(Explorer):
         self.sweep, self.split, self.gap, self.bins = sweep, split, gap, int(bins)
         frame = sweep.frame
         self._rows = frame[frame["split"] == split].reset_index(drop=True)
-        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive[split]
+        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive_features[split]
 
         # ---- precomputed for every λ: tables and histograms
         pred = (proba >= 0.5).astype(np.int64)
@@ -382,12 +382,12 @@ class LambdaExplorer(Explorer):
 
         try:
             model.fit(sweep.X["train"], sweep.y["train"],
-                      sensitive_features=sweep.sensitive["train"], callback=tick)
+                      sensitive_features=sweep.sensitive_features["train"], callback=tick)
         finally:
             self.train_button.disabled = False
         pred = model.predict(sweep.X[self.split])
         y = sweep.y[self.split]
-        table = group_metrics(y, pred, sensitive_features=sweep.sensitive[self.split])
+        table = group_metrics(y, pred, sensitive_features=sweep.sensitive_features[self.split])
         acc = float((pred == y).mean())
         gap = float(table["selection_rate"].max() - table["selection_rate"].min())
         self.live_model = model
