@@ -104,6 +104,18 @@ class LambdaExplorer(Explorer):
                  bins: int = 20, intervals: bool = False, n_boot: int = 200,
                  level: float = 0.95, min_count: int = 30,
                  random_state: int | np.random.Generator | None = 0) -> None:
+        self._validate(sweep, split, gap, bins, n_boot, level, min_count, random_state)
+        self._precompute(intervals)
+        controls = self._build_controls(intervals)
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title=f"λ-penalized training · penalty: {sweep.penalty}")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, sweep: LambdaSweep, split: str, gap: str | None, bins: int,
+                  n_boot: int, level: float, min_count: int, random_state: Any) -> None:
+        """Check the arguments and keep them (the sweep, split, gap and bootstrap settings)."""
         if not isinstance(sweep, LambdaSweep):
             raise TypeError(f"LambdaExplorer needs the result of lambda_sweep(...); got "
                             f"{type(sweep).__name__}.")
@@ -111,21 +123,24 @@ class LambdaExplorer(Explorer):
         gap = sweep.gap_column if gap is None else gap
         check_choice(gap, "gap", list(GAP_LABELS))
         self.sweep, self.split, self.gap, self.bins = sweep, split, gap, int(bins)
-        frame = sweep.frame
-        self._rows = frame[frame["split"] == split].reset_index(drop=True)
-        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive_features[split]
-
-        # ---- precomputed for every λ: tables and histograms
-        pred = (proba >= 0.5).astype(np.int64)
-        self._tables = [group_metrics(y, p, sensitive_features=sens)[TABLE_COLUMNS]
-                        for p in pred]
-        groups = check_groups(sens, len(y))
-        self.groups = [str(g) for g in groups.labels]
         check_int(n_boot, "n_boot", low=10)
         self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                     high_inclusive=False)
         self.n_boot, self.min_count = int(n_boot), int(min_count)
         self.random_state = check_seed(random_state)
+
+    def _precompute(self, intervals: bool) -> None:
+        """Every λ's table and score histograms (and its intervals when asked for now)."""
+        sweep, split = self.sweep, self.split
+        frame = sweep.frame
+        self._rows = frame[frame["split"] == split].reset_index(drop=True)
+        proba, y = sweep.proba[split], sweep.y[split]
+        sens = sweep.sensitive_features[split]
+        pred = (proba >= 0.5).astype(np.int64)
+        self._tables = [group_metrics(y, p, sensitive_features=sens)[TABLE_COLUMNS]
+                        for p in pred]
+        groups = check_groups(sens, len(y))
+        self.groups = [str(g) for g in groups.labels]
         self._pred, self._y, self._groups = pred, np.asarray(y, dtype=np.int64), groups
         self._sens = sens
         self._boot: SweepIntervals | None = None
@@ -137,13 +152,21 @@ class LambdaExplorer(Explorer):
         counts = np.bincount(cell.ravel(), minlength=k * g * self.bins)
         self._hist = counts.reshape(k, g, self.bins) / groups.counts[None, :, None]
 
-        # ---- controls
-        options = [(f"{lam:.2f}", i) for i, lam in enumerate(sweep.lams)]
+    def _build_controls(self, intervals: bool) -> dict[str, W.ValueWidget]:
+        """The λ slider (over the grid's indices) and the intervals checkbox."""
+        options = [(f"{lam:.2f}", i) for i, lam in enumerate(self.sweep.lams)]
         slider = W.SelectionSlider(options=options, value=0, description="λ",
                                    continuous_update=True,
                                    layout=W.Layout(width="420px"))
+        ci_box = W.Checkbox(value=bool(intervals), indent=False,
+                            description=f"{self.level:.0%} bootstrap intervals")
+        return {"lam": slider, "intervals": ci_box}
 
-        # ---- figure, built once
+    def _build_figure(self) -> None:
+        """The frontier and the score histograms, built once; render() only moves artists."""
+        from matplotlib.collections import LineCollection
+
+        sweep, split, gap, frame = self.sweep, self.split, self.gap, self.sweep.frame
         fig, (ax_f, ax_h) = new_figure(1, 2, figsize=(9.5, 3.4))
         other = "train" if split == "test" else "test"
         if other in sweep.proba:
@@ -156,8 +179,6 @@ class LambdaExplorer(Explorer):
                                    label="current λ")
         self._label = ax_f.annotate("", (0, 0), xytext=(8, 6), textcoords="offset points",
                                     color=PALETTE[5])
-        from matplotlib.collections import LineCollection
-
         self._ci_bars = LineCollection([], colors=PALETTE[5], linewidths=2, alpha=0.7)
         ax_f.add_collection(self._ci_bars)
         ax_f.set_xlabel(f"{GAP_LABELS[gap]} ({split})")
@@ -167,7 +188,7 @@ class LambdaExplorer(Explorer):
         ax_f.margins(0.08)
 
         edges = np.linspace(0, 1, self.bins + 1)
-        width = (edges[1] - edges[0]) / max(g, 1)
+        width = (edges[1] - edges[0]) / max(self._groups.n_groups, 1)
         self._bars = []
         for j, name in enumerate(self.groups):
             bars = ax_h.bar(edges[:-1] + j * width, np.zeros(self.bins), width=width,
@@ -180,30 +201,29 @@ class LambdaExplorer(Explorer):
         ax_h.set_xlabel(f"predicted P(y = 1) ({split})")
         ax_h.set_ylabel("share of group")
         ax_h.set_title("scores by group (threshold 0.5 dotted)")
-        ax_h.legend(title=getattr(groups.index, "name", None), fontsize=8)
+        ax_h.legend(title=getattr(self._groups.index, "name", None), fontsize=8)
         fig.tight_layout()
+        self.fig = fig
 
-        # ---- panels
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout, table, intervals panel and the "train this λ now" row."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
         self.train_button = W.Button(description="train this λ now", icon="play",
                                      tooltip="train one model at the current λ, live")
-        self.progress = W.IntProgress(value=0, min=0, max=int(sweep.params.get("epochs", 1)),
+        self.progress = W.IntProgress(value=0, min=0,
+                                      max=int(self.sweep.params.get("epochs", 1)),
                                       description="training")
         self.live = W.HTML()
         self.live.add_class("fairlab-live")
         self.uncertainty = W.HTML()
         self.uncertainty.add_class("fairlab-uncertainty")
-        ci_box = W.Checkbox(value=bool(intervals), indent=False,
-                            description=f"{self.level:.0%} bootstrap intervals")
         self.live_model: FairPenaltyClassifier | None = None
         self.train_button.on_click(self._train_now)
         live_box = W.HBox([self.train_button, self.progress, self.live])
-        self._setup({"lam": slider, "intervals": ci_box}, fig=fig,
-                    panels=[self.readout, self.table, self.uncertainty, live_box],
-                    title=f"λ-penalized training · penalty: {sweep.penalty}")
+        return [self.readout, self.table, self.uncertainty, live_box]
 
     # ------------------------------------------------------------------ pattern
     def compute(self, lam: int, intervals: bool = False) -> LambdaState:

@@ -123,15 +123,31 @@ class ThresholdExplorer(Explorer):
                  level: float = 0.95, min_count: int = 30,
                  random_state: int | np.random.Generator | None = 0) -> None:
         self.curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features)
+        self._validate(cost_matrix, n_boot, level, min_count, random_state)
+        self._precompute(objective, intervals)
+        controls = self._build_controls(self.curves.as_array(threshold), intervals)
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title="Decision thresholds per group: score ≥ threshold → positive")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, cost_matrix: Any, n_boot: int, level: float, min_count: int,
+                  random_state: Any) -> None:
+        """Check and keep the settings (profit costs, bootstrap) and the groups' names."""
         check_int(n_boot, "n_boot", low=10)
         self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                     high_inclusive=False)
         self.n_boot, self.min_count = int(n_boot), int(min_count)
         self.random_state = check_seed(random_state)
-        self._boot: BootstrapCurves | None = None
         self.groups = self.curves.labels
         self.cost = cost_matrix_from(cost_matrix)
-        start = self.curves.as_array(threshold)
+        self.names = {g: f"t_{_slug(g)}" for g in self.groups}
+        if len(set(self.names.values())) < len(self.groups):
+            self.names = {g: f"t_{i}" for i, g in enumerate(self.groups)}
+
+    def _precompute(self, objective: Any, intervals: bool) -> None:
+        """Solve every snap button's constraint once (and draw the replicates if asked)."""
         self.policies: dict[str, ThresholdPolicy] = {}
         solver_cost = cost_matrix_from(objective)
         for constraint in SOLVERS:
@@ -141,9 +157,12 @@ class ThresholdExplorer(Explorer):
             except ValueError:  # e.g. a group without positives: no such button
                 continue
             self.policies[constraint] = pol
-        self.names = {g: f"t_{_slug(g)}" for g in self.groups}
-        if len(set(self.names.values())) < len(self.groups):
-            self.names = {g: f"t_{i}" for i, g in enumerate(self.groups)}
+        self._boot: BootstrapCurves | None = None
+        if intervals:  # draw the replicates now, before the explorer is shown
+            self._boot = self.curves.bootstrap(self.n_boot, random_state=self.random_state)
+
+    def _build_controls(self, start: np.ndarray, intervals: bool) -> dict[str, W.ValueWidget]:
+        """One threshold slider per group, "link all", "intervals"; the snap buttons."""
         controls: dict[str, W.ValueWidget] = {
             self.names[g]: W.FloatSlider(value=float(t), min=0.0, max=1.0, step=0.001,
                                          description=str(g), readout_format=".3f",
@@ -159,8 +178,6 @@ class ThresholdExplorer(Explorer):
         for g in self.groups:  # registered before the update handler: they run first
             controls[self.names[g]].observe(self._follow, names="value")
         controls["link"].observe(self._on_link, names="value")
-        if intervals:  # draw the replicates now, before the explorer is shown
-            self._boot = self.curves.bootstrap(self.n_boot, random_state=self.random_state)
         self.snapped: str | None = None
         self.buttons = {}
         for constraint, label in SOLVERS.items():
@@ -169,7 +186,10 @@ class ThresholdExplorer(Explorer):
                 b.on_click(lambda _b, c=constraint: self.snap(c))
                 b.add_class(f"fairlab-snap-{constraint}")
                 self.buttons[constraint] = b
-        self._build_figure()
+        return controls
+
+    def _build_panels(self) -> list[W.Widget]:
+        """The snap row, readout, table and intervals panel."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
@@ -178,9 +198,7 @@ class ThresholdExplorer(Explorer):
         self.uncertainty.add_class("fairlab-uncertainty")
         snap_row = W.HBox([W.HTML("snap to:"), *self.buttons.values()],
                           layout=W.Layout(flex_flow="row wrap"))
-        self._setup(controls, fig=self.fig,
-                    panels=[snap_row, self.readout, self.table, self.uncertainty],
-                    title="Decision thresholds per group: score ≥ threshold → positive")
+        return [snap_row, self.readout, self.table, self.uncertainty]
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
