@@ -101,10 +101,10 @@ def main() -> None:
     score = model.predict_proba(te.data)[:, 1]
     y = te.target.to_numpy()
     print(f"Adult test split: {len(y):,} rows, logistic regression scores")
-    thresholds(y, score, te.sensitive["race"])
+    thresholds(y, score, te.sensitive_features["race"])
     Xtr, Xte = prep.transform(tr.data), prep.transform(te.data)
-    lambdas(Xtr[:8000], tr.target.to_numpy()[:8000], tr.sensitive["sex"].to_numpy()[:8000],
-            Xte, y, te.sensitive["sex"].to_numpy())
+    lambdas(Xtr[:8000], tr.target.to_numpy()[:8000], tr.sensitive_features["sex"].to_numpy()[:8000],
+            Xte, y, te.sensitive_features["sex"].to_numpy())
 
 
 if __name__ == "__main__":

@@ -47,8 +47,8 @@ def adult_features():
     ])
     Xtr = ct.fit_transform(train.data).astype(np.float32)
     Xte = ct.transform(test.data).astype(np.float32)
-    return (Xtr, train.target.to_numpy(), train.sensitive["sex"],
-            Xte, test.target.to_numpy(), test.sensitive["sex"])
+    return (Xtr, train.target.to_numpy(), train.sensitive_features["sex"],
+            Xte, test.target.to_numpy(), test.sensitive_features["sex"])
 
 
 def frontier_point(y, pred, s):

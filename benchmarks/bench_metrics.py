@@ -29,7 +29,7 @@ from fairlab.metrics import group_metrics
 
 def main() -> float:
     adult = load_adult("train")
-    X, y, s = adult.data, adult.target.to_numpy(), adult.sensitive[["race", "sex"]]
+    X, y, s = adult.data, adult.target.to_numpy(), adult.sensitive_features[["race", "sex"]]
     cat = X.select_dtypes("category").columns
     model = make_pipeline(
         make_column_transformer((OneHotEncoder(handle_unknown="ignore"), cat),

@@ -124,8 +124,8 @@ def main() -> None:
     score = model.predict_proba(te.data)[:, 1]
     y = te.target.to_numpy()
     print(f"Adult test split: {len(y):,} rows, logistic regression scores, groups = sex")
-    solvers(y, score, te.sensitive["sex"])
-    explorer(y, score, te.sensitive["race"])
+    solvers(y, score, te.sensitive_features["sex"])
+    explorer(y, score, te.sensitive_features["race"])
 
 
 if __name__ == "__main__":

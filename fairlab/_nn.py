@@ -290,7 +290,7 @@ class Sweep:
     """What a batched sweep returns: one model per grid value; unpacks as ``frame, models``.
 
     ``frame`` is tidy, one row per (grid value, split); ``proba[split]`` has shape
-    (len(grid), n_rows); ``y``, ``sensitive`` and ``X`` hold each split's data.
+    (len(grid), n_rows); ``y``, ``sensitive_features`` and ``X`` hold each split's data.
     Subclasses name the grid (``lams``, ``alphas``) and define ``row``.
     """
 
@@ -298,7 +298,7 @@ class Sweep:
     models: list
     proba: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
-    sensitive: dict[str, np.ndarray]
+    sensitive_features: dict[str, np.ndarray]
     X: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0

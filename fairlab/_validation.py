@@ -19,6 +19,7 @@ __all__ = [
     "Groups",
     "as_1d",
     "check_binary",
+    "check_label_pair",
     "check_scores",
     "check_groups",
     "check_in_range",
@@ -75,16 +76,36 @@ def _isna(arr: np.ndarray) -> np.ndarray:
     return pd.isna(arr)
 
 
-def check_binary(y: Any, name: str = "y_true", *, n_rows: int | None = None) -> np.ndarray:
-    """Return ``y`` as an int8 array of 0/1.
+def check_binary(
+    y: Any, name: str = "y_true", *, n_rows: int | None = None, pos_label: Any = None
+) -> np.ndarray:
+    """Return ``y`` as an int8 array of 0/1 (1 = the positive label).
 
-    Accepts booleans and any numbers equal to 0 or 1. Strings such as ``'>50K'``
-    are refused with a hint on how to map them.
+    Accepts the codings fairlearn and scikit-learn accept: with ``pos_label=None``
+    the labels must be a subset of ``{0, 1}`` or ``{-1, 1}`` (booleans count as
+    0/1) and 1 (``True``) is positive; any other two labels need ``pos_label=``,
+    the one to count as positive. Scores and strings without ``pos_label`` are
+    refused with a hint on the fix.
+
+    Parameters
+    ----------
+    y : array-like
+        One label per row.
+    name : str, default="y_true"
+        Its name in error messages.
+    n_rows : int, default=None
+        The number of rows ``y`` must have.
+    pos_label : scalar, default=None
+        The positive label; None means 1 (or ``True``).
 
     Examples
     --------
     >>> check_binary([True, False, 1.0]).tolist()
     [1, 0, 1]
+    >>> check_binary([-1, 1, 1]).tolist()
+    [0, 1, 1]
+    >>> check_binary(["no", "yes"], pos_label="yes").tolist()
+    [0, 1]
     """
     arr = as_1d(y, name)
     if n_rows is not None and len(arr) != n_rows:
@@ -99,6 +120,19 @@ def check_binary(y: Any, name: str = "y_true", *, n_rows: int | None = None) -> 
             f"{name} has {int(missing.sum())} missing values (NaN/None); drop those rows "
             "before computing metrics."
         )
+    if pos_label is not None:
+        labels = pd.unique(arr)
+        if len(labels) > 2:
+            raise ValueError(
+                f"{name} must be binary (two labels); got {len(labels)} labels "
+                f"{labels[:5].tolist()}. Choose the positive class first (y == k)."
+            )
+        if len(labels) == 2 and not (labels == pos_label).any():
+            raise ValueError(
+                f"pos_label={pos_label!r} is not one of {name}'s labels "
+                f"{labels.tolist()}; pass one of them as pos_label=."
+            )
+        return (arr == pos_label).astype(np.int8)
     if arr.dtype == bool:
         return arr.astype(np.int8)
     if arr.dtype.kind not in "biuf":
@@ -110,18 +144,57 @@ def check_binary(y: Any, name: str = "y_true", *, n_rows: int | None = None) -> 
         if arr.dtype.kind not in "biuf":
             found = pd.unique(arr)[:5].tolist()
             raise ValueError(
-                f"{name} must be binary, coded 0/1 or True/False; got values like {found}. "
-                f"Map them first, e.g. {name} = (labels == {found[0]!r}).astype(int)."
+                f"{name} must be binary, coded 0/1, -1/1 or True/False; got labels {found}. "
+                f"Map them first, e.g. {name} = ({name} == {found[-1]!r}).astype(int), or "
+                f"pass pos_label= to say which label is positive (pos_label={found[-1]!r})."
             )
-    bad = (arr != 0) & (arr != 1)
+    bad = (arr != 0) & (arr != 1) & (arr != -1)
     if bad.any():
         found = np.unique(arr[bad])[:5].tolist()
         raise ValueError(
-            f"{name} must be binary, coded 0/1 or True/False; got other values {found}. "
+            f"{name} must be binary, coded 0/1, -1/1 or True/False; got other values {found}. "
             "For scores, threshold them first (y_pred = scores >= 0.5); for a label with "
-            "more than two classes, choose the positive class (y == k)."
+            "more than two classes, choose the positive class (y == k); for two other "
+            "labels, pass pos_label= (the label to count as positive)."
         )
-    return arr.astype(np.int8)
+    if (arr == 0).any() and (arr == -1).any():
+        seen = np.unique(arr).tolist()
+        fix = ("choose the positive class first (y == k)" if len(seen) == 3 else
+               "pass pos_label= (the label to count as positive)")
+        raise ValueError(
+            f"{name} must be binary, coded 0/1, -1/1 or True/False; got labels {seen}, "
+            f"which mix the two codings; {fix}."
+        )
+    return (arr == 1).astype(np.int8)
+
+
+def check_label_pair(
+    y_true: Any, y_pred: Any, *, pos_label: Any = None,
+    names: tuple[str, str] = ("y_true", "y_pred"),
+) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` and ``y_pred`` as int8 0/1 arrays (see :func:`check_binary`).
+
+    With ``pos_label`` given, the two together may hold at most two labels (as
+    fairlearn's rate functions require).
+
+    Examples
+    --------
+    >>> yt, yp = check_label_pair([-1, 1, 1], [1, 1, -1])
+    >>> yt.tolist(), yp.tolist()
+    ([0, 1, 1], [1, 1, 0])
+    """
+    yt = check_binary(y_true, names[0], pos_label=pos_label)
+    yp = check_binary(y_pred, names[1], n_rows=len(yt), pos_label=pos_label)
+    if pos_label is not None:
+        seen = pd.unique(np.concatenate([as_1d(y_true, names[0]).astype(object),
+                                         as_1d(y_pred, names[1]).astype(object)]))
+        if len(seen) > 2:
+            raise ValueError(
+                f"{names[0]} and {names[1]} together hold {len(seen)} labels "
+                f"{seen[:5].tolist()}; they must share the same two labels, one of them "
+                f"pos_label={pos_label!r}."
+            )
+    return yt, yp
 
 
 def check_scores(

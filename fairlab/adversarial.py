@@ -745,7 +745,7 @@ random_state
     return AdversarialSweep(
         frame=frame, models=models, alphas=alpha_arr, target=target, history=out.history,
         proba=proba, y={k: v[1] for k, v in splits.items()},
-        sensitive={k: v[3] for k, v in splits.items()}, baseline=baseline,
+        sensitive_features={k: v[3] for k, v in splits.items()}, baseline=baseline,
         X={k: v[0] for k, v in splits.items()}, params=settings, seconds=seconds,
     )
 
@@ -783,14 +783,14 @@ def adult_arrays(*, sensitive_columns: str = "sex", n_train: int | None = None,
     parts = []
     for split, n in (("train", n_train), ("test", n_test)):
         b = load_adult(split)
-        check_choice(sensitive_columns, "sensitive_columns", list(b.sensitive.columns))
+        check_choice(sensitive_columns, "sensitive_columns", list(b.sensitive_features.columns))
         idx = np.arange(len(b.target))
         if n is not None:
             check_int(n, f"n_{split}", low=1)
             rng = np.random.default_rng(random_state + (split == "test"))
             idx = np.sort(rng.choice(idx, size=min(int(n), len(idx)), replace=False))
         parts.append((b.data.iloc[idx].reset_index(drop=True), b.target.to_numpy()[idx],
-                      as_1d(b.sensitive[sensitive_columns], sensitive_columns)[idx]))
+                      as_1d(b.sensitive_features[sensitive_columns], sensitive_columns)[idx]))
     (Xa, ya, sa), (Xb, yb, sb) = parts
     prep = ColumnTransformer([
         ("num", StandardScaler(), make_column_selector(dtype_include="number")),

@@ -108,14 +108,15 @@ class OutcomeByGroup:
     """Base rates of the positive label per group, the test of independence, small cells."""
 
     target: str
-    sensitive: list[str]
+    sensitive_columns: list[str]
     table: pd.DataFrame
     test: ChiSquareResult
     small_cells: list
     reading: str
 
     def _repr_html_(self) -> str:
-        return _html(f"{self.target} by {' × '.join(self.sensitive)}", self.table, self.reading)
+        return _html(f"{self.target} by {' × '.join(self.sensitive_columns)}", self.table,
+                     self.reading)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class ProxyStrength:
     columns is a k-nearest-neighbour estimate, categorical ones are counted).
     """
 
-    sensitive: list[str]
+    sensitive_columns: list[str]
     auc: float
     auc_by_group: pd.Series
     features: pd.DataFrame
@@ -145,7 +146,8 @@ class ProxyStrength:
         return str(self.features.index[0])
 
     def _repr_html_(self) -> str:
-        return _html(f"Proxies for {' × '.join(self.sensitive)}", self.features, self.reading)
+        return _html(f"Proxies for {' × '.join(self.sensitive_columns)}", self.features,
+                     self.reading)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class AuditReport:
     """Every audit of one dataset, with a tidy ``summary`` and a ``plot``."""
 
     target: str
-    sensitive: list[str]
+    sensitive_columns: list[str]
     n: int
     representation: dict[str, Representation]
     outcome: dict[str, OutcomeByGroup]
@@ -177,7 +179,7 @@ class AuditReport:
         return out
 
     def _repr_html_(self) -> str:
-        head = (f"<b>Audit of {self.target} by {', '.join(self.sensitive)}</b> "
+        head = (f"<b>Audit of {self.target} by {', '.join(self.sensitive_columns)}</b> "
                 f"({self.n:,} rows)")
         return head + self.table().to_html(border=0, classes="fairlab-table", escape=True,
                                            index=False)
@@ -276,20 +278,20 @@ def _check_frame_column(df: Any, column: Any, what: str) -> str:
 
 
 def _as_columns(df: Any, sensitive: Any) -> list[str]:
-    """``sensitive`` as a non-empty list of column names of ``df``."""
+    """``sensitive`` (the ``sensitive_columns`` argument) as a non-empty list of column names."""
     if isinstance(sensitive, str):
         cols = [sensitive]
     elif isinstance(sensitive, Sequence) and not isinstance(sensitive, bytes):
         cols = list(sensitive)
     else:
-        raise TypeError(f"sensitive must be a column name or a list of them; got "
+        raise TypeError(f"sensitive_columns must be a column name or a list of them; got "
                         f"{type(sensitive).__name__} {sensitive!r}.")
     if not cols:
-        raise ValueError("sensitive is empty; name at least one column, e.g. 'sex'.")
+        raise ValueError("sensitive_columns is empty; name at least one column, e.g. 'sex'.")
     if not all(isinstance(c, str) for c in cols):
-        raise TypeError(f"sensitive must hold column names (strings); got {cols!r}.")
+        raise TypeError(f"sensitive_columns must hold column names (strings); got {cols!r}.")
     if len(set(cols)) != len(cols):
-        raise ValueError(f"sensitive names a column twice ({cols}); list each column once.")
+        raise ValueError(f"sensitive_columns names a column twice ({cols}); list each column once.")
     check_columns(df, cols)
     return cols
 
@@ -525,7 +527,7 @@ def outcome_by_group(
     if (expected < 5).any():
         reading += (" Some expected counts are below 5, so the chi-square p-value is only "
                     "approximate.")
-    return OutcomeByGroup(target=target, sensitive=cols, table=table, test=test,
+    return OutcomeByGroup(target=target, sensitive_columns=cols, table=table, test=test,
                           small_cells=small_cells, reading=reading)
 
 
@@ -705,7 +707,7 @@ def proxy_strength(
                "so dropping the column does not remove the information. Strongest single "
                f"proxy: {table.index[0]} (removes {table['mi_share'].iloc[0]:.0%} of the "
                "uncertainty about the group on its own).")
-    return ProxyStrength(sensitive=cols, auc=auc, auc_by_group=auc_by_group, features=table,
+    return ProxyStrength(sensitive_columns=cols, auc=auc, auc_by_group=auc_by_group, features=table,
                          n_rows=len(rows), n_total=len(df), reading=reading)
 
 
@@ -922,5 +924,5 @@ def audit_report(
                      "p_value": np.nan, "effect_size": float(worst.max() - worst.min()),
                      "effect": "gap in missing share", "reading": reading})
     summary = pd.DataFrame(rows)
-    return AuditReport(target=target, sensitive=cols, n=len(df), representation=reps,
+    return AuditReport(target=target, sensitive_columns=cols, n=len(df), representation=reps,
                        outcome=outcome, proxies=proxies, missingness=miss, summary=summary)

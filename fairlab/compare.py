@@ -86,22 +86,22 @@ def load_dataset(dataset: str | Bunch) -> Bunch:
 
     ``"adult"`` is Adult's training file; ``"biased_world"`` is
     ``make_biased_world(4000, representation=0.4, historical_bias=0.3,
-    proxy_strength=0.5, random_state=0)``. A Bunch (``data``, ``target``, ``sensitive``)
+    proxy_strength=0.5, random_state=0)``. A Bunch (``data``, ``target``, ``sensitive_features``)
     is returned as it is.
 
     Examples
     --------
     >>> b = load_dataset("german")
-    >>> b.data.shape, list(b.sensitive.columns)
+    >>> b.data.shape, list(b.sensitive_features.columns)
     ((1000, 18), ['sex', 'age_band'])
 
     Lesson: 11-choosing-an-intervention
     """
     if isinstance(dataset, Bunch):
-        missing = [k for k in ("data", "target", "sensitive") if k not in dataset]
+        missing = [k for k in ("data", "target", "sensitive_features") if k not in dataset]
         if missing:
             raise ValueError(f"the dataset Bunch lacks {missing}; pass a Bunch from "
-                             "fairlab.datasets (data, target, sensitive) or a name from "
+                             "fairlab.datasets (data, target, sensitive_features) or a name from "
                              f"{list(DATASETS)}.")
         return dataset
     if not isinstance(dataset, str):
@@ -120,9 +120,9 @@ def load_dataset(dataset: str | Bunch) -> Bunch:
 
 def _prepare(bunch: Bunch, sensitive: list[str], subsample: int | None, seed: int):
     """Features (sensitive columns excluded), 0/1 labels, groups, strata; optional subsample."""
-    sens = bunch.sensitive if isinstance(bunch.sensitive, pd.DataFrame) else \
-        pd.DataFrame(bunch.sensitive)
-    check_columns(sens, sensitive, name="dataset.sensitive")
+    sens = bunch.sensitive_features if isinstance(bunch.sensitive_features, pd.DataFrame) else \
+        pd.DataFrame(bunch.sensitive_features)
+    check_columns(sens, sensitive, name="dataset.sensitive_features")
     X = bunch.data.drop(columns=[c for c in sensitive if c in bunch.data.columns])
     X = X.reset_index(drop=True)
     for c in X.columns:
@@ -355,7 +355,7 @@ def _fingerprint(bunch: Bunch, name: str | None) -> str:
     parts = [pd.util.hash_pandas_object(bunch.data, index=False).to_numpy(),
              pd.util.hash_pandas_object(pd.Series(np.asarray(bunch.target)),
                                         index=False).to_numpy(),
-             pd.util.hash_pandas_object(pd.DataFrame(bunch.sensitive).astype(str),
+             pd.util.hash_pandas_object(pd.DataFrame(bunch.sensitive_features).astype(str),
                                         index=False).to_numpy()]
     return hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest()
 
@@ -390,7 +390,7 @@ def compare_interventions(
         ``"adult"``, ``"compas"``, ``"german"``, ``"biased_world"`` or a Bunch
         from :mod:`fairlab.datasets` (see :func:`load_dataset`).
     sensitive_columns : str or list of str
-        Column(s) of ``dataset.sensitive``; several give intersectional groups.
+        Column(s) of ``dataset.sensitive_features``; several give intersectional groups.
         Never a model feature; used for resampling, weights, penalties, the
         reductions' constraints, per-group thresholds and the gaps.
     interventions : sequence of str, default=all of ``INTERVENTIONS``
@@ -458,7 +458,7 @@ def compare_interventions(
                  else list(sensitive_columns))
     if not sens_cols:
         raise ValueError("sensitive_columns is empty; name at least one column of "
-                         "dataset.sensitive.")
+                         "dataset.sensitive_features.")
     for opt_name, values, allowed in (
         ("resampling", resampling, ("under", "over")),
         ("expgrad", expgrad, ("demographic_parity", "equalized_odds")),
@@ -480,7 +480,7 @@ def compare_interventions(
     from fairlab import __version__
 
     seed = check_seed(random_state)
-    key_args = dict(dataset=_fingerprint(bunch, name), sensitive=sens_cols,
+    key_args = dict(dataset=_fingerprint(bunch, name), sensitive_columns=sens_cols,
                     interventions=interventions, model=repr(model), n_splits=int(n_splits),
                     random_state=seed, subsample=subsample, options=options,
                     version=__version__, format=_CACHE_FORMAT)
@@ -537,7 +537,7 @@ def compare_interventions(
                                                        if i in interventions])
     frame = frame.sort_values(["intervention", "fold"], kind="stable").reset_index(drop=True)
     frame["intervention"] = frame["intervention"].astype(str)
-    frame.attrs.update(dataset=name or "custom", sensitive=" × ".join(sens_cols),
+    frame.attrs.update(dataset=name or "custom", sensitive_columns=" × ".join(sens_cols),
                        n_rows=len(y), groups=[str(g) for g in groups.labels], cached=False)
     if cache:
         try:

@@ -102,7 +102,7 @@ def _bunch(frame: pd.DataFrame, target: str, sensitive: list[str], drop: list[st
     return Bunch(
         data=frame[features].copy(),
         target=frame[target].astype(np.int64).rename(target),
-        sensitive=frame[sensitive].copy(),
+        sensitive_features=frame[sensitive].copy(),
         frame=frame,
         feature_names=features,
         target_name=target,
@@ -172,7 +172,7 @@ def load_adult(split: str = "train") -> Bunch:
 
     Returns
     -------
-    Bunch with ``data, target, sensitive, frame, feature_names, DESCR``.
+    Bunch with ``data, target, sensitive_features, frame, feature_names, DESCR``.
 
     Examples
     --------
@@ -221,7 +221,7 @@ def load_compas() -> Bunch:
     Examples
     --------
     >>> compas = load_compas()
-    >>> len(compas.frame), list(compas.sensitive.columns)
+    >>> len(compas.frame), list(compas.sensitive_features.columns)
     (6172, ['race', 'sex', 'age_cat'])
 
     Lesson: 05-fairness-metrics
@@ -325,7 +325,7 @@ def load_german() -> Bunch:
     Examples
     --------
     >>> german = load_german()  # warns once per session (DataCaveatWarning)
-    >>> german.frame.shape[0], german.sensitive["sex"].value_counts().to_dict()
+    >>> german.frame.shape[0], german.sensitive_features["sex"].value_counts().to_dict()
     (1000, {'male': 690, 'female': 310})
 
     Warns

@@ -5,7 +5,9 @@ Every group's confusion matrix comes from a single ``np.bincount`` on
 on those counts. The gaps follow fairlearn's definitions (``between_groups``:
 largest minus smallest group value, ratio = smallest / largest; equalized odds
 takes the worse of the TPR and FPR parts), and the tests hold them to fairlearn's
-numbers to 1e-12.
+numbers to 1e-12. Labels are accepted as fairlearn accepts them: 0/1, -1/1 or
+False/True (1 is positive), or any two labels with ``pos_label=`` naming the positive
+one, in every function here.
 
 Lesson: 05-fairness-metrics
 """
@@ -22,10 +24,11 @@ import pandas as pd
 
 from fairlab._validation import (
     Groups,
-    check_binary,
     check_groups,
     check_in_range,
     check_int,
+    check_label_pair,
+    check_random_state,
     check_sample_weight,
     check_scores,
 )
@@ -37,6 +40,7 @@ __all__ = [
     "PENALTY_GAPS",
     "gap_labels",
     "gaps_from_counts",
+    "metric_from_counts",
     "UndefinedRateWarning",
     "ConfidenceInterval",
     "group_confusion",
@@ -52,6 +56,10 @@ __all__ = [
     "accuracy_difference",
     "bootstrap_ci",
     "paired_bootstrap_difference",
+    "percentile_interval",
+    "spread_between_groups",
+    "SweepIntervals",
+    "bootstrap_sweep",
 ]
 
 #: Per-group rates that :func:`group_metrics` reports, in column order.
@@ -92,9 +100,9 @@ class ConfidenceInterval(NamedTuple):
     high: float
 
 
-def _prepare(y_true, y_pred, sensitive_features, sample_weight=None, min_rows=1):
-    yt = check_binary(y_true, "y_true")
-    yp = check_binary(y_pred, "y_pred", n_rows=len(yt))
+def _prepare(y_true, y_pred, sensitive_features, sample_weight=None, min_rows=1,
+             pos_label=None):
+    yt, yp = check_label_pair(y_true, y_pred, pos_label=pos_label)
     groups = check_groups(sensitive_features, len(yt), min_rows=min_rows)
     w = check_sample_weight(sample_weight, len(yt))
     return yt, yp, groups, w
@@ -153,16 +161,20 @@ def _group_auc(yt: np.ndarray, score: np.ndarray, groups: Groups) -> np.ndarray:
 
 
 def group_confusion(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> pd.DataFrame:
     """Confusion-matrix counts for every group, in one pass.
 
     Parameters
     ----------
-    y_true, y_pred : array-like of 0/1
+    y_true, y_pred : array-like of two labels (0/1, -1/1, False/True or with ``pos_label``)
     sensitive_features : array-like or DataFrame
         One label per row; several columns give intersectional groups.
     sample_weight : array-like, default=None
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -177,7 +189,8 @@ def group_confusion(
 
     Lesson: 05-fairness-metrics
     """
-    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight,
+                                 pos_label=pos_label)
     return pd.DataFrame(_counts(yt, yp, groups, w), index=groups.index,
                         columns=["tn", "fp", "fn", "tp"])
 
@@ -189,6 +202,7 @@ def group_metrics(
     sensitive_features: Any,
     y_score: Any = None,
     sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> pd.DataFrame:
     """Per-group rates: one row per group (intersections when several columns).
 
@@ -199,13 +213,16 @@ def group_metrics(
 
     Parameters
     ----------
-    y_true, y_pred : array-like of 0/1
+    y_true, y_pred : array-like of two labels (0/1, -1/1, False/True or with ``pos_label``)
     sensitive_features : array-like or DataFrame
         One label per row: strings, integers or categoricals. A DataFrame with
         several columns gives one row per combination that occurs (MultiIndex).
     y_score : array-like of float, default=None
         Scores for the positive class, for the per-group ROC AUC.
     sample_weight : array-like, default=None
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -226,7 +243,8 @@ def group_metrics(
 
     Lesson: 05-fairness-metrics
     """
-    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight,
+                                 pos_label=pos_label)
     counts = _counts(yt, yp, groups, w)
     rates = rates_from_counts(counts)
     _warn_undefined(rates, groups.index)
@@ -342,23 +360,15 @@ def gaps_from_counts(counts: np.ndarray, names=PENALTY_GAPS) -> dict[str, np.nda
     """
     needed = sorted({r for n in names for r in GAPS[n].rates})
     rates = rates_from_counts(counts, needed)
-    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices → NaN, as documented
-        present = (np.asarray(counts).sum(-1) > 0).sum(-1)  # groups with any rows
-        spread = {}
-        for r, v in rates.items():
-            defined = (~np.isnan(v)).sum(-1)
-            diff = np.nanmax(v, -1) - np.nanmin(v, -1)
-            # >= 2 defined groups: compare them; a single group in the data: nothing to
-            # compare, 0 (as fairlearn); otherwise a group is missing its rate: NaN.
-            spread[r] = np.where((defined >= 2) | ((present == 1) & (defined == 1)), diff,
-                                 np.nan)
+    n_rows = np.asarray(counts).sum(-1)
+    spread = {r: spread_between_groups(v, n_rows) for r, v in rates.items()}
     return {n: np.max([spread[r] for r in GAPS[n].rates], axis=0) for n in names}
 
 
-def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how) -> float:
+def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how, pos_label) -> float:
     rates = GAPS[gap].rates
-    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight)
+    yt, yp, groups, w = _prepare(y_true, y_pred, sensitive_features, sample_weight,
+                                 pos_label=pos_label)
     counts = _counts(yt, yp, groups, w)
     r = rates_from_counts(counts, rates)
     for name in rates:
@@ -372,19 +382,68 @@ def _gap(y_true, y_pred, sensitive_features, sample_weight, gap, how) -> float:
     return float(_gap_from_counts(counts, rates, how))
 
 
+#: Gap function name → (its gap in GAPS, "diff" or "ratio"); filled by ``_register``.
+_GAP_FUNCTIONS: dict[str, tuple[str, str]] = {}
+
+
 def _register(rates: tuple[str, ...], how: str) -> Callable:
-    """Attach the counts-level formula so that :func:`bootstrap_ci` can vectorise."""
+    """Record the gap and the combination a gap function computes (for metric_from_counts)."""
 
     def deco(func):
-        func._from_counts = lambda counts: _gap_from_counts(counts, rates, how)
+        gap = next(n for n, g in GAPS.items() if g.rates == tuple(rates))
+        _GAP_FUNCTIONS[func.__name__] = (gap, how)
         return func
 
     return deco
 
 
+def metric_from_counts(metric: Callable | str, counts: Any) -> np.ndarray:
+    """A gap function's value from confusion counts ``(..., n_groups, 4)`` (tn, fp, fn, tp).
+
+    The counts-level form of every gap function of this module (differences follow
+    :func:`gaps_from_counts`, ratios are smallest over largest group rate), so that
+    bootstraps and reports can evaluate a gap on many replicates at once.
+
+    Parameters
+    ----------
+    metric : a gap function of this module, or its name
+    counts : array-like of shape (..., n_groups, 4)
+
+    Returns
+    -------
+    ndarray of shape ``counts.shape[:-2]``
+
+    Raises
+    ------
+    TypeError
+        ``metric`` is not one of this module's gap functions.
+
+    Examples
+    --------
+    >>> counts = np.array([[3, 1, 1, 5], [2, 2, 3, 3]])
+    >>> round(float(metric_from_counts(equal_opportunity_difference, counts)), 3)
+    0.333
+    >>> round(float(metric_from_counts("demographic_parity_ratio", counts)), 3)
+    0.833
+
+    Lesson: 05-fairness-metrics
+    """
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", None)
+    if name not in _GAP_FUNCTIONS or (not isinstance(metric, str)
+                                      and globals().get(name) is not metric):
+        raise TypeError(
+            f"metric must be one of fairlab.metrics' gap functions {sorted(_GAP_FUNCTIONS)} "
+            f"or its name; got {getattr(metric, '__name__', metric)!r}. Pass e.g. "
+            "demographic_parity_difference."
+        )
+    gap, how = _GAP_FUNCTIONS[name]
+    return _gap_from_counts(np.asarray(counts, dtype=float), GAPS[gap].rates, how)
+
+
 @_register(GAPS["dp_gap"].rates, "diff")
 def demographic_parity_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest group selection rate P(ŷ=1 | group). 0 means parity.
 
@@ -396,12 +455,13 @@ def demographic_parity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "diff", pos_label)
 
 
 @_register(GAPS["dp_gap"].rates, "ratio")
 def demographic_parity_ratio(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Smallest over largest group selection rate; the "four-fifths rule" asks >= 0.8.
 
@@ -415,12 +475,13 @@ def demographic_parity_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "dp_gap", "ratio", pos_label)
 
 
 @_register(GAPS["eo_gap"].rates, "diff")
 def equal_opportunity_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest true-positive rate P(ŷ=1 | y=1, group) (Hardt et al. 2016).
 
@@ -439,12 +500,13 @@ def equal_opportunity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "diff", pos_label)
 
 
 @_register(GAPS["eo_gap"].rates, "ratio")
 def equal_opportunity_ratio(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Smallest over largest true-positive rate.
 
@@ -456,12 +518,13 @@ def equal_opportunity_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eo_gap", "ratio", pos_label)
 
 
 @_register(GAPS["eodds_gap"].rates, "diff")
 def equalized_odds_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """The larger of the TPR gap and the FPR gap between groups.
 
@@ -478,12 +541,13 @@ def equalized_odds_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "diff", pos_label)
 
 
 @_register(GAPS["eodds_gap"].rates, "ratio")
 def equalized_odds_ratio(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """The smaller of the TPR ratio and the FPR ratio between groups.
 
@@ -495,12 +559,13 @@ def equalized_odds_ratio(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "ratio")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "eodds_gap", "ratio", pos_label)
 
 
 @_register(GAPS["ppv_gap"].rates, "diff")
 def predictive_parity_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest precision P(y=1 | ŷ=1, group).
 
@@ -512,12 +577,13 @@ def predictive_parity_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "ppv_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "ppv_gap", "diff", pos_label)
 
 
 @_register(GAPS["error_rate_gap"].rates, "diff")
 def accuracy_difference(
-    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None
+    y_true: Any, y_pred: Any, *, sensitive_features: Any, sample_weight: Any = None,
+    pos_label: Any = None,
 ) -> float:
     """Largest minus smallest group accuracy: an accuracy gap, not equal opportunity.
 
@@ -529,7 +595,8 @@ def accuracy_difference(
 
     Lesson: 05-fairness-metrics
     """
-    return _gap(y_true, y_pred, sensitive_features, sample_weight, "error_rate_gap", "diff")
+    return _gap(y_true, y_pred, sensitive_features, sample_weight, "error_rate_gap", "diff",
+                pos_label)
 
 
 # ------------------------------------------------------------------------ bootstrap
@@ -542,6 +609,7 @@ def bootstrap_ci(
     n_boot: int = 1000,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = 0,
+    pos_label: Any = None,
 ) -> ConfidenceInterval | pd.DataFrame:
     """Percentile bootstrap intervals, resampling rows within each group.
 
@@ -555,11 +623,14 @@ def bootstrap_ci(
     ----------
     metric : one of this module's gap functions, or a rate name from ``RATES``
         A gap gives one interval; a rate name (e.g. ``"tpr"``) gives one per group.
-    y_true, y_pred : array-like of 0/1
+    y_true, y_pred : array-like of two labels (0/1, -1/1, False/True or with ``pos_label``)
     sensitive_features : array-like or DataFrame
     n_boot : int, default=1000
     level : float, default=0.95
     random_state : int, numpy Generator or None, default=0
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -582,17 +653,17 @@ def bootstrap_ci(
                              f"got {metric!r}.")
         formula = lambda c: rates_from_counts(c, (metric,))[metric]  # noqa: E731
     else:
-        formula = getattr(metric, "_from_counts", None)
-        if formula is None:
+        if getattr(metric, "__name__", None) not in _GAP_FUNCTIONS:
             raise TypeError(
                 f"bootstrap_ci works with fairlab.metrics gap functions or a rate name; got "
                 f"{getattr(metric, '__name__', metric)!r}. Pass e.g. "
                 "demographic_parity_difference or 'tpr'."
             )
+        formula = lambda c: metric_from_counts(metric, c)  # noqa: E731
     check_int(n_boot, "n_boot", low=10)
     level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
-    yt, yp, groups, _ = _prepare(y_true, y_pred, sensitive_features)
+    yt, yp, groups, _ = _prepare(y_true, y_pred, sensitive_features, pos_label=pos_label)
     counts = _counts(yt, yp, groups)
     estimate = formula(counts)
     rng = np.random.default_rng(random_state)
@@ -628,6 +699,7 @@ def paired_bootstrap_difference(
     n_boot: int = 2000,
     level: float = 0.95,
     random_state: int | np.random.Generator | None = 0,
+    pos_label: Any = None,
 ) -> ConfidenceInterval:
     """Bootstrap interval for ``metric(b) - metric(a)``: two predictions on the same rows.
 
@@ -651,6 +723,9 @@ def paired_bootstrap_difference(
     n_boot : int, default=2000
     level : float, default=0.95
     random_state : int, numpy Generator or None, default=0
+    pos_label : scalar, default=None
+        The label that counts as positive. None: labels coded 0/1, -1/1 or
+        False/True, and 1 (True) is positive; any other two labels need it.
 
     Returns
     -------
@@ -683,12 +758,12 @@ def paired_bootstrap_difference(
 
     Lesson: 03-resampling
     """
-    formula = getattr(metric, "_from_counts", None)
-    if formula is None:
+    if getattr(metric, "__name__", None) not in _GAP_FUNCTIONS:
         raise TypeError(
             f"paired_bootstrap_difference works with fairlab.metrics gap functions; got "
             f"{getattr(metric, '__name__', metric)!r}. Pass e.g. demographic_parity_difference."
         )
+    formula = lambda c: metric_from_counts(metric, c)  # noqa: E731
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
         raise ValueError(f"n_boot must be an integer >= 10; got {n_boot!r}.")
     if not (random_state is None or isinstance(random_state, np.random.Generator)
@@ -697,8 +772,8 @@ def paired_bootstrap_difference(
                         f"{type(random_state).__name__}. Pass e.g. random_state=0.")
     level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)
-    yt, ya, groups, _ = _prepare(y_true, y_pred_a, sensitive_features)
-    yb = check_binary(y_pred_b, "y_pred_b", n_rows=len(yt))
+    yt, ya, groups, _ = _prepare(y_true, y_pred_a, sensitive_features, pos_label=pos_label)
+    yb = check_label_pair(y_true, y_pred_b, pos_label=pos_label, names=("y_true", "y_pred_b"))[1]
     joint = np.bincount(groups.codes * 8 + 4 * yt + 2 * ya + yb,
                         minlength=8 * groups.n_groups).reshape(groups.n_groups, 8)
     cells = np.arange(8)
@@ -714,3 +789,202 @@ def paired_bootstrap_difference(
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanquantile(values, [alpha, 1 - alpha])
     return ConfidenceInterval(float(estimate), float(low), float(high))
+
+
+# ------------------------------------------------------------ bootstrap of a sweep
+def percentile_interval(values: Any, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval over axis 0 of bootstrap ``values``, ignoring NaN replicates.
+
+    Parameters
+    ----------
+    values : array-like, shape (n_boot, ...)
+        One row per replicate; NaN marks a replicate where the statistic is undefined.
+    level : float, default=0.95
+
+    Returns
+    -------
+    low, high : ndarray of shape ``values.shape[1:]``
+
+    Examples
+    --------
+    >>> low, high = percentile_interval(np.arange(101.0), level=0.9)
+    >>> float(low), float(high)
+    (5.0, 95.0)
+
+    Lesson: 05-fairness-metrics
+    """
+    level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
+                           high_inclusive=False)
+    values = np.asarray(values, dtype=float)
+    q = [(1 - level) / 2, (1 + level) / 2]
+    if np.isnan(values).any():  # the NaN-aware (slower) path only when needed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN → NaN, as documented
+            low, high = np.nanquantile(values, q, axis=0)
+    else:
+        low, high = np.quantile(values, q, axis=0)
+    return low, high
+
+
+def spread_between_groups(values: Any, n_rows: Any) -> np.ndarray:
+    """Largest minus smallest group value over the last axis, by the one empty-group rule.
+
+    ``values`` holds one rate per group (NaN where a group's rate is undefined) and
+    ``n_rows`` each group's number of rows. Undefined groups are left out; fewer than
+    two defined groups give NaN, except a single group in the data, which gives 0 (as
+    fairlearn). :func:`gaps_from_counts` applies this rule to every gap.
+
+    Examples
+    --------
+    >>> spread_between_groups([[0.2, np.nan, 0.5], [0.2, np.nan, np.nan]], [3, 2, 4])
+    array([0.3, nan])
+    >>> spread_between_groups([0.4, np.nan], [5, 0])
+    array(0.)
+
+    Lesson: 05-fairness-metrics
+    """
+    v = np.asarray(values, dtype=float)
+    present = (np.asarray(n_rows) > 0).sum(-1)  # groups with any rows
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices → NaN
+        defined = (~np.isnan(v)).sum(-1)
+        diff = np.nanmax(v, -1) - np.nanmin(v, -1)
+    return np.where((defined >= 2) | ((present == 1) & (defined == 1)), diff, np.nan)
+
+
+@dataclass(frozen=True)
+class SweepIntervals:
+    """Bootstrap intervals for every model of a sweep (see :func:`bootstrap_sweep`).
+
+    Attributes
+    ----------
+    rates : tuple of str
+        The per-group rates with intervals, in the order of axis 1 below.
+    groups : pandas.Index
+        The groups, in the order of the last axis below.
+    rate_low, rate_high : ndarray of shape (n_models, n_rates, n_groups)
+    low, high : dict of str to ndarray of shape (n_models,)
+        ``"accuracy"`` and every gap column of ``gaps``.
+    undefined : ndarray of shape (n_models, n_groups)
+        The largest share, over the rates, of replicates that left a group's rate
+        undefined (a small group drew no rows of a needed kind).
+    """
+
+    rates: tuple[str, ...]
+    groups: pd.Index
+    rate_low: np.ndarray
+    rate_high: np.ndarray
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+    undefined: np.ndarray
+
+
+def bootstrap_sweep(
+    y_true: Any,
+    y_preds: Any,
+    *,
+    sensitive_features: Any,
+    n_boot: int = 200,
+    level: float = 0.95,
+    random_state: int | np.random.Generator | None = 0,
+    rates: tuple[str, ...] = ("selection_rate", "tpr", "fpr"),
+    gaps: tuple[str, ...] = PENALTY_GAPS,
+    pos_label: Any = None,
+) -> SweepIntervals:
+    """Percentile bootstrap intervals for many predictions of the same rows, at once.
+
+    A sweep (say, one model per λ) predicts the same rows ``n_models`` times. Each
+    replicate resamples every group's rows with replacement (each group keeps its
+    size, as in :func:`bootstrap_ci`), and the **same** resamples serve every model,
+    so neighbouring models' intervals differ by the models, not by the draws. The
+    resample counts ``(n_boot, n_rows)`` are drawn once; one sparse product with a
+    one-hot of (model, group, confusion cell) gives every replicate's confusion
+    counts for every model, and rates, gaps (by :func:`gaps_from_counts`) and
+    percentiles follow — no loop over replicates or models.
+
+    Parameters
+    ----------
+    y_true : array-like of two labels, shape (n_rows,)
+    y_preds : array-like of two labels, shape (n_models, n_rows)
+        One row of decisions per model.
+    sensitive_features : array-like, shape (n_rows,)
+    n_boot : int, default=200
+    level : float, default=0.95
+    random_state : int, numpy Generator or None, default=0
+    rates : tuple of str, default=("selection_rate", "tpr", "fpr")
+        Per-group rates (keys of :data:`RATES`) that get intervals.
+    gaps : tuple of str, default=PENALTY_GAPS
+        Gap columns (keys of :data:`GAPS`) that get intervals.
+    pos_label : scalar, default=None
+        The label that counts as positive (None: 1 in 0/1, -1/1 or False/True labels).
+
+    Returns
+    -------
+    SweepIntervals
+
+    Raises
+    ------
+    ValueError
+        Labels are not binary, ``y_preds`` is not one row per model of ``n_rows``
+        decisions, a rate or gap is unknown, or ``n_boot < 10``.
+
+    See Also
+    --------
+    bootstrap_ci : the interval of one metric for one prediction.
+
+    Examples
+    --------
+    Two models on twenty rows: the first predicts the labels, the second selects all.
+
+    >>> y = np.array([0, 1] * 10)
+    >>> g = np.repeat(["a", "b"], 10)
+    >>> out = bootstrap_sweep(y, [y, np.ones(20)], sensitive_features=g, n_boot=100)
+    >>> out.rate_low.shape, out.low["accuracy"].round(3).tolist()
+    ((2, 3, 2), [1.0, 0.3])
+    >>> out.high["accuracy"].round(3).tolist()  # the second: accuracy 0.5, resampled
+    [1.0, 0.7]
+
+    Lesson: 04-lambda-penalized-training
+    """
+    from scipy import sparse
+
+    yt = check_label_pair(y_true, y_true, pos_label=pos_label)[0].astype(np.int64)
+    preds = np.asarray(y_preds)
+    if preds.ndim != 2 or preds.shape[1] != len(yt):
+        raise ValueError(f"y_preds must have one row of {len(yt)} decisions per model "
+                         f"(shape (n_models, {len(yt)})); got shape {preds.shape}.")
+    pred = np.stack([check_label_pair(y_true, p, pos_label=pos_label,
+                                      names=("y_true", f"y_preds[{i}]"))[1]
+                     for i, p in enumerate(preds)]).astype(np.int64)
+    unknown = [r for r in rates if r not in RATES] + [g for g in gaps if g not in GAPS]
+    if unknown:
+        raise ValueError(f"unknown rate or gap {unknown[0]!r}; rates are {list(RATES)}, "
+                         f"gaps are {list(GAPS)}.")
+    check_int(n_boot, "n_boot", low=10)
+    groups = check_groups(sensitive_features, len(yt))
+    rng = check_random_state(random_state)
+    k, n = pred.shape
+    g = groups.n_groups
+    # stratified resample indices, drawn once: position j of group c's rows (in group
+    # order) is replaced by a uniform draw among group c's rows
+    order = np.argsort(groups.codes, kind="stable")
+    start = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
+    size = groups.counts[groups.codes[order]]
+    draws = start[groups.codes[order]] + (rng.random((n_boot, n)) * size).astype(np.int64)
+    flat = (order[draws] + (np.arange(n_boot) * n)[:, None]).ravel()
+    weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
+    col = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * yt[None, :] + pred
+    onehot = sparse.csr_matrix((np.ones(k * n), (np.tile(np.arange(n), k), col.ravel())),
+                               shape=(n, k * g * 4))
+    counts = (onehot.T @ weight.T).T.reshape(n_boot, k, g, 4)
+    r = rates_from_counts(counts, rates)
+    stack = np.stack([r[name] for name in rates], axis=2)  # (B, k, R, g)
+    rate_low, rate_high = percentile_interval(stack, level=level)
+    total = counts.sum(2)
+    low, high = {}, {}
+    stats = {"accuracy": (total[..., 0] + total[..., 3]) / total.sum(-1),
+             **gaps_from_counts(counts, gaps)}  # each (B, k)
+    for name, values in stats.items():
+        low[name], high[name] = percentile_interval(values, level=level)
+    return SweepIntervals(tuple(rates), groups.index, rate_low, rate_high, low, high,
+                          np.isnan(stack).mean(0).max(1))

@@ -802,8 +802,8 @@ def lesson_split(name: str = "adult", *, sensitive_columns: str | list[str] = "s
     cols = [sensitive_columns] if isinstance(sensitive_columns, str) else list(sensitive_columns)
 
     def frame_of(b: Bunch) -> tuple[pd.DataFrame, pd.Series]:
-        check_columns(b.sensitive, cols, name=f"{name}.sensitive")
-        X = pd.concat([b.data, b.sensitive[cols]], axis=1)
+        check_columns(b.sensitive_features, cols, name=f"{name}.sensitive_features")
+        X = pd.concat([b.data, b.sensitive_features[cols]], axis=1)
         for c in X.columns:
             if isinstance(X[c].dtype, pd.CategoricalDtype) and X[c].isna().any():
                 X[c] = X[c].cat.add_categories("missing").fillna("missing")
@@ -821,7 +821,7 @@ def lesson_split(name: str = "adult", *, sensitive_columns: str | list[str] = "s
     categorical = [c for c in features if isinstance(X_train[c].dtype, pd.CategoricalDtype)]
     return Bunch(X_train=X_train.reset_index(drop=True), X_test=X_test.reset_index(drop=True),
                  y_train=y_train.reset_index(drop=True), y_test=y_test.reset_index(drop=True),
-                 features=features, categorical=categorical, sensitive=cols, name=name)
+                 features=features, categorical=categorical, sensitive_columns=cols, name=name)
 
 
 def make_model(features: list[str], categorical: list[str], *, C: float = 1.0):
@@ -926,26 +926,27 @@ def compare_interventions(
     from fairlab import metrics as fm
 
     plan = INTERVENTIONS if interventions is None else interventions
-    sens_test = _group_frame(split.X_test[split.sensitive])
+    sens_test = _group_frame(split.X_test[split.sensitive_columns])
     results = {}
     for name, (strategy, balance) in plan.items():
         start = time.perf_counter()
         X, y = split.X_train, split.y_train
         model = make_model(split.features, split.categorical)
         if strategy == "smote" and smote_subsample and smote_subsample < len(X):
-            keep = _stratified_subsample(y, _group_frame(X[split.sensitive]), smote_subsample,
-                                         random_state)
+            keep = _stratified_subsample(y, _group_frame(X[split.sensitive_columns]),
+                                         smote_subsample, random_state)
             X, y = X.iloc[keep], y.iloc[keep]
         weights = None
         if strategy == "none":
             model.fit(X, y)
-            counts = cell_counts(y, _group_frame(X[split.sensitive]))
+            counts = cell_counts(y, _group_frame(X[split.sensitive_columns]))
         elif strategy == "reweigh":
-            weights = reweighing_weights(y, _group_frame(X[split.sensitive]))
+            weights = reweighing_weights(y, _group_frame(X[split.sensitive_columns]))
             model.fit(X, y, model__sample_weight=weights)
-            counts = cell_counts(y, _group_frame(X[split.sensitive]), sample_weight=weights)
+            counts = cell_counts(y, _group_frame(X[split.sensitive_columns]), sample_weight=weights)
         else:
-            sampler = GroupBalancedSampler(strategy, balance, sensitive_columns=split.sensitive,
+            sampler = GroupBalancedSampler(strategy, balance,
+                                           sensitive_columns=split.sensitive_columns,
                                            random_state=random_state)
             model = ImbPipeline([("balance", sampler), *model.steps])
             model.fit(X, y)

@@ -112,7 +112,7 @@ def fit_and_score_world(
     world : Bunch
         From :func:`fairlab.datasets.make_biased_world` or
         :func:`make_two_relations_world`: ``data`` (numeric features), ``target``
-        (recorded labels), ``true_target`` and ``sensitive`` (one column).
+        (recorded labels), ``true_target`` and ``sensitive_features`` (one column).
     use_group : bool, default=False
         Give the model the group column too (one indicator per group but the first).
         False is "fairness through unawareness".
@@ -145,8 +145,10 @@ def fit_and_score_world(
 
     Lesson: 01-where-bias-comes-from
     """
-    if not all(hasattr(world, k) for k in ("data", "target", "true_target", "sensitive")):
-        raise TypeError("world must be a Bunch with data, target, true_target and sensitive, "
+    if not all(hasattr(world, k)
+               for k in ("data", "target", "true_target", "sensitive_features")):
+        raise TypeError("world must be a Bunch with data, target, true_target and "
+                        "sensitive_features, "
                         "as returned by make_biased_world(); got "
                         f"{type(world).__name__}.")
     threshold = check_in_range(threshold, "threshold", low=0, high=1)
@@ -155,9 +157,9 @@ def fit_and_score_world(
     X = world.data.to_numpy(dtype=float)
     y = np.asarray(world.target, dtype=np.int64)
     truth = np.asarray(world.true_target, dtype=np.int64)
-    groups = check_groups(world.sensitive, len(y), name="world.sensitive")
-    column = world.sensitive.iloc[:, 0] if isinstance(world.sensitive, pd.DataFrame) \
-        else pd.Series(world.sensitive)
+    groups = check_groups(world.sensitive_features, len(y), name="world.sensitive_features")
+    sens = world.sensitive_features
+    column = sens.iloc[:, 0] if isinstance(sens, pd.DataFrame) else pd.Series(sens)
     if isinstance(column.dtype, pd.CategoricalDtype):
         absent = [str(c) for c in column.cat.categories if c not in set(groups.index)]
         if absent:
@@ -305,7 +307,7 @@ def make_two_relations_world(
     Returns
     -------
     Bunch with ``data`` (test_score, experience), ``target``, ``true_target``
-    (identical), ``sensitive``, ``frame``, ``feature_names``, ``DESCR``.
+    (identical), ``sensitive_features``, ``frame``, ``feature_names``, ``DESCR``.
 
     Examples
     --------
@@ -337,7 +339,7 @@ def make_two_relations_world(
         data=frame[["test_score", "experience"]].copy(),
         target=frame["target"].copy(),
         true_target=frame["true_target"].copy(),
-        sensitive=frame[["group"]].copy(),
+        sensitive_features=frame[["group"]].copy(),
         frame=frame,
         feature_names=["test_score", "experience"],
         target_name="target",

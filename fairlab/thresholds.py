@@ -42,14 +42,18 @@ from fairlab._validation import (
     check_binary,
     check_groups,
     check_in_range,
+    check_int,
+    check_random_state,
     check_sample_weight,
     check_scores,
 )
+from fairlab.metrics import RATES, percentile_interval, rates_from_counts, spread_between_groups
 
 __all__ = [
     "CONSTRAINTS",
     "FICO_LOSS_RATIO",
     "GroupCurves",
+    "BootstrapCurves",
     "ThresholdPolicy",
     "optimize_thresholds",
     "roc_hull",
@@ -138,12 +142,15 @@ class GroupCurves:
 
     Parameters
     ----------
-    y_true : array-like of 0/1
+    y_true : array-like of two labels
     y_score : array-like of float
     sensitive_features : array-like or DataFrame
     sample_weight : array-like, default=None
     probabilities : bool, default=True
         Require scores in [0, 1] (then thresholds must be in [0, 1] too).
+    pos_label : scalar, default=None
+        The label of ``y_true`` that counts as positive. None: labels coded 0/1,
+        -1/1 or False/True, and 1 (True) is positive.
 
     Examples
     --------
@@ -156,14 +163,16 @@ class GroupCurves:
     """
 
     def __init__(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
-                 sample_weight: Any = None, probabilities: bool = True) -> None:
-        yt = check_binary(y_true, "y_true")
+                 sample_weight: Any = None, probabilities: bool = True,
+                 pos_label: Any = None) -> None:
+        yt = check_binary(y_true, "y_true", pos_label=pos_label)
         score = check_scores(y_score, "y_score", n_rows=len(yt), probabilities=probabilities)
         groups = check_groups(sensitive_features, len(yt))
         w = check_sample_weight(sample_weight, len(yt))
         self.probabilities = probabilities
         self.groups: Groups = groups
         self.curves = _curves_from_rows(yt, score, groups, w)
+        self._y, self._score, self._weighted = yt, score, w is not None  # for bootstrap()
 
     @property
     def labels(self) -> list:
@@ -217,11 +226,141 @@ class GroupCurves:
             out[i] = (cv.n_neg - cv.fp[k], cv.fp[k], cv.n_pos - cv.tp[k], cv.tp[k])
         return out
 
+    def bootstrap(self, n_boot: int = 200, *,
+                  random_state: int | np.random.Generator | None = 0) -> BootstrapCurves:
+        """Bootstrap replicates of every group's curve, drawn once (see :class:`BootstrapCurves`).
+
+        Examples
+        --------
+        >>> c = GroupCurves([1, 0, 1, 0], [0.9, 0.4, 0.6, 0.2],
+        ...                 sensitive_features=["a", "a", "b", "b"])
+        >>> c.bootstrap(50).counts_at(0.5).shape  # replicate, group, (tn, fp, fn, tp)
+        (50, 2, 4)
+
+        Lesson: 06-decision-thresholds
+        """
+        return BootstrapCurves(self, n_boot, random_state=random_state)
+
     def roc(self, group: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(fpr, tpr, thresholds)`` of one group at every distinct score (plus none)."""
         cv = self.curves[self._position(group)]
         with np.errstate(invalid="ignore", divide="ignore"):
             return cv.fp / cv.n_neg, cv.tp / cv.n_pos, cv.thresholds
+
+
+class BootstrapCurves:
+    """Bootstrap replicates of every group's cumulative counts: intervals at any threshold.
+
+    Replicate ``b`` of group ``g`` resamples the group's rows with replacement (the
+    group keeps its size, as in :func:`fairlab.metrics.bootstrap_ci`). The resample
+    counts of every row are drawn once, **in data order**, then follow the score
+    order: which rows a replicate holds does not depend on how near-equal scores
+    happen to sort, so float noise across machines cannot change the replicates.
+    Each replicate's true and false positives above every distinct score are then
+    two cumulative sums, and a threshold is the same ``searchsorted`` index as in
+    :class:`GroupCurves`: a column lookup gives all replicates at once.
+
+    Build it with :meth:`GroupCurves.bootstrap`.
+
+    Parameters
+    ----------
+    curves : GroupCurves
+        Built without ``sample_weight``.
+    n_boot : int, default=200
+        Replicates per group.
+    random_state : int, numpy Generator or None, default=0
+        Seeds the draws: group by group, an ``(n_boot, group size)`` matrix of
+        ``integers(0, group size)``.
+
+    Examples
+    --------
+    >>> c = GroupCurves([1, 0, 1, 0, 1, 1], [0.9, 0.4, 0.6, 0.2, 0.7, 0.3],
+    ...                 sensitive_features=["a", "a", "a", "b", "b", "b"])
+    >>> boot = c.bootstrap(200, random_state=0)
+    >>> ci = boot.intervals({"a": 0.5, "b": 0.5})
+    >>> ci["tpr"].round(3).to_numpy().tolist()  # estimate, low, high per group
+    [[1.0, 1.0, 1.0], [0.5, 0.0, 1.0]]
+    >>> [round(float(v), 3) for v in ci.attrs["gap_tpr"]]  # the TPR gap's interval
+    [0.0, 1.0]
+
+    Lesson: 06-decision-thresholds
+    """
+
+    def __init__(self, curves: GroupCurves, n_boot: int = 200, *,
+                 random_state: int | np.random.Generator | None = 0) -> None:
+        if not isinstance(curves, GroupCurves):
+            raise TypeError(f"curves must be a GroupCurves; got {type(curves).__name__}. "
+                            "Use GroupCurves(...).bootstrap(n_boot).")
+        if curves._weighted:
+            raise ValueError("the bootstrap resamples rows, so it needs curves built "
+                             "without sample_weight; build GroupCurves(..., "
+                             "sample_weight=None) for intervals.")
+        self.n_boot = check_int(n_boot, "n_boot", low=10)
+        self.curves = curves
+        rng = check_random_state(random_state)
+        y, score = curves._y, curves._score
+        codes = curves.groups.codes
+        self.tp: list[np.ndarray] = []
+        self.fp: list[np.ndarray] = []
+        for g in range(curves.groups.n_groups):  # a few groups; rows are vectorised
+            rows = np.flatnonzero(codes == g)
+            order = np.argsort(-score[rows], kind="stable")
+            s, yy = score[rows][order], y[rows][order]
+            n = len(rows)
+            draws = rng.integers(0, n, size=(self.n_boot, n))  # in data order, drawn once
+            flat = (draws + (np.arange(self.n_boot) * n)[:, None]).ravel()
+            weight = np.bincount(flat, minlength=self.n_boot * n).reshape(self.n_boot, n)
+            weight = weight[:, order].astype(np.int32)  # then follow the score order
+            ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
+            zero = np.zeros((self.n_boot, 1), dtype=np.int32)
+            pos = np.cumsum(weight * yy.astype(np.int32), axis=1)[:, ends]
+            neg = np.cumsum(weight * (1 - yy).astype(np.int32), axis=1)[:, ends]
+            self.tp.append(np.hstack([zero, pos]))
+            self.fp.append(np.hstack([zero, neg]))
+
+    def counts_at(self, thresholds: Any) -> np.ndarray:
+        """Replicate confusion counts ``(n_boot, n_groups, 4)`` (tn, fp, fn, tp) at
+        ``score >= t_g``; ``thresholds`` as in :meth:`GroupCurves.counts_at`."""
+        t = self.curves.as_array(thresholds)
+        out = np.empty((self.n_boot, len(self.tp), 4))
+        for g, (tp, fp, cv) in enumerate(zip(self.tp, self.fp, self.curves.curves,
+                                             strict=True)):
+            k = cv.index_at(t[g])
+            out[:, g, 3], out[:, g, 1] = tp[:, k], fp[:, k]
+            out[:, g, 2], out[:, g, 0] = tp[:, -1] - tp[:, k], fp[:, -1] - fp[:, k]
+        return out
+
+    def intervals(self, thresholds: Any, *, rates: tuple[str, ...] = ("selection_rate",
+                  "tpr", "fpr"), level: float = 0.95) -> pd.DataFrame:
+        """Percentile intervals per group and rate at these thresholds.
+
+        Returns
+        -------
+        DataFrame indexed by group, columns ``(rate, estimate | low | high)``. Its
+        ``attrs`` hold, per rate, ``gap_<rate>`` = ``(low, high)`` of the largest minus
+        smallest group rate (the empty-group rule of
+        :func:`fairlab.metrics.spread_between_groups`) and ``undefined`` = the share of
+        replicates that left a group's rate undefined (largest over the rates).
+        """
+        unknown = [r for r in rates if r not in RATES]
+        if unknown:
+            raise ValueError(f"unknown rate {unknown[0]!r}; choose among {list(RATES)}.")
+        est = rates_from_counts(self.curves.counts_at(thresholds), rates)
+        counts = self.counts_at(thresholds)
+        boot = rates_from_counts(counts, rates)  # each (B, G)
+        stack = np.stack([boot[r] for r in rates], axis=1)  # (B, R, G)
+        lo, hi = percentile_interval(stack, level=level)  # (R, G)
+        n_rows = counts.sum(-1)
+        values = np.stack([np.stack([est[r] for r in rates]), lo, hi], axis=-1)  # (R, G, 3)
+        frame = pd.DataFrame(values.transpose(1, 0, 2).reshape(len(self.tp), -1),
+                             index=self.curves.index,
+                             columns=pd.MultiIndex.from_product(
+                                 [list(rates), ["estimate", "low", "high"]]))
+        for r in rates:
+            glo, ghi = percentile_interval(spread_between_groups(boot[r], n_rows), level=level)
+            frame.attrs[f"gap_{r}"] = (float(glo), float(ghi))
+        frame.attrs["undefined"] = np.isnan(stack).mean(0).max(0)
+        return frame
 
 
 def _curves_from_rows(yt: np.ndarray, score: np.ndarray, groups: Groups,
@@ -470,14 +609,19 @@ class ThresholdPolicy:
         self.probabilities = probabilities
 
     def fit(self, y_true: Any, y_score: Any, *, sensitive_features: Any,
-            sample_weight: Any = None) -> ThresholdPolicy:
-        """Search every distinct score of every group; return ``self``."""
+            sample_weight: Any = None, pos_label: Any = None) -> ThresholdPolicy:
+        """Search every distinct score of every group; return ``self``.
+
+        ``y_true`` is coded 0/1, -1/1 or False/True, or any two labels with
+        ``pos_label`` naming the positive one (as in :class:`GroupCurves`).
+        """
         if self.constraint not in CONSTRAINTS:
             raise ValueError(f"constraint must be one of {list(CONSTRAINTS)}; "
                              f"got {self.constraint!r}.")
         cost = cost_matrix_from(self.objective)
         curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features,
-                             sample_weight=sample_weight, probabilities=self.probabilities)
+                             sample_weight=sample_weight, probabilities=self.probabilities,
+                             pos_label=pos_label)
         if self.constraint in ("equal_opportunity", "equalized_odds"):
             _require(curves, "n_pos", "positive labels (y_true == 1)", "TPR", self.constraint)
         if self.constraint == "equalized_odds":

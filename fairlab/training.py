@@ -107,7 +107,7 @@ def _largest_gap(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     return hi - lo
 
 
-def demographic_parity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+def demographic_parity_surrogate(proba: torch.Tensor, sensitive_features: torch.Tensor,
                                  y: torch.Tensor | None = None) -> torch.Tensor:
     r"""Soft demographic-parity gap: the spread of the groups' mean predicted probability.
 
@@ -121,7 +121,7 @@ def demographic_parity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
     ----------
     proba : Tensor of shape (n,) or (k, n)
         Predicted P(y = 1) of each row (k models at once in a sweep).
-    sensitive : Tensor
+    sensitive_features : Tensor
         Integer group codes of shape (n,), or a one-hot matrix (n, G).
     y : Tensor, default=None
         Ignored; accepted so that every surrogate has the same signature.
@@ -141,10 +141,10 @@ def demographic_parity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
 
     Lesson: 04-lambda-penalized-training
     """
-    return _largest_gap(proba, _one_hot(sensitive))
+    return _largest_gap(proba, _one_hot(sensitive_features))
 
 
-def equal_opportunity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+def equal_opportunity_surrogate(proba: torch.Tensor, sensitive_features: torch.Tensor,
                                 y: torch.Tensor) -> torch.Tensor:
     r"""Soft equal-opportunity gap: mean probability among the true positives, per group.
 
@@ -165,11 +165,11 @@ def equal_opportunity_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
 
     Lesson: 04-lambda-penalized-training
     """
-    onehot = _one_hot(sensitive)
+    onehot = _one_hot(sensitive_features)
     return _largest_gap(proba, onehot * y.reshape(-1, 1).to(onehot.dtype))
 
 
-def equalized_odds_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+def equalized_odds_surrogate(proba: torch.Tensor, sensitive_features: torch.Tensor,
                              y: torch.Tensor) -> torch.Tensor:
     r"""Soft equalized-odds gap: the larger of the soft TPR gap and the soft FPR gap.
 
@@ -188,12 +188,12 @@ def equalized_odds_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
 
     Lesson: 04-lambda-penalized-training
     """
-    onehot = _one_hot(sensitive)
+    onehot = _one_hot(sensitive_features)
     yy = y.reshape(-1, 1).to(onehot.dtype)
     return torch.maximum(_largest_gap(proba, onehot * yy), _largest_gap(proba, onehot * (1 - yy)))
 
 
-def error_rate_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
+def error_rate_surrogate(proba: torch.Tensor, sensitive_features: torch.Tensor,
                          y: torch.Tensor) -> torch.Tensor:
     r"""Soft error-rate gap: the spread of the groups' mean log-loss.
 
@@ -215,10 +215,10 @@ def error_rate_surrogate(proba: torch.Tensor, sensitive: torch.Tensor,
     p = proba.clamp(1e-7, 1 - 1e-7)
     yy = y.to(p.dtype)
     loss = -(yy * torch.log(p) + (1 - yy) * torch.log1p(-p))
-    return _largest_gap(loss, _one_hot(sensitive))
+    return _largest_gap(loss, _one_hot(sensitive_features))
 
 
-def hard_error_rate_gap(proba: torch.Tensor, sensitive: torch.Tensor,
+def hard_error_rate_gap(proba: torch.Tensor, sensitive_features: torch.Tensor,
                         y: torch.Tensor) -> torch.Tensor:
     """The broken penalty: the error-rate gap counted from ``argmax`` predictions.
 
@@ -238,10 +238,10 @@ def hard_error_rate_gap(proba: torch.Tensor, sensitive: torch.Tensor,
     """
     pred = torch.stack([1 - proba, proba], dim=-1).argmax(-1)  # integers: the graph ends here
     wrong = (pred != y.reshape(-1).long()).to(proba.dtype)
-    return _largest_gap(wrong, _one_hot(sensitive))
+    return _largest_gap(wrong, _one_hot(sensitive_features))
 
 
-#: Penalty name → function ``(proba, sensitive, y) -> gap``.
+#: Penalty name → function ``(proba, sensitive_features, y) -> gap``.
 PENALTIES: dict[str, Callable[..., torch.Tensor]] = {
     "demographic_parity": demographic_parity_surrogate,
     "equal_opportunity": equal_opportunity_surrogate,
@@ -557,7 +557,7 @@ def lambda_sweep(
     return LambdaSweep(
         frame=frame, models=models, lams=lam_arr, penalty=penalty, proba=proba,
         y={k: v[1] for k, v in splits.items()},
-        sensitive={k: v[3] for k, v in splits.items()},
+        sensitive_features={k: v[3] for k, v in splits.items()},
         X={k: v[0] for k, v in splits.items()},
         params=dict(penalty=penalty, hidden=hidden, epochs=epochs, lr=lr,
                     batch_size=batch_size, random_state=random_state),

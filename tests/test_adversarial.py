@@ -216,27 +216,28 @@ def test_sweep_frame_against_fairlearn(sweep):
                                    "eodds_gap", "error_rate_gap"]
     for split in ("train", "test"):
         rows = f[f.split == split].reset_index(drop=True)
-        X, y, s = sweep.X[split], sweep.y[split], sweep.sensitive[split]
+        X, y, s = sweep.X[split], sweep.y[split], sweep.sensitive_features[split]
         for i, model in enumerate(sweep.models):
             pred = model.predict(X)
             assert rows.loc[i, "accuracy"] == pytest.approx((pred == y).mean())
             assert rows.loc[i, "dp_gap"] == pytest.approx(fl_dp(y, pred, sensitive_features=s))
             assert rows.loc[i, "eodds_gap"] == pytest.approx(
                 fl_eodds(y, pred, sensitive_features=s))
-            audit = audit_adversary(sweep.proba["train"][i], sweep.sensitive["train"],
+            audit = audit_adversary(sweep.proba["train"][i], sweep.sensitive_features["train"],
                                     scores_test=model.predict_proba(X)[:, 1],
                                     sensitive_features_test=s)
             assert rows.loc[i, "audit_accuracy"] == pytest.approx(audit.accuracy)
             assert rows.loc[i, "audit_auc"] == pytest.approx(audit.auc, abs=1e-6)
     # the baseline guesses the TRAINING majority group, on every split
-    labels, counts = np.unique(sweep.sensitive["train"], return_counts=True)
+    labels, counts = np.unique(sweep.sensitive_features["train"], return_counts=True)
     majority = labels[counts.argmax()]
-    assert sweep.baseline["train"] == adversary_baseline(sweep.sensitive["train"])
-    assert sweep.baseline["test"] == pytest.approx((sweep.sensitive["test"] == majority).mean())
+    assert sweep.baseline["train"] == adversary_baseline(sweep.sensitive_features["train"])
+    assert sweep.baseline["test"] == pytest.approx(
+        (sweep.sensitive_features["test"] == majority).mean())
 
 
 def test_sweep_models_equal_single_fits(sweep):
-    X, y, s = sweep.X["train"], sweep.y["train"], sweep.sensitive["train"]
+    X, y, s = sweep.X["train"], sweep.y["train"], sweep.sensitive_features["train"]
     single = AdversarialClassifier(alpha=0.5, **sweep.params).fit(X, y, sensitive_features=s)
     np.testing.assert_allclose(single.predict_proba(X), sweep.models[1].predict_proba(X),
                                atol=1e-4)
@@ -246,7 +247,7 @@ def test_sweep_models_equal_single_fits(sweep):
 
 
 def test_sweep_alpha_zero_matches_lambda_sweep(sweep):
-    X, y, s = sweep.X["train"], sweep.y["train"], sweep.sensitive["train"]
+    X, y, s = sweep.X["train"], sweep.y["train"], sweep.sensitive_features["train"]
     lam = lambda_sweep(X, y, s, [0.0], epochs=4, batch_size=100, lr=0.05, random_state=0,
                        progress=False)
     np.testing.assert_allclose(lam.proba["train"][0], sweep.proba["train"][0], atol=1e-6)
@@ -348,7 +349,8 @@ def test_adult_arrays_are_lesson_04s_recipe():
     np.testing.assert_array_equal(d.X_test,
                                   prep.transform(test.data.iloc[rows_te]).astype(np.float32))
     np.testing.assert_array_equal(d.y_test, test.target.to_numpy()[rows_te])
-    np.testing.assert_array_equal(d.s_train, train.sensitive["sex"].to_numpy(object)[rows_tr])
+    np.testing.assert_array_equal(
+        d.s_train, train.sensitive_features["sex"].to_numpy(object)[rows_tr])
     assert not any(n.startswith(("sex", "race")) for n in d.feature_names)
     assert d.X_train.shape[1] == len(d.feature_names)
     with pytest.raises(ValueError, match="sensitive_columns must be one of"):

@@ -130,7 +130,7 @@ def test_cycle_finder_finds_a_planted_cycle():
 
 @pytest.mark.parametrize(("source", "flagged"), [
     ("from fairlab.training import _encode_labels\n", True),
-    ("from fairlab.widgets._intervals import quantiles\n", True),  # outside widgets
+    ("from fairlab.widgets._intervals import ci_html\n", True),  # outside widgets
     ("from fairlab._nn import forward\n", False),
     ("from fairlab._validation import check_int\n", False),
     ("from fairlab.metrics import GAPS\n", False),

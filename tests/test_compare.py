@@ -108,7 +108,7 @@ def test_reported_metrics_are_those_of_the_predictions(monkeypatch):
 def test_intersections_and_bunch_input():
     res = compare_interventions("german", sensitive_columns=["sex", "age_band"], interventions=FAST,
                                 n_splits=3, cache=False, progress=False)
-    assert res.attrs["sensitive"] == "sex × age_band" and len(res.attrs["groups"]) >= 4
+    assert res.attrs["sensitive_columns"] == "sex × age_band" and len(res.attrs["groups"]) >= 4
     world = compare.load_dataset("biased_world")  # a Bunch, passed as one
     res = compare_interventions(world, sensitive_columns="group", interventions=FAST, n_splits=3,
                                 cache=False, progress=False)
@@ -147,7 +147,7 @@ def test_bad_bunch_targets_and_groups_are_explained():
         compare_interventions(compare.Bunch(data=world.data), sensitive_columns="group",
                               cache=False, progress=False)
     one = compare.Bunch(**world)
-    one["sensitive"] = world.sensitive.assign(group="A")
+    one["sensitive_features"] = world.sensitive_features.assign(group="A")
     with pytest.raises(ValueError, match="at least two groups"):
         compare_interventions(one, sensitive_columns="group", interventions=["none"], n_splits=3,
                               cache=False, progress=False)

@@ -27,13 +27,14 @@ def test_adult_shapes_and_published_base_rates():
 def test_bunch_layout():
     for bunch in (D.load_adult(), D.load_compas(), D.load_german(), D.make_biased_world(200)):
         assert list(bunch.data.columns) == bunch.feature_names
-        assert not set(bunch.sensitive.columns) & set(bunch.data.columns)
+        assert not set(bunch.sensitive_features.columns) & set(bunch.data.columns)
         assert bunch.target.name not in bunch.data.columns
         assert set(bunch.target.unique()) <= {0, 1}
-        assert len(bunch.data) == len(bunch.target) == len(bunch.sensitive) == len(bunch.frame)
+        assert (len(bunch.data) == len(bunch.target) == len(bunch.sensitive_features)
+                == len(bunch.frame))
         assert "Licence" in bunch.DESCR or "licence" in bunch.DESCR or "synthetic" in bunch.DESCR
-        for col in bunch.sensitive:
-            assert isinstance(bunch.sensitive[col].dtype, pd.CategoricalDtype)
+        for col in bunch.sensitive_features:
+            assert isinstance(bunch.sensitive_features[col].dtype, pd.CategoricalDtype)
 
 
 def test_adult_missing_values_are_nan_and_categorical():
@@ -75,8 +76,8 @@ def test_german_readable_and_sensitive():
     assert "no account" in german.frame["checking_account"].cat.categories
     assert not german.frame.select_dtypes("category").apply(
         lambda c: c.astype(str).str.match(r"A\d+$").any()).any()
-    assert german.sensitive["sex"].value_counts()["female"] == 310
-    assert german.sensitive["age_band"].value_counts()["under 25"] == 149
+    assert german.sensitive_features["sex"].value_counts()["female"] == 310
+    assert german.sensitive_features["age_band"].value_counts()["under 25"] == 149
 
 
 def test_fico_tables():
@@ -119,13 +120,15 @@ def test_world_with_knobs_off_is_unbiased():
     assert (w.target == w.true_target).all()
     rates = w.frame.groupby("group", observed=True)["true_target"].mean()
     assert abs(rates["A"] - rates["B"]) < 0.02
-    assert w.sensitive["group"].value_counts(normalize=True)["B"] == pytest.approx(0.5, abs=0.02)
+    share_b = w.sensitive_features["group"].value_counts(normalize=True)["B"]
+    assert share_b == pytest.approx(0.5, abs=0.02)
 
 
 def test_world_each_knob_does_its_one_thing():
     base = D.make_biased_world(20_000, random_state=1)
     rep = D.make_biased_world(20_000, representation=0.8, random_state=1)
-    assert rep.sensitive["group"].value_counts(normalize=True)["B"] == pytest.approx(0.1, abs=0.01)
+    share_b = rep.sensitive_features["group"].value_counts(normalize=True)["B"]
+    assert share_b == pytest.approx(0.1, abs=0.01)
     hist = D.make_biased_world(20_000, historical_bias=0.4, random_state=1)
     f = hist.frame
     b_pos = (f["group"] == "B") & (f["true_target"] == 1)
@@ -161,7 +164,7 @@ def test_german_sex_column_warns_once_and_descr_says_why(monkeypatch, recwarn):
     assert len(caught) == 1 and "Grömping 2019" in str(caught[0].message)
     assert caught[0].filename == "fairlab/datasets.py"  # no machine-specific path in outputs
     status = german.frame["personal_status"].astype(str)
-    assert (status.str.startswith("female") == (german.sensitive["sex"] == "female")).all()
+    assert (status.str.startswith("female") == (german.sensitive_features["sex"] == "female")).all()
     assert status.value_counts().to_dict() == {
         "male: single": 548, "female: divorced/separated/married": 310,
         "male: married/widowed": 92, "male: divorced/separated": 50}

@@ -38,7 +38,7 @@ def adult():
     model = LogisticRegression(max_iter=500).fit(X, a.target)
     score = model.predict_proba(X)[:, 1]
     return {"y": a.target.to_numpy(), "pred": (score >= 0.5).astype(int), "score": score,
-            "sf": a.sensitive[["race", "sex"]].reset_index(drop=True)}
+            "sf": a.sensitive_features[["race", "sex"]].reset_index(drop=True)}
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,13 @@ from fairlab.simulation import (
 def _oracle(world, *, use_group=False, threshold=0.5):
     """The same model fitted by hand, scored with fairlab.metrics.group_metrics."""
     X = world.data.to_numpy(float)
-    is_b = (world.sensitive["group"] == "B").to_numpy()
+    is_b = (world.sensitive_features["group"] == "B").to_numpy()
     if use_group:
         X = np.column_stack([X, is_b])
     half = len(X) // 2
     model = LogisticRegression().fit(X[:half], world.target.to_numpy()[:half])
     pred = (model.predict_proba(X[half:])[:, 1] >= threshold).astype(int)
-    g = world.sensitive["group"].to_numpy()[half:].astype(str)
+    g = world.sensitive_features["group"].to_numpy()[half:].astype(str)
     truth = group_metrics(world.true_target.to_numpy()[half:], pred, sensitive_features=g)
     rec = group_metrics(world.target.to_numpy()[half:], pred, sensitive_features=g)
     return pred, truth, rec, model
@@ -89,7 +89,7 @@ def test_per_group_model_equals_separate_fits():
     # Interactions in one fit ≈ one model per group (same penalty on fewer weights).
     w = make_two_relations_world(4000, random_state=0)
     fit = fit_and_score_world(w, per_group=True)
-    X, y, g = w.data.to_numpy(float), w.target.to_numpy(), w.sensitive["group"].to_numpy()
+    X, y, g = w.data.to_numpy(float), w.target.to_numpy(), w.sensitive_features["group"].to_numpy()
     agree = []
     for grp in ("A", "B"):
         rows = g == grp

@@ -317,7 +317,7 @@ def adult_scores():
         LogisticRegression(max_iter=1000))
     model.fit(tr.data, tr.target)
     return (te.target.to_numpy(), model.predict_proba(te.data)[:, 1],
-            te.sensitive["sex"])
+            te.sensitive_features["sex"])
 
 
 @pytest.mark.parametrize("ours, theirs, rates", [

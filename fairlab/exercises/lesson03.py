@@ -25,8 +25,8 @@ def _adult_reweighing() -> dict[str, float]:
     from fairlab.resampling import reweighing_table
 
     adult = load_adult()
-    table = reweighing_table(adult.target, adult.sensitive["sex"])
-    women = adult.target[adult.sensitive["sex"] == "Female"]
+    table = reweighing_table(adult.target, adult.sensitive_features["sex"])
+    women = adult.target[adult.sensitive_features["sex"] == "Female"]
     return {
         "w_f1": float(table.loc[("Female", 1), "weight"]),
         "w_f0": float(table.loc[("Female", 0), "weight"]),
@@ -52,7 +52,8 @@ def check_reweighing_weight(answer: Any) -> bool:
     return check_number(
         answer, v["w_f1"], tol=0.005,
         hint="Use w(g, y) = P(g) · P(y) / P(g, y) with g = 'Female' and y = 1, or read the "
-             "row ('Female', 1) of reweighing_table(adult.target, adult.sensitive['sex']).",
+             "row ('Female', 1) of reweighing_table(adult.target, "
+             "adult.sensitive_features['sex']).",
         near_misses={
             "You inverted it: the weight is P(g)·P(y) / P(g, y), not P(g, y) / (P(g)·P(y)).":
                 close(1 / v["w_f1"]),
@@ -73,7 +74,7 @@ def _adult_cells() -> dict[str, int]:
     from fairlab.resampling import cell_counts
 
     adult = load_adult()
-    cc = cell_counts(adult.target, adult.sensitive["race"])
+    cc = cell_counts(adult.target, adult.sensitive_features["race"])
     cells = cc[["label 0", "label 1"]].to_numpy()
     return {"min_cell": int(cells.min()), "n_cells": int(cells.size),
             "min_group": int(cc["rows"].min()), "n_groups": len(cc)}
@@ -97,7 +98,7 @@ def check_cells_undersampled_rows(answer: Any) -> bool:
         answer, expected, tol=0.5,
         hint="Every (race, label) cell shrinks to the size of the smallest cell. Count the "
              "cells (races × labels) and find the smallest with cell_counts(adult.target, "
-             "adult.sensitive['race']).",
+             "adult.sensitive_features['race']).",
         near_misses={
             "That balances the race groups, not every (race, label) cell: the smallest "
             "cell is smaller than the smallest group.":

@@ -72,7 +72,7 @@ def check_adversary_baseline(answer: Any) -> bool:
     from fairlab.adversarial import adversary_baseline
     from fairlab.datasets import load_adult
 
-    expected = adversary_baseline(load_adult("test").sensitive[LESSON_DATA["sensitive"]])
+    expected = adversary_baseline(load_adult("test").sensitive_features[LESSON_DATA["sensitive"]])
     return check_number(
         answer, expected, tol=2e-3,
         praise="Correct: always guessing the larger group is right this often without "

@@ -114,7 +114,7 @@ def plot_proxies(proxy: Any, top: int = 8, ax: Axes | None = None) -> Axes:
     # Weak proxies still get visible bars: the axis follows the largest value.
     ax.set_xlim(0, max(0.05, min(1.0, 1.25 * float(f["mi_share"].max()))))
     ax.set_xlabel("MI / H(group)")
-    ax.set_title(f"Proxies for {' × '.join(proxy.sensitive)}\nall features: AUC = "
+    ax.set_title(f"Proxies for {' × '.join(proxy.sensitive_columns)}\nall features: AUC = "
                  f"{proxy.auc:.2f}")
     return ax
 
@@ -132,9 +132,9 @@ def plot_audit(report: Any, attribute: str | None = None, fig: Figure | None = N
 
     Lesson: 02-auditing-a-dataset
     """
-    attribute = attribute or report.sensitive[0]
+    attribute = attribute or report.sensitive_columns[0]
     if attribute not in report.representation:
-        raise ValueError(f"attribute must be one of {report.sensitive}; got {attribute!r}.")
+        raise ValueError(f"attribute must be one of {report.sensitive_columns}; got {attribute!r}.")
     if fig is None:
 
         with mpl.rc_context(STYLE):

@@ -621,7 +621,7 @@ def _gap_table(g, conf, b_conf, readable, level) -> pd.DataFrame:
     left_out = ", ".join(lab for lab, ok in zip(g.labels, readable, strict=True) if not ok)
     rows = []
     for func in GAP_FUNCTIONS.values():
-        formula = func._from_counts  # the counts-level formula metrics registers for bootstraps
+        formula = lambda c, f=func: metrics.metric_from_counts(f, c)  # noqa: E731
         if readable.sum() >= 2:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)

@@ -1,4 +1,7 @@
-"""Shared helpers of the explorers' bootstrap-interval option (fast enough for callbacks).
+"""Shared helper of the explorers' bootstrap-interval option: the interval table.
+
+The intervals themselves come from :func:`fairlab.metrics.bootstrap_sweep` and
+:class:`fairlab.thresholds.BootstrapCurves`.
 
 Lesson: 11-choosing-an-intervention
 """
@@ -10,14 +13,7 @@ import html
 import numpy as np
 import pandas as pd
 
-__all__ = ["quantiles", "ci_html"]
-
-
-def quantiles(values: np.ndarray, q: list[float]) -> np.ndarray:
-    """Quantiles over axis 0; the NaN-aware (slow) path only when a replicate is undefined."""
-    if np.isnan(values).any():
-        return np.nanquantile(values, q, axis=0)
-    return np.quantile(values, q, axis=0)
+__all__ = ["ci_html"]
 
 
 def ci_html(ci: pd.DataFrame, labels: list) -> str:

@@ -102,7 +102,7 @@ class AdversarialExplorer(Explorer):
             self._compare = (compare_frame[compare_frame["split"] == split]
                              if "split" in compare_frame else compare_frame)
         self.compare_label = compare_label
-        self._precompute(sweep.proba[split], sweep.y[split], sweep.sensitive[split])
+        self._precompute(sweep.proba[split], sweep.y[split], sweep.sensitive_features[split])
         options = [(f"{a:g}", i) for i, a in enumerate(sweep.alphas)]
         slider = W.SelectionSlider(options=options, value=0, description="α (adversary)",
                                    continuous_update=True, style={"description_width": "initial"},

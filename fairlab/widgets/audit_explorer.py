@@ -48,7 +48,7 @@ class AuditState:
     """Everything one view shows: the three audits and the one-line readout."""
 
     dataset: str
-    sensitive: list[str]
+    sensitive_columns: list[str]
     representation: Representation
     outcome: OutcomeByGroup
     proxy: ProxyStrength
@@ -131,7 +131,7 @@ class AuditExplorer(Explorer):
                 raise ValueError(f"the report for {name!r} was computed on other data "
                                  f"({report.n} rows, target {report.target!r}); pass "
                                  "audit_report(bunch.frame, target, bunch.sensitive_names).")
-            if sorted(report.sensitive) == sorted(b.sensitive_names):
+            if sorted(report.sensitive_columns) == sorted(b.sensitive_names):
                 for attr, proxy in report.proxies.items():
                     self._proxies[(name, (attr,))] = proxy
         max_groups = 2
@@ -253,7 +253,7 @@ class AuditExplorer(Explorer):
                    f"{'p < 0.001' if t.p_value < 0.001 else f'p = {t.p_value:.3f}'} · "
                    f"Cramér's V = {t.effect_size:.3f} ({t.effect}) · proxy AUC for {sensitive} "
                    f"{proxy.auc:.3f} (top: {proxy.strongest})")
-        return AuditState(dataset=dataset, sensitive=cols, representation=rep, outcome=out,
+        return AuditState(dataset=dataset, sensitive_columns=cols, representation=rep, outcome=out,
                           proxy=proxy, readout=readout)
 
     def render(self, state: AuditState) -> None:
@@ -297,9 +297,9 @@ class AuditExplorer(Explorer):
         self.axes[2].set_yticks(np.arange(len(f)), [str(x) for x in f.index])
         self.axes[2].set_ylim(self.top - 0.5, -0.5)
         test = state.outcome.test
-        proxied = " × ".join(state.proxy.sensitive)
-        self.axes[0].set_title(f"{state.dataset}\nshare of rows by {state.sensitive[0]}"
-                               + (" × …" if len(state.sensitive) > 1 else ""))
+        proxied = " × ".join(state.proxy.sensitive_columns)
+        self.axes[0].set_title(f"{state.dataset}\nshare of rows by {state.sensitive_columns[0]}"
+                               + (" × …" if len(state.sensitive_columns) > 1 else ""))
         self.axes[1].set_title(f"{state.outcome.target} = 1, by group\nCramér's V = "
                                f"{test.effect_size:.3f} ({test.effect})")
         self.axes[2].set_title(f"Proxies for {proxied}\nall features: AUC = "
@@ -360,9 +360,9 @@ class AuditExplorer(Explorer):
         proxies = [[i - 0.4, i + 0.4, float(v), f"{v:.3f}", PALETTE[5], 1]
                    for i, v in enumerate(f["mi_share"])]
         test = st.outcome.test
-        more = " × …" if len(st.sensitive) > 1 else ""
+        more = " × …" if len(st.sensitive_columns) > 1 else ""
         panels = [
-            {**rows, "title": f"share of rows by {st.sensitive[0]}{more}", "width": 330,
+            {**rows, "title": f"share of rows by {st.sensitive_columns[0]}{more}", "width": 330,
              "left": 150, "xlim": [0, 1], "xlabel": "share of rows",
              "layers": [{"id": "share", "type": "hbarl", "data": share}],
              "alt": f"{dataset}: each group's share of the rows"},

@@ -11,7 +11,6 @@ Lesson: 04-lambda-penalized-training
 from __future__ import annotations
 
 import html
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +19,17 @@ import numpy as np
 import pandas as pd
 
 from fairlab._validation import check_choice, check_groups, check_in_range, check_int, check_seed
-from fairlab.metrics import GAPS, PENALTY_GAPS, group_metrics, rates_from_counts
+from fairlab.metrics import (
+    GAPS,
+    PENALTY_GAPS,
+    SweepIntervals,
+    bootstrap_sweep,
+    group_metrics,
+)
 from fairlab.plotting import PALETTE, metrics_table_html
 from fairlab.training import FairPenaltyClassifier, LambdaSweep
 from fairlab.widgets._explorer import Explorer, new_figure
-from fairlab.widgets._intervals import ci_html, quantiles
+from fairlab.widgets._intervals import ci_html
 from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
 __all__ = ["LambdaExplorer", "LambdaState"]
@@ -52,54 +57,6 @@ class LambdaState:
 
 
 _CI_RATES = ("selection_rate", "tpr", "fpr")
-_CI_GAPS = {g: GAPS[g].rates for g in PENALTY_GAPS}
-
-
-class _BootSweep:
-    """Bootstrap intervals for every λ of a sweep, computed in one pass, once.
-
-    The rows of each group are resampled with replacement (each group keeps its
-    size), the *same* resamples for every λ. One sparse product of the resample
-    counts ``(n_boot, n_rows)`` with a one-hot of (λ, group, confusion cell)
-    gives every replicate's confusion counts for every λ; rates, gaps and their
-    percentiles follow, so a slider move only picks row ``λ`` of the result.
-    """
-
-    def __init__(self, pred: np.ndarray, y: np.ndarray, groups: Any, n_boot: int,
-                 level: float, random_state: int) -> None:
-        from scipy import sparse
-
-        k, n = pred.shape
-        g = groups.n_groups
-        rng = np.random.default_rng(random_state)
-        # stratified resample indices, drawn once: row i of group c is replaced by a draw
-        # among group c's rows
-        order = np.argsort(groups.codes, kind="stable")
-        start = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
-        size = groups.counts[groups.codes[order]]
-        draws = start[groups.codes[order]] + (rng.random((n_boot, n)) * size).astype(np.int64)
-        flat = (order[draws] + (np.arange(n_boot) * n)[:, None]).ravel()
-        weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n).astype(float)
-        col = (np.arange(k)[:, None] * g + groups.codes[None, :]) * 4 + 2 * y[None, :] + pred
-        onehot = sparse.csr_matrix((np.ones(k * n), (np.tile(np.arange(n), k), col.ravel())),
-                                   shape=(n, k * g * 4))
-        counts = (onehot.T @ weight.T).T.reshape(n_boot, k, g, 4)
-        rates = rates_from_counts(counts, ("accuracy", *_CI_RATES))
-        alpha = (1 - level) / 2
-        with warnings.catch_warnings():  # undefined replicates are counted and reported
-            warnings.simplefilter("ignore", RuntimeWarning)
-            total = counts.sum(2)
-            acc = (total[..., 0] + total[..., 3]) / total.sum(-1)  # (B, k)
-            stack = np.stack([rates[r] for r in _CI_RATES], axis=2)  # (B, k, R, g)
-            self.low, self.high = quantiles(stack, [alpha, 1 - alpha])
-            gaps = {name: np.max([np.nanmax(rates[r], -1) - np.nanmin(rates[r], -1)
-                                  for r in parts], axis=0)
-                    for name, parts in _CI_GAPS.items()}  # each (B, k)
-            self.gap_low, self.gap_high = {}, {}
-            for name, values in {"accuracy": acc, **gaps}.items():
-                self.gap_low[name], self.gap_high[name] = quantiles(values,
-                                                                    [alpha, 1 - alpha])
-        self.undefined = np.isnan(stack).mean(0).max(1)  # (k, g)
 
 
 class LambdaExplorer(Explorer):
@@ -147,6 +104,18 @@ class LambdaExplorer(Explorer):
                  bins: int = 20, intervals: bool = False, n_boot: int = 200,
                  level: float = 0.95, min_count: int = 30,
                  random_state: int | np.random.Generator | None = 0) -> None:
+        self._validate(sweep, split, gap, bins, n_boot, level, min_count, random_state)
+        self._precompute(intervals)
+        controls = self._build_controls(intervals)
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title=f"λ-penalized training · penalty: {sweep.penalty}")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, sweep: LambdaSweep, split: str, gap: str | None, bins: int,
+                  n_boot: int, level: float, min_count: int, random_state: Any) -> None:
+        """Check the arguments and keep them (the sweep, split, gap and bootstrap settings)."""
         if not isinstance(sweep, LambdaSweep):
             raise TypeError(f"LambdaExplorer needs the result of lambda_sweep(...); got "
                             f"{type(sweep).__name__}.")
@@ -154,39 +123,50 @@ class LambdaExplorer(Explorer):
         gap = sweep.gap_column if gap is None else gap
         check_choice(gap, "gap", list(GAP_LABELS))
         self.sweep, self.split, self.gap, self.bins = sweep, split, gap, int(bins)
-        frame = sweep.frame
-        self._rows = frame[frame["split"] == split].reset_index(drop=True)
-        proba, y, sens = sweep.proba[split], sweep.y[split], sweep.sensitive[split]
-
-        # ---- precomputed for every λ: tables and histograms
-        pred = (proba >= 0.5).astype(np.int64)
-        self._tables = [group_metrics(y, p, sensitive_features=sens)[TABLE_COLUMNS]
-                        for p in pred]
-        groups = check_groups(sens, len(y))
-        self.groups = [str(g) for g in groups.labels]
         check_int(n_boot, "n_boot", low=10)
         self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                     high_inclusive=False)
         self.n_boot, self.min_count = int(n_boot), int(min_count)
         self.random_state = check_seed(random_state)
+
+    def _precompute(self, intervals: bool) -> None:
+        """Every λ's table and score histograms (and its intervals when asked for now)."""
+        sweep, split = self.sweep, self.split
+        frame = sweep.frame
+        self._rows = frame[frame["split"] == split].reset_index(drop=True)
+        proba, y = sweep.proba[split], sweep.y[split]
+        sens = sweep.sensitive_features[split]
+        pred = (proba >= 0.5).astype(np.int64)
+        self._tables = [group_metrics(y, p, sensitive_features=sens)[TABLE_COLUMNS]
+                        for p in pred]
+        groups = check_groups(sens, len(y))
+        self.groups = [str(g) for g in groups.labels]
         self._pred, self._y, self._groups = pred, np.asarray(y, dtype=np.int64), groups
-        self._boot: _BootSweep | None = None
+        self._sens = sens
+        self._boot: SweepIntervals | None = None
         if intervals:  # before the explorer is shown
-            self._boot = _BootSweep(pred, self._y, groups, self.n_boot, self.level,
-                                    self.random_state)
+            self._boot = self._bootstrap()
         k, g = len(proba), groups.n_groups
         bin_of = np.clip((proba * self.bins).astype(np.int64), 0, self.bins - 1)
         cell = (np.arange(k)[:, None] * g + groups.codes[None, :]) * self.bins + bin_of
         counts = np.bincount(cell.ravel(), minlength=k * g * self.bins)
         self._hist = counts.reshape(k, g, self.bins) / groups.counts[None, :, None]
 
-        # ---- controls
-        options = [(f"{lam:.2f}", i) for i, lam in enumerate(sweep.lams)]
+    def _build_controls(self, intervals: bool) -> dict[str, W.ValueWidget]:
+        """The λ slider (over the grid's indices) and the intervals checkbox."""
+        options = [(f"{lam:.2f}", i) for i, lam in enumerate(self.sweep.lams)]
         slider = W.SelectionSlider(options=options, value=0, description="λ",
                                    continuous_update=True,
                                    layout=W.Layout(width="420px"))
+        ci_box = W.Checkbox(value=bool(intervals), indent=False,
+                            description=f"{self.level:.0%} bootstrap intervals")
+        return {"lam": slider, "intervals": ci_box}
 
-        # ---- figure, built once
+    def _build_figure(self) -> None:
+        """The frontier and the score histograms, built once; render() only moves artists."""
+        from matplotlib.collections import LineCollection
+
+        sweep, split, gap, frame = self.sweep, self.split, self.gap, self.sweep.frame
         fig, (ax_f, ax_h) = new_figure(1, 2, figsize=(9.5, 3.4))
         other = "train" if split == "test" else "test"
         if other in sweep.proba:
@@ -199,8 +179,6 @@ class LambdaExplorer(Explorer):
                                    label="current λ")
         self._label = ax_f.annotate("", (0, 0), xytext=(8, 6), textcoords="offset points",
                                     color=PALETTE[5])
-        from matplotlib.collections import LineCollection
-
         self._ci_bars = LineCollection([], colors=PALETTE[5], linewidths=2, alpha=0.7)
         ax_f.add_collection(self._ci_bars)
         ax_f.set_xlabel(f"{GAP_LABELS[gap]} ({split})")
@@ -210,7 +188,7 @@ class LambdaExplorer(Explorer):
         ax_f.margins(0.08)
 
         edges = np.linspace(0, 1, self.bins + 1)
-        width = (edges[1] - edges[0]) / max(g, 1)
+        width = (edges[1] - edges[0]) / max(self._groups.n_groups, 1)
         self._bars = []
         for j, name in enumerate(self.groups):
             bars = ax_h.bar(edges[:-1] + j * width, np.zeros(self.bins), width=width,
@@ -223,30 +201,29 @@ class LambdaExplorer(Explorer):
         ax_h.set_xlabel(f"predicted P(y = 1) ({split})")
         ax_h.set_ylabel("share of group")
         ax_h.set_title("scores by group (threshold 0.5 dotted)")
-        ax_h.legend(title=getattr(groups.index, "name", None), fontsize=8)
+        ax_h.legend(title=getattr(self._groups.index, "name", None), fontsize=8)
         fig.tight_layout()
+        self.fig = fig
 
-        # ---- panels
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout, table, intervals panel and the "train this λ now" row."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
         self.train_button = W.Button(description="train this λ now", icon="play",
                                      tooltip="train one model at the current λ, live")
-        self.progress = W.IntProgress(value=0, min=0, max=int(sweep.params.get("epochs", 1)),
+        self.progress = W.IntProgress(value=0, min=0,
+                                      max=int(self.sweep.params.get("epochs", 1)),
                                       description="training")
         self.live = W.HTML()
         self.live.add_class("fairlab-live")
         self.uncertainty = W.HTML()
         self.uncertainty.add_class("fairlab-uncertainty")
-        ci_box = W.Checkbox(value=bool(intervals), indent=False,
-                            description=f"{self.level:.0%} bootstrap intervals")
         self.live_model: FairPenaltyClassifier | None = None
         self.train_button.on_click(self._train_now)
         live_box = W.HBox([self.train_button, self.progress, self.live])
-        self._setup({"lam": slider, "intervals": ci_box}, fig=fig,
-                    panels=[self.readout, self.table, self.uncertainty, live_box],
-                    title=f"λ-penalized training · penalty: {sweep.penalty}")
+        return [self.readout, self.table, self.uncertainty, live_box]
 
     # ------------------------------------------------------------------ pattern
     def compute(self, lam: int, intervals: bool = False) -> LambdaState:
@@ -257,20 +234,25 @@ class LambdaExplorer(Explorer):
         notes: tuple[str, ...] = ()
         if intervals:
             if self._boot is None:  # once, on first use
-                self._boot = _BootSweep(self._pred, self._y, self._groups, self.n_boot,
-                                        self.level, self.random_state)
+                self._boot = self._bootstrap()
             b, table = self._boot, self._tables[i]
             est = table[list(_CI_RATES)].to_numpy().T  # (R, G)
-            values = np.stack([est, b.low[i], b.high[i]], axis=-1).transpose(1, 0, 2)
+            values = np.stack([est, b.rate_low[i], b.rate_high[i]], axis=-1).transpose(1, 0, 2)
             ci = pd.DataFrame(values.reshape(len(table), -1), index=table.index,
                               columns=pd.MultiIndex.from_product(
                                   [_CI_RATES, ["estimate", "low", "high"]]))
-            gap_ci = {name: (float(b.gap_low[name][i]), float(b.gap_high[name][i]))
-                      for name in b.gap_low}
+            gap_ci = {name: (float(b.low[name][i]), float(b.high[name][i]))
+                      for name in b.low}
             notes = self._notes(b.undefined[i])
         return LambdaState(index=i, lam=float(self.sweep.lams[i]), row=self._rows.iloc[i],
                            table=self._tables[i], hist=self._hist[i], intervals=ci,
                            gap_intervals=gap_ci, warnings=notes)
+
+    def _bootstrap(self) -> SweepIntervals:
+        """Every λ's intervals, from shared resamples (:func:`fairlab.metrics.bootstrap_sweep`)."""
+        return bootstrap_sweep(self._y, self._pred, sensitive_features=self._sens,
+                               n_boot=self.n_boot, level=self.level,
+                               random_state=self.random_state, rates=_CI_RATES)
 
     def _notes(self, undefined: np.ndarray) -> tuple[str, ...]:
         pos = np.bincount(self._groups.codes, weights=self._y,
@@ -420,12 +402,12 @@ class LambdaExplorer(Explorer):
 
         try:
             model.fit(sweep.X["train"], sweep.y["train"],
-                      sensitive_features=sweep.sensitive["train"], callback=tick)
+                      sensitive_features=sweep.sensitive_features["train"], callback=tick)
         finally:
             self.train_button.disabled = False
         pred = model.predict(sweep.X[self.split])
         y = sweep.y[self.split]
-        table = group_metrics(y, pred, sensitive_features=sweep.sensitive[self.split])
+        table = group_metrics(y, pred, sensitive_features=sweep.sensitive_features[self.split])
         acc = float((pred == y).mean())
         gap = float(table["selection_rate"].max() - table["selection_rate"].min())
         self.live_model = model

@@ -69,7 +69,7 @@ class Case:
 
     y_true: np.ndarray
     y_pred: np.ndarray
-    sensitive: pd.DataFrame
+    sensitive_features: pd.DataFrame
 
 
 def _split_fit_predict(data: pd.DataFrame, target: pd.Series, models: dict, random_state: int):
@@ -139,13 +139,13 @@ def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), 
                                                                     random_state=random_state)}
         idx, preds = _split_fit_predict(bunch.data, bunch.target, models, random_state)
         y = bunch.target.to_numpy()[idx]
-        sens = bunch.sensitive.iloc[idx].reset_index(drop=True)
+        sens = bunch.sensitive_features.iloc[idx].reset_index(drop=True)
         if name == "COMPAS":
             preds = {"COMPAS score (decile ≥ 5)":
                      (bunch.frame["decile_score"].to_numpy()[idx] >= 5).astype(np.int8),
                      **preds}
         for model, yp in preds.items():
-            cases[(name, model)] = Case(y_true=y, y_pred=yp, sensitive=sens)
+            cases[(name, model)] = Case(y_true=y, y_pred=yp, sensitive_features=sens)
     return cases
 
 
@@ -164,7 +164,7 @@ class MetricState:
 
     dataset: str
     model: str
-    sensitive: str
+    sensitive_columns: str
     metric: str
     groups: pd.DataFrame
     gaps: pd.DataFrame
@@ -210,9 +210,9 @@ class MetricExplorer(Explorer):
             if not isinstance(case, Case):
                 raise TypeError(f"cases[{key!r}] must be a Case(y_true, y_pred, sensitive); "
                                 f"got {type(case).__name__}.")
-            if not isinstance(case.sensitive, pd.DataFrame):
-                raise TypeError(f"cases[{key!r}].sensitive must be a DataFrame of sensitive "
-                                "columns (e.g. bunch.sensitive).")
+            if not isinstance(case.sensitive_features, pd.DataFrame):
+                raise TypeError(f"cases[{key!r}].sensitive_features must be a DataFrame of "
+                                "sensitive columns (e.g. bunch.sensitive_features).")
         check_int(n_boot, "n_boot", low=10)
         self.min_count = int(check_in_range(min_count, "min_count", low=0))
         self.max_width = check_in_range(max_width, "max_width", low=0, high=1,
@@ -257,7 +257,7 @@ class MetricExplorer(Explorer):
     # ------------------------------------------------------------------ helpers
     def _attributes(self, dataset: str) -> list[str]:
         model = self._models[dataset][0]
-        return _attribute_options(self.cases[(dataset, model)].sensitive.columns)
+        return _attribute_options(self.cases[(dataset, model)].sensitive_features.columns)
 
     def _sync_options(self, change) -> None:
         dataset = change["new"]
@@ -266,7 +266,7 @@ class MetricExplorer(Explorer):
 
     def _groups_of(self, case: Case, sensitive: str):
         cols = sensitive.split(" × ")
-        return case.sensitive[cols[0]] if len(cols) == 1 else case.sensitive[cols]
+        return case.sensitive_features[cols[0]] if len(cols) == 1 else case.sensitive_features[cols]
 
     def _cached(self, key: tuple, make):
         if key not in self._cache:
@@ -332,7 +332,7 @@ class MetricExplorer(Explorer):
             notes.append("⚠ some bootstrap replicates left a rate undefined (a small group "
                          "drew no rows of a needed kind): those intervals are unreliable.")
         overall = _overall(case.y_true, case.y_pred, metric)
-        return MetricState(dataset=dataset, model=model, sensitive=sensitive, metric=metric,
+        return MetricState(dataset=dataset, model=model, sensitive_columns=sensitive, metric=metric,
                            groups=frame, gaps=gap_frame, overall=overall, notes=tuple(notes))
 
     def render(self, state: MetricState) -> None:
@@ -381,7 +381,7 @@ class MetricExplorer(Explorer):
     def readout_text(self, state: MetricState) -> str:
         """One line of plain text: the choice, the groups and three summary gaps."""
         frame, g = state.groups, state.gaps["estimate"]
-        parts = [f"{state.dataset} · {state.model} · {state.sensitive} · {state.metric}",
+        parts = [f"{state.dataset} · {state.model} · {state.sensitive_columns} · {state.metric}",
                  f"{len(frame)} groups ({int(frame['small'].sum())} small)"]
         parts += [f"{_SHORT[k]} {g[k]:.3f}" for k in ("equal opportunity difference (TPR gap)",
                                                      "equalized odds difference",
@@ -438,7 +438,7 @@ def _key(*parts: str) -> str:
 
 
 def _title(state: MetricState) -> str:
-    return f"{state.dataset} · {state.model} · by {state.sensitive}"
+    return f"{state.dataset} · {state.model} · by {state.sensitive_columns}"
 
 
 def _bar_looks(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:

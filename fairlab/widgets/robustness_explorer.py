@@ -87,6 +87,18 @@ class RobustnessExplorer(Explorer):
     def __init__(self, models: Mapping[float, Any], X: Any, y: Any, *, sensitive_features: Any,
                  attack_strengths: Sequence[float] = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2),
                  method: str = "pgd", random_state: Any = 0) -> None:
+        self._validate(models, method, attack_strengths)
+        self._precompute(models, X, y, sensitive_features, random_state)
+        controls = self._build_controls()
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title="Privacy and robustness explorer: who pays?")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, models: Mapping[float, Any], method: str,
+                  attack_strengths: Sequence[float]) -> None:
+        """Check the models, method and attack strengths; keep the two grids' stops."""
         if not isinstance(models, Mapping) or not models:
             raise ValueError("models must be a non-empty mapping privacy ε → model, e.g. the "
                              "models of fairlab.privacy.private_sweep(...).")
@@ -95,6 +107,10 @@ class RobustnessExplorer(Explorer):
         self.epsilons = sorted(float(e) for e in models)
         self.attacks = sorted({check_in_range(a, "every attack strength", low=0)
                                for a in attack_strengths} | {0.0})
+
+    def _precompute(self, models: Mapping[float, Any], X: Any, y: Any,
+                    sensitive_features: Any, random_state: Any) -> None:
+        """Every (privacy ε, attack strength) cell's accuracy per group: ``self.grid``."""
         self.info: dict[float, tuple[float | None, float | None]] = {}
         grids = []
         for eps in self.epsilons:
@@ -102,22 +118,28 @@ class RobustnessExplorer(Explorer):
             net = getattr(m, "model", m)
             self.info[eps] = (getattr(m, "epsilon", None), getattr(m, "delta", None))
             t = accuracy_table(net, X, y, sensitive_features=sensitive_features,
-                               epsilons=self.attacks, method=method,
+                               epsilons=self.attacks, method=self.method,
                                random_state=random_state)
             grids.append(t.to_numpy())                 # (groups + all, attacks)
         self.rows = [str(r) for r in t.index]
         self.groups = self.rows[:-1]
         self.grid = np.stack(grids)                    # (privacy ε, rows, attacks)
 
+    def _build_controls(self) -> dict[str, W.ValueWidget]:
+        """Two selection sliders: privacy budget ε and attack strength."""
         style = {"description_width": "initial"}
-        controls = {
+        return {
             "epsilon": W.SelectionSlider(
                 options=[(epsilon_label(e), e) for e in self.epsilons], value=self.epsilons[-1],
                 description="privacy budget ε", style=style),
             "attack": W.SelectionSlider(
                 options=[(f"{a:g}", a) for a in self.attacks], value=self.attacks[0],
-                description=f"attack strength ({method.upper()} ε)", style=style),
+                description=f"attack strength ({self.method.upper()} ε)", style=style),
         }
+
+    def _build_figure(self) -> None:
+        """Accuracy against attack strength and against privacy, one line per group."""
+        method = self.method
         colors = group_colors(self.groups)
         self.fig, (self.ax_attack, self.ax_priv) = new_figure(1, 2, figsize=(8.4, 3.3))
         self.attack_lines, self.attack_marks, self.priv_lines, self.priv_marks = {}, {}, {}, {}
@@ -137,12 +159,14 @@ class RobustnessExplorer(Explorer):
         self.title_attack = self.ax_attack.set_title("")
         self.title_priv = self.ax_priv.set_title("")
         self.fig.tight_layout()
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
-                    title="Privacy and robustness explorer: who pays?")
+        return [self.readout, self.table]
 
     # ------------------------------------------------------------------ the road
     def _index(self, values: list[float], value: float, name: str) -> int:

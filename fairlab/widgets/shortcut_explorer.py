@@ -76,6 +76,17 @@ class ShortcutExplorer(Explorer):
 
     def __init__(self, sweep: pd.DataFrame, *, metric: str = "tpr",
                  strength: float | None = None) -> None:
+        self._validate(sweep, metric)
+        self._precompute()
+        controls = self._build_controls(strength)
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title="A shortcut learned from collected data, and who pays when it breaks")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, sweep: pd.DataFrame, metric: str) -> None:
+        """Check the sweep (evenly spaced strengths) and the metric; keep them."""
         if not isinstance(sweep, pd.DataFrame) or list(sweep.index.names) != [
                 "strength", "split", "group"]:
             raise TypeError("sweep must be the DataFrame returned by shortcut_sweep().")
@@ -89,21 +100,27 @@ class ShortcutExplorer(Explorer):
         if not np.allclose(steps, steps[0]):
             raise ValueError("sweep strengths must be evenly spaced (e.g. np.linspace) so "
                              "that every slider stop has a row.")
-        self._coef_names = [c for c in sweep.columns if c.startswith("coef_")]
-        # One state per stop, built once: a slider move is a dictionary lookup.
+
+    def _precompute(self) -> None:
+        """One state per stop, built once: a slider move is a dictionary lookup."""
+        self._coef_names = [c for c in self.sweep.columns if c.startswith("coef_")]
         self._states = {float(s): self._state(float(s)) for s in self.strengths}
+
+    def _build_controls(self, strength: float | None) -> dict[str, W.ValueWidget]:
+        """The shortcut-strength slider, one stop per swept strength."""
         start = float(self.strengths[0] if strength is None else strength)
-        control = W.FloatSlider(value=start, min=float(self.strengths[0]),
-                                max=float(self.strengths[-1]), step=float(steps[0]),
-                                description="shortcut strength", readout_format=".2f",
-                                continuous_update=True)
-        self._build_figure()
+        return {"strength": W.FloatSlider(
+            value=start, min=float(self.strengths[0]), max=float(self.strengths[-1]),
+            step=float(self.strengths[1] - self.strengths[0]),
+            description="shortcut strength", readout_format=".2f", continuous_update=True)}
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup({"strength": control}, fig=self.fig, panels=[self.readout, self.table],
-                    title="A shortcut learned from collected data, and who pays when it breaks")
+        return [self.readout, self.table]
 
     def _build_figure(self) -> None:
         self.fig, (ax, ax_coef) = new_figure(1, 2, figsize=(10, 3.6),

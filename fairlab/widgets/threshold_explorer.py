@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +14,12 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from fairlab._validation import check_binary, check_in_range, check_int, check_scores, check_seed
+from fairlab._validation import check_in_range, check_int, check_seed
 from fairlab.metrics import rates_from_counts
 from fairlab.plotting import group_colors, metrics_table_html
-from fairlab.thresholds import GroupCurves, ThresholdPolicy, cost_matrix_from
+from fairlab.thresholds import BootstrapCurves, GroupCurves, ThresholdPolicy, cost_matrix_from
 from fairlab.widgets._explorer import Explorer, new_figure
-from fairlab.widgets._intervals import ci_html, quantiles
+from fairlab.widgets._intervals import ci_html
 from fairlab.widgets.browser import BrowserView, threshold_spec
 
 __all__ = ["ThresholdExplorer", "ThresholdState", "SOLVERS"]
@@ -56,56 +55,6 @@ class ThresholdState:
 #: Rates that get bootstrap intervals, and the gaps built from them.
 _CI_RATES = ("selection_rate", "tpr", "fpr")
 _CI_GAPS = {"dp_gap": "selection_rate", "tpr_gap": "tpr", "fpr_gap": "fpr"}
-_CI_COLUMNS = pd.MultiIndex.from_product([_CI_RATES, ["estimate", "low", "high"]])
-
-
-class _BootCurves:
-    """Per-group bootstrap replicates of the sorted-score cumulative counts, built once.
-
-    Replicate ``b`` of group ``g`` resamples the group's rows with replacement
-    (the group keeps its size, as in :func:`fairlab.metrics.bootstrap_ci`); the
-    resample counts of every row are drawn once, in data order (so float noise that
-    reorders near-equal scores cannot change which rows a replicate holds), so
-    replicate ``b``'s true and false positives above every distinct score are two
-    cumulative sums. A
-    threshold is then the same ``searchsorted`` index as without intervals, and
-    a column lookup gives all replicates.
-    """
-
-    def __init__(self, y: np.ndarray, score: np.ndarray, curves: GroupCurves, n_boot: int,
-                 random_state: int) -> None:
-        rng = np.random.default_rng(random_state)
-        self.tp: list[np.ndarray] = []
-        self.fp: list[np.ndarray] = []
-        codes = curves.groups.codes
-        for g in range(curves.groups.n_groups):  # a few groups; rows are vectorised
-            rows = np.flatnonzero(codes == g)
-            order = np.argsort(-score[rows], kind="stable")
-            s, yy = score[rows][order], y[rows][order]
-            n = len(rows)
-            # Resample the group's rows in data order, then follow the score order: which
-            # rows a replicate holds must not depend on how near-equal scores happen to
-            # sort (float noise across machines would otherwise change every replicate).
-            draws = rng.integers(0, n, size=(n_boot, n))  # resample indices, drawn once
-            flat = (draws + (np.arange(n_boot) * n)[:, None]).ravel()
-            weight = np.bincount(flat, minlength=n_boot * n).reshape(n_boot, n)
-            weight = weight[:, order].astype(np.int32)
-            ends = np.flatnonzero(np.append(s[1:] != s[:-1], True))
-            zero = np.zeros((n_boot, 1), dtype=np.int32)
-            pos = np.cumsum(weight * yy.astype(np.int32), axis=1)[:, ends]
-            neg = np.cumsum(weight * (1 - yy).astype(np.int32), axis=1)[:, ends]
-            self.tp.append(np.hstack([zero, pos]))
-            self.fp.append(np.hstack([zero, neg]))
-        self.n_boot = n_boot
-
-    def counts_at(self, index: np.ndarray) -> np.ndarray:
-        """Replicate confusion counts ``(n_boot, n_groups, 4)`` at curve points ``index``."""
-        out = np.empty((self.n_boot, len(self.tp), 4))
-        for g, (tp, fp) in enumerate(zip(self.tp, self.fp, strict=True)):
-            k = index[g]
-            out[:, g, 3], out[:, g, 1] = tp[:, k], fp[:, k]
-            out[:, g, 2], out[:, g, 0] = tp[:, -1] - tp[:, k], fp[:, -1] - fp[:, k]
-        return out
 
 
 def _slug(label: Any) -> str:
@@ -174,17 +123,31 @@ class ThresholdExplorer(Explorer):
                  level: float = 0.95, min_count: int = 30,
                  random_state: int | np.random.Generator | None = 0) -> None:
         self.curves = GroupCurves(y_true, y_score, sensitive_features=sensitive_features)
+        self._validate(cost_matrix, n_boot, level, min_count, random_state)
+        self._precompute(objective, intervals)
+        controls = self._build_controls(self.curves.as_array(threshold), intervals)
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title="Decision thresholds per group: score ≥ threshold → positive")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, cost_matrix: Any, n_boot: int, level: float, min_count: int,
+                  random_state: Any) -> None:
+        """Check and keep the settings (profit costs, bootstrap) and the groups' names."""
         check_int(n_boot, "n_boot", low=10)
         self.level = check_in_range(level, "level", low=0, high=1, low_inclusive=False,
                                     high_inclusive=False)
         self.n_boot, self.min_count = int(n_boot), int(min_count)
         self.random_state = check_seed(random_state)
-        self._y = check_binary(y_true, "y_true")
-        self._score = check_scores(y_score, "y_score", n_rows=len(self._y))
-        self._boot: _BootCurves | None = None
         self.groups = self.curves.labels
         self.cost = cost_matrix_from(cost_matrix)
-        start = self.curves.as_array(threshold)
+        self.names = {g: f"t_{_slug(g)}" for g in self.groups}
+        if len(set(self.names.values())) < len(self.groups):
+            self.names = {g: f"t_{i}" for i, g in enumerate(self.groups)}
+
+    def _precompute(self, objective: Any, intervals: bool) -> None:
+        """Solve every snap button's constraint once (and draw the replicates if asked)."""
         self.policies: dict[str, ThresholdPolicy] = {}
         solver_cost = cost_matrix_from(objective)
         for constraint in SOLVERS:
@@ -194,9 +157,12 @@ class ThresholdExplorer(Explorer):
             except ValueError:  # e.g. a group without positives: no such button
                 continue
             self.policies[constraint] = pol
-        self.names = {g: f"t_{_slug(g)}" for g in self.groups}
-        if len(set(self.names.values())) < len(self.groups):
-            self.names = {g: f"t_{i}" for i, g in enumerate(self.groups)}
+        self._boot: BootstrapCurves | None = None
+        if intervals:  # draw the replicates now, before the explorer is shown
+            self._boot = self.curves.bootstrap(self.n_boot, random_state=self.random_state)
+
+    def _build_controls(self, start: np.ndarray, intervals: bool) -> dict[str, W.ValueWidget]:
+        """One threshold slider per group, "link all", "intervals"; the snap buttons."""
         controls: dict[str, W.ValueWidget] = {
             self.names[g]: W.FloatSlider(value=float(t), min=0.0, max=1.0, step=0.001,
                                          description=str(g), readout_format=".3f",
@@ -212,9 +178,6 @@ class ThresholdExplorer(Explorer):
         for g in self.groups:  # registered before the update handler: they run first
             controls[self.names[g]].observe(self._follow, names="value")
         controls["link"].observe(self._on_link, names="value")
-        if intervals:  # draw the replicates now, before the explorer is shown
-            self._boot = _BootCurves(self._y, self._score, self.curves, self.n_boot,
-                                     self.random_state)
         self.snapped: str | None = None
         self.buttons = {}
         for constraint, label in SOLVERS.items():
@@ -223,7 +186,10 @@ class ThresholdExplorer(Explorer):
                 b.on_click(lambda _b, c=constraint: self.snap(c))
                 b.add_class(f"fairlab-snap-{constraint}")
                 self.buttons[constraint] = b
-        self._build_figure()
+        return controls
+
+    def _build_panels(self) -> list[W.Widget]:
+        """The snap row, readout, table and intervals panel."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
@@ -232,9 +198,7 @@ class ThresholdExplorer(Explorer):
         self.uncertainty.add_class("fairlab-uncertainty")
         snap_row = W.HBox([W.HTML("snap to:"), *self.buttons.values()],
                           layout=W.Layout(flex_flow="row wrap"))
-        self._setup(controls, fig=self.fig,
-                    panels=[snap_row, self.readout, self.table, self.uncertainty],
-                    title="Decision thresholds per group: score ≥ threshold → positive")
+        return [snap_row, self.readout, self.table, self.uncertainty]
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:
@@ -380,8 +344,6 @@ class ThresholdExplorer(Explorer):
         per gap.
         """
         t = self.curves.as_array([thresholds[self.names[g]] for g in self.groups])
-        index = np.array([cv.index_at(tg) for cv, tg in zip(self.curves.curves, t,
-                                                            strict=True)])
         counts = self.curves.counts_at(t)
         rates = rates_from_counts(counts, _RATES)
         n = counts.sum(1)
@@ -403,34 +365,22 @@ class ThresholdExplorer(Explorer):
         ci = gap_ci = None
         notes: tuple[str, ...] = ()
         if intervals:
-            ci, gap_ci, notes = self._intervals(index, rates)
+            ci, gap_ci, notes = self._intervals(t)
             readout += (f" · {self.level:.0%} CI: DP gap [{gap_ci['dp_gap'][0]:.3f}, "
                         f"{gap_ci['dp_gap'][1]:.3f}] · TPR gap [{gap_ci['tpr_gap'][0]:.3f}, "
                         f"{gap_ci['tpr_gap'][1]:.3f}]")
         return ThresholdState(pd.Series(t, index=self.curves.index, name="threshold"),
                               counts, metrics, overall, readout, ci, gap_ci, notes)
 
-    def _intervals(self, index: np.ndarray, rates: dict[str, np.ndarray]):
-        """Percentile intervals per group and per gap, from the replicates at ``index``."""
+    def _intervals(self, t: np.ndarray):
+        """Percentile intervals per group and per gap at thresholds ``t``
+        (:meth:`fairlab.thresholds.BootstrapCurves.intervals`)."""
         if self._boot is None:  # drawn once, on first use (or in __init__ if ticked)
-            self._boot = _BootCurves(self._y, self._score, self.curves, self.n_boot,
-                                     self.random_state)
-        boot = rates_from_counts(self._boot.counts_at(index), _CI_RATES)  # each (B, G)
-        alpha = (1 - self.level) / 2
-        stack = np.stack([boot[r] for r in _CI_RATES], axis=1)  # (B, R, G)
-        with warnings.catch_warnings():  # all-NaN replicates are counted and reported
-            warnings.simplefilter("ignore", RuntimeWarning)
-            gaps = np.stack([np.nanmax(boot[r], 1) - np.nanmin(boot[r], 1)
-                             for r in _CI_GAPS.values()], axis=1)  # (B, 3)
-            lo, hi = quantiles(stack, [alpha, 1 - alpha])  # (R, G)
-            glo, ghi = quantiles(gaps, [alpha, 1 - alpha])
-        est = np.stack([rates[r] for r in _CI_RATES])  # (R, G)
-        values = np.stack([est, lo, hi], axis=-1).transpose(1, 0, 2).reshape(len(est[0]), -1)
-        ci = pd.DataFrame(values, index=self.curves.index, columns=_CI_COLUMNS)
-        gap_ci = {name: (float(a), float(b))
-                  for name, a, b in zip(_CI_GAPS, glo, ghi, strict=True)}
+            self._boot = self.curves.bootstrap(self.n_boot, random_state=self.random_state)
+        ci = self._boot.intervals(t, rates=_CI_RATES, level=self.level)
+        gap_ci = {name: ci.attrs[f"gap_{rate}"] for name, rate in _CI_GAPS.items()}
         notes = []
-        undefined = np.isnan(stack).mean(0).max(0)  # share of replicates, per group
+        undefined = ci.attrs["undefined"]  # share of replicates, per group
         for g, cv, u in zip(self.groups, self.curves.curves, undefined, strict=True):
             small = []
             if cv.n_pos < self.min_count:

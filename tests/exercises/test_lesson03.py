@@ -18,7 +18,7 @@ def _run(check, cases, capsys):
 def test_reweighing_weight(capsys):
     adult = load_adult()
     # independent oracle: the formula from pandas frequencies
-    sex, y = adult.sensitive["sex"].astype(str), adult.target
+    sex, y = adult.sensitive_features["sex"].astype(str), adult.target
     p_g, p_y = (sex == "Female").mean(), (y == 1).mean()
     p_gy = ((sex == "Female") & (y == 1)).mean()
     answer = p_g * p_y / p_gy
@@ -40,7 +40,7 @@ def test_reweighing_weight(capsys):
 
 def test_cells_undersampled_rows(capsys):
     adult = load_adult()
-    tab = pd.crosstab(adult.sensitive["race"].astype(str), adult.target)
+    tab = pd.crosstab(adult.sensitive_features["race"].astype(str), adult.target)
     answer = int(tab.size * tab.to_numpy().min())
     assert exercises.check_cells_undersampled_rows(answer) is True
     min_group = int(tab.sum(axis=1).min())

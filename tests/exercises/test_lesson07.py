@@ -28,7 +28,7 @@ def test_projected_step(capsys):
 def test_adversary_baseline(capsys):
     # independent: count the men in the whole test file (the lesson uses every row)
     assert LESSON_DATA["n_test"] is None
-    sex = load_adult("test").sensitive["sex"].to_numpy(object)
+    sex = load_adult("test").sensitive_features["sex"].to_numpy(object)
     share_male = float((sex == "Male").mean())
     assert share_male > 0.5
     assert check_adversary_baseline(share_male) is True

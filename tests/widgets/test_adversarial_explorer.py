@@ -57,7 +57,7 @@ def test_slider_moves_point_bars_curves_and_table(sweeps):
     assert ex.n_updates == before + 1
 
     # independent: the fitted model for α = 0.5, predicted on the test split
-    Xt, yt, st = sweep.X["test"], sweep.y["test"], sweep.sensitive["test"]
+    Xt, yt, st = sweep.X["test"], sweep.y["test"], sweep.sensitive_features["test"]
     model = sweep.models[1]
     pred = model.predict(Xt)
     expected = group_metrics(yt, pred, sensitive_features=st)
@@ -79,7 +79,7 @@ def test_slider_moves_point_bars_curves_and_table(sweeps):
     np.testing.assert_allclose(ex._gap_line.get_ydata(), model.history_["dp_gap"])
 
     # readout: accuracy, gap, adversary vs baseline, fresh audit (recomputed here)
-    audit = audit_adversary(sweep.proba["train"][1], sweep.sensitive["train"],
+    audit = audit_adversary(sweep.proba["train"][1], sweep.sensitive_features["train"],
                             scores_test=p, sensitive_features_test=st)
     text = ex.readout.value
     assert text.startswith(f"α = 0.5 · accuracy {(pred == yt).mean():.3f} · "

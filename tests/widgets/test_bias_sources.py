@@ -19,7 +19,7 @@ def _independent(use_group=False, **knobs):
     """Same world, same model, scored by fairlab.metrics.group_metrics."""
     w = make_biased_world(N, random_state=0, **knobs)
     X = w.data.to_numpy(float)
-    g = w.sensitive["group"].astype(str).to_numpy()
+    g = w.sensitive_features["group"].astype(str).to_numpy()
     if use_group:
         X = np.column_stack([X, g == "B"])
     half = N // 2

@@ -255,7 +255,7 @@ def test_lambda_intervals_agree_with_bootstrap_ci(sweep):  # about the tiny grou
     ex = LambdaExplorer(sweep, intervals=True, n_boot=3000)
     ex.controls["lam"].value = 1
     state = ex.state
-    y, g = sweep.y["test"], sweep.sensitive["test"]
+    y, g = sweep.y["test"], sweep.sensitive_features["test"]
     pred = (sweep.proba["test"][1] >= 0.5).astype(int)
     for rate in ("selection_rate", "tpr"):
         ref = bootstrap_ci(rate, y, pred, sensitive_features=g, n_boot=3000, random_state=9)

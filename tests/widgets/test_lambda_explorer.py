@@ -49,7 +49,7 @@ def test_slider_updates_table_point_and_histograms(sweep):
     assert ex.n_updates == before + 1
 
     # independent: predictions of the fitted model for λ = 0.5 on the test split
-    Xt, yt, st = sweep.X["test"], sweep.y["test"], sweep.sensitive["test"]
+    Xt, yt, st = sweep.X["test"], sweep.y["test"], sweep.sensitive_features["test"]
     pred = sweep.models[1].predict(Xt)
     expected = group_metrics(yt, pred, sensitive_features=st)
     assert ex.table.value == metrics_table_html(expected[ex.state.table.columns])

@@ -48,7 +48,7 @@ def test_initial_state_matches_fairlearn(cases):
                            "metric": "tpr"}
     c = cases[("toy", "good")]
     mf = MetricFrame(metrics=true_positive_rate, y_true=c.y_true, y_pred=c.y_pred,
-                     sensitive_features=c.sensitive["race"])
+                     sensitive_features=c.sensitive_features["race"])
     np.testing.assert_allclose(_heights(ex), mf.by_group.to_numpy())
     assert sum(r.get_visible() for r in ex.bar_artists) == 3
     assert "3 groups (1 small)" in ex.readout.value
@@ -64,17 +64,18 @@ def test_metric_and_attribute_changes_redraw(cases):
     assert ex.n_updates == n + 2
     c = cases[("toy", "good")]
     mf = MetricFrame(metrics=false_positive_rate, y_true=c.y_true, y_pred=c.y_pred,
-                     sensitive_features=c.sensitive[["race", "sex"]])
+                     sensitive_features=c.sensitive_features[["race", "sex"]])
     np.testing.assert_allclose(_heights(ex), mf.by_group.to_numpy())
     # error bars are the bootstrap intervals of fairlab.metrics.bootstrap_ci
-    ci = bootstrap_ci("fpr", c.y_true, c.y_pred, sensitive_features=c.sensitive[["race", "sex"]],
+    ci = bootstrap_ci("fpr", c.y_true, c.y_pred,
+                      sensitive_features=c.sensitive_features[["race", "sex"]],
                       n_boot=200, random_state=0)
     segs = ex.err.get_segments()[: len(ci)]
     np.testing.assert_allclose([s[0][1] for s in segs], ci["low"])
     np.testing.assert_allclose([s[1][1] for s in segs], ci["high"])
     assert [t.get_text() for t in ex.ax.get_xticklabels()][0].startswith("r1 × F (n=")
     # the summary gaps agree with fairlab.metrics
-    sens = c.sensitive[["race", "sex"]]
+    sens = c.sensitive_features[["race", "sex"]]
     g = ex.state.gaps["estimate"]
     assert g["equal opportunity difference (TPR gap)"] == pytest.approx(
         equal_opportunity_difference(c.y_true, c.y_pred, sensitive_features=sens))
@@ -104,13 +105,13 @@ def test_model_and_dataset_changes(cases):
     ex.controls["model"].value = "poor"
     c = cases[("toy", "poor")]
     mf = MetricFrame(metrics=true_positive_rate, y_true=c.y_true, y_pred=c.y_pred,
-                     sensitive_features=c.sensitive["race"])
+                     sensitive_features=c.sensitive_features["race"])
     np.testing.assert_allclose(_heights(ex), mf.by_group.to_numpy())
     ex.controls["dataset"].value = "other"
     assert list(ex.controls["model"].options) == ["coin"]
     assert list(ex.controls["sensitive"].options) == ["age"]
     assert ex.state.dataset == "other" and ex.state.model == "coin"
-    assert ex.state.sensitive == "age"
+    assert ex.state.sensitive_columns == "age"
     assert sum(r.get_visible() for r in ex.bar_artists) == 2
     assert ex.readout.value.startswith("other · coin · age · tpr")
 
@@ -150,8 +151,8 @@ def test_precompute_cases_on_german():
     assert set(cases) == {("German", "logistic regression"),
                           ("German", "decision tree (depth 5)")}
     c = cases[("German", "logistic regression")]
-    assert len(c.y_true) == len(c.y_pred) == len(c.sensitive) == 500
-    assert list(c.sensitive.columns) == ["sex", "age_band"]
+    assert len(c.y_true) == len(c.y_pred) == len(c.sensitive_features) == 500
+    assert list(c.sensitive_features.columns) == ["sex", "age_band"]
     assert 0.6 < (c.y_true == c.y_pred).mean() < 0.9  # a real model, not a copy
     with pytest.raises(ValueError, match="unknown datasets"):
         precompute_cases(("MNIST",))

@@ -149,7 +149,7 @@ def test_median_callback_on_adult_test_split_is_fast():
     num = ["age", "education_num", "capital_gain", "capital_loss", "hours_per_week"]
     model = LogisticRegression(max_iter=500).fit(tr.data[num], tr.target)
     score = model.predict_proba(te.data[num])[:, 1]
-    ex = ThresholdExplorer(te.target, score, sensitive_features=te.sensitive["race"])
+    ex = ThresholdExplorer(te.target, score, sensitive_features=te.sensitive_features["race"])
     draws = []
     ex.fig.canvas.draw_idle = lambda *a, **k: draws.append(1)  # as ipympl: draw later
     times = []
