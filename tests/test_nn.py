@@ -39,7 +39,7 @@ def test_held_out_split_errors_name_the_fix(fitted, args, match):
 def test_sweep_unpacks_and_finds_the_nearest_row():
     frame = pd.DataFrame({"lam": [0.0, 1.0, 3.0] * 2, "split": ["train"] * 3 + ["test"] * 3,
                           "accuracy": [0.9, 0.8, 0.7, 0.85, 0.75, 0.65]})
-    sweep = Sweep(frame=frame, models=["m0", "m1", "m2"], proba={}, y={}, sensitive={})
+    sweep = Sweep(frame=frame, models=["m0", "m1", "m2"], proba={}, y={}, sensitive_features={})
     got_frame, models = sweep
     assert got_frame is frame and models == ["m0", "m1", "m2"]
     grid = np.array([0.0, 1.0, 3.0])

@@ -177,7 +177,7 @@ def test_page_release_syncs_python_state(explorer):
     view = explorer.browser_view()
     view.values = {"dataset": "COMPAS", "sensitive": "sex", "intersect": "age_cat"}
     assert explorer.values() == view.values
-    assert explorer.state.sensitive == ["sex", "age_cat"]
+    assert explorer.state.sensitive_columns == ["sex", "age_cat"]
     explorer.set_values(dataset="German credit", sensitive="sex", intersect=NONE)
     assert view.values == explorer.values()
 
