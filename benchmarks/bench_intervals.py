@@ -20,12 +20,11 @@ import time
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np  # noqa: E402
-from sklearn.compose import make_column_transformer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 from fairlab.datasets import load_adult  # noqa: E402
+from fairlab.recipes import feature_kinds, tabular_preprocessor  # noqa: E402
 from fairlab.widgets.threshold_explorer import ThresholdExplorer  # noqa: E402
 
 BUDGET_MS = 15.0
@@ -92,10 +91,7 @@ def lambdas(X, y, sex, X_test, y_test, sex_test) -> float | None:
 
 def main() -> None:
     tr, te = load_adult("train"), load_adult("test")
-    cat = tr.data.select_dtypes("category").columns
-    prep = make_column_transformer((OneHotEncoder(handle_unknown="ignore",
-                                                  sparse_output=False), cat),
-                                   remainder=StandardScaler())
+    prep = tabular_preprocessor(*feature_kinds(tr.data))
     model = make_pipeline(prep, LogisticRegression(max_iter=1000))
     model.fit(tr.data, tr.target)
     score = model.predict_proba(te.data)[:, 1]

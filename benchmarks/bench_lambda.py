@@ -21,12 +21,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from fairlab.datasets import load_adult
 from fairlab.metrics import demographic_parity_difference
+from fairlab.recipes import feature_kinds, tabular_preprocessor
 from fairlab.training import FairPenaltyClassifier, lambda_sweep
 
 torch.set_num_threads(2)
@@ -40,11 +39,7 @@ SETTINGS = dict(penalty="demographic_parity", hidden=(32,), epochs=10, lr=0.01,
 
 def adult_features():
     train, test = load_adult("train"), load_adult("test")
-    ct = ColumnTransformer([
-        ("num", StandardScaler(), make_column_selector(dtype_include="number")),
-        ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20, sparse_output=False),
-         make_column_selector(dtype_include="category")),
-    ])
+    ct = tabular_preprocessor(*feature_kinds(train.data))  # lesson 04's features
     Xtr = ct.fit_transform(train.data).astype(np.float32)
     Xte = ct.transform(test.data).astype(np.float32)
     return (Xtr, train.target.to_numpy(), train.sensitive_features["sex"],

@@ -17,23 +17,20 @@ from fairlearn.metrics import (
     selection_rate,
     true_positive_rate,
 )
-from sklearn.compose import make_column_transformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from fairlab.datasets import load_adult
 from fairlab.metrics import group_metrics
+from fairlab.recipes import feature_kinds, tabular_preprocessor
 
 
 def main() -> float:
     adult = load_adult("train")
     X, y, s = adult.data, adult.target.to_numpy(), adult.sensitive_features[["race", "sex"]]
-    cat = X.select_dtypes("category").columns
     model = make_pipeline(
-        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), cat),
-                                remainder=StandardScaler()),
+        tabular_preprocessor(*feature_kinds(X)),
         LogisticRegression(max_iter=500))
     y_pred = model.fit(X, y).predict(X)
 

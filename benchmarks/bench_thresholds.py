@@ -24,13 +24,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np  # noqa: E402
 from fairlearn.postprocessing import ThresholdOptimizer  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
-from sklearn.compose import make_column_transformer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 from fairlab.datasets import load_adult  # noqa: E402
 from fairlab.metrics import group_metrics  # noqa: E402
+from fairlab.recipes import feature_kinds, tabular_preprocessor  # noqa: E402
 from fairlab.thresholds import optimize_thresholds  # noqa: E402
 from fairlab.widgets.threshold_explorer import ThresholdExplorer  # noqa: E402
 
@@ -115,10 +114,8 @@ def explorer(y, score, race) -> float:
 
 def main() -> None:
     tr, te = load_adult("train"), load_adult("test")
-    cat = tr.data.select_dtypes("category").columns
     model = make_pipeline(
-        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), cat),
-                                remainder=StandardScaler()),
+        tabular_preprocessor(*feature_kinds(tr.data)),
         LogisticRegression(max_iter=1000))
     model.fit(tr.data, tr.target)
     score = model.predict_proba(te.data)[:, 1]

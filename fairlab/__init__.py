@@ -7,7 +7,9 @@ Foundations
     ``datasets`` (loaders: Bunches from checksummed files), ``metrics`` (counts → rates →
     gaps; ``GAPS`` is the one vocabulary of gaps), ``_validation`` (private: input
     checks shared by every module), ``_nn`` (private: the torch networks and batched
-    training shared by ``training``, ``adversarial`` and ``feedback``).
+    training shared by ``training``, ``adversarial`` and ``feedback``), ``recipes``
+    (the lessons' shared set-up: a dataset by name, THE tabular preprocessor, lesson
+    splits, the reference model and lesson-only experiment helpers).
 Topics (one module per lesson topic)
     ``setup_check`` (00), ``simulation`` (01), ``audit`` (02), ``resampling`` (03),
     ``training`` (04), ``calibration`` (05), ``thresholds`` (06), ``adversarial`` (07),

@@ -50,7 +50,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import Bunch
 from sklearn.utils.validation import check_random_state, validate_data
 
 from fairlab._nn import (
@@ -87,7 +86,6 @@ __all__ = [
     "audit_adversary",
     "adversary_baseline",
     "zhang_update",
-    "adult_arrays",
 ]
 
 #: Fairness targets and the frame column of the gap each one aims at.
@@ -748,57 +746,3 @@ random_state
         sensitive_features={k: v[3] for k, v in splits.items()}, baseline=baseline,
         X={k: v[0] for k, v in splits.items()}, params=settings, seconds=seconds,
     )
-
-
-# ------------------------------------------------------------------------ data
-def adult_arrays(*, sensitive_columns: str = "sex", n_train: int | None = None,
-                 n_test: int | None = None, random_state: int = 0) -> Bunch:
-    """Adult's original train and test files as numeric arrays, prepared as in lesson 04.
-
-    The recipe is lesson 04's: numeric columns standardised, categorical ones
-    one-hot encoded (categories rarer than 20 rows pooled, missing values a
-    category of their own, unseen test categories all-zero), fitted on the training
-    rows; float32. The sensitive columns (``sex``, ``race``) are *not* features.
-    With ``n_train=None, n_test=None`` (the default) the arrays are exactly lesson
-    04's; an integer draws a fixed random subsample of that file first.
-
-    Returns
-    -------
-    Bunch with ``X_train, X_test, y_train, y_test, s_train, s_test`` (numpy) and
-    ``feature_names``.
-
-    Examples
-    --------
-    >>> d = adult_arrays(n_train=500, n_test=200)
-    >>> d.X_train.shape[0], d.X_test.shape[0], d.X_train.shape[1] == len(d.feature_names)
-    (500, 200, True)
-
-    Lesson: 07-adversarial-debiasing
-    """
-    from sklearn.compose import ColumnTransformer, make_column_selector
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    from fairlab.datasets import load_adult
-
-    parts = []
-    for split, n in (("train", n_train), ("test", n_test)):
-        b = load_adult(split)
-        check_choice(sensitive_columns, "sensitive_columns", list(b.sensitive_features.columns))
-        idx = np.arange(len(b.target))
-        if n is not None:
-            check_int(n, f"n_{split}", low=1)
-            rng = np.random.default_rng(random_state + (split == "test"))
-            idx = np.sort(rng.choice(idx, size=min(int(n), len(idx)), replace=False))
-        parts.append((b.data.iloc[idx].reset_index(drop=True), b.target.to_numpy()[idx],
-                      as_1d(b.sensitive_features[sensitive_columns], sensitive_columns)[idx]))
-    (Xa, ya, sa), (Xb, yb, sb) = parts
-    prep = ColumnTransformer([
-        ("num", StandardScaler(), make_column_selector(dtype_include="number")),
-        ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20, sparse_output=False),
-         make_column_selector(dtype_include="category")),
-    ])
-    X_train = prep.fit_transform(Xa).astype(np.float32)
-    X_test = prep.transform(Xb).astype(np.float32)
-    names = [str(n).split("__", 1)[-1] for n in prep.get_feature_names_out()]
-    return Bunch(X_train=X_train, X_test=X_test, y_train=ya.astype(np.int64),
-                 y_test=yb.astype(np.int64), s_train=sa, s_test=sb, feature_names=names)

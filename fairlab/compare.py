@@ -57,46 +57,29 @@ from fairlab._validation import (
     check_seed,
 )
 from fairlab.metrics import GAPS, PENALTY_GAPS, gaps_from_counts
+from fairlab.recipes import DATASETS, feature_kinds, load_dataset, tabular_preprocessor
 
 __all__ = [
     "INTERVENTIONS",
-    "DATASETS",
     "USES_SENSITIVE_AT_DECISION",
     "compare_interventions",
     "summarize",
     "pareto_mask",
     "cache_dir",
-    "load_dataset",
 ]
 
 #: The interventions :func:`compare_interventions` knows, in the order it runs them.
 INTERVENTIONS = ("none", "resampling", "reweighing", "penalty", "expgrad", "thresholds")
-#: Dataset names :func:`load_dataset` accepts.
-DATASETS = ("adult", "compas", "german", "biased_world")
 #: Interventions whose decisions read the sensitive attribute of the person decided on.
 USES_SENSITIVE_AT_DECISION = {"none": False, "resampling": False, "reweighing": False,
                               "penalty": False, "expgrad": False, "thresholds": True}
 _METRICS = ("accuracy", "balanced_accuracy", *PENALTY_GAPS, "train_seconds")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: the one tabular recipe (rare categories pooled)
 
 
 # ------------------------------------------------------------------------- data
-def load_dataset(dataset: str | Bunch) -> Bunch:
-    """A dataset by name (``"adult"``, ``"compas"``, ``"german"``, ``"biased_world"``).
-
-    ``"adult"`` is Adult's training file; ``"biased_world"`` is
-    ``make_biased_world(4000, representation=0.4, historical_bias=0.3,
-    proxy_strength=0.5, random_state=0)``. A Bunch (``data``, ``target``, ``sensitive_features``)
-    is returned as it is.
-
-    Examples
-    --------
-    >>> b = load_dataset("german")
-    >>> b.data.shape, list(b.sensitive_features.columns)
-    ((1000, 18), ['sex', 'age_band'])
-
-    Lesson: 11-choosing-an-intervention
-    """
+def _as_bunch(dataset: str | Bunch) -> Bunch:
+    """A dataset name (:func:`fairlab.recipes.load_dataset`) or a Bunch, checked."""
     if isinstance(dataset, Bunch):
         missing = [k for k in ("data", "target", "sensitive_features") if k not in dataset]
         if missing:
@@ -108,14 +91,7 @@ def load_dataset(dataset: str | Bunch) -> Bunch:
         raise TypeError(f"dataset must be a name from {list(DATASETS)} or a Bunch from "
                         f"fairlab.datasets; got {type(dataset).__name__}.")
     check_choice(dataset, "dataset", DATASETS)
-    from fairlab import datasets
-
-    if dataset == "adult":
-        return datasets.load_adult("train")
-    if dataset == "biased_world":
-        return datasets.make_biased_world(4000, representation=0.4, historical_bias=0.3,
-                                          proxy_strength=0.5, random_state=0)
-    return getattr(datasets, f"load_{dataset}")()
+    return load_dataset(dataset)
 
 
 def _prepare(bunch: Bunch, sensitive: list[str], subsample: int | None, seed: int):
@@ -209,15 +185,8 @@ class _Fold:
 
 
 def _encoder(X: pd.DataFrame):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    numeric = [c for c in X.columns if c not in categorical]
-    return ColumnTransformer([
-        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
-        ("num", StandardScaler(), numeric),
-    ], remainder="drop")
+    """The course's one tabular recipe (:func:`fairlab.recipes.tabular_preprocessor`)."""
+    return tabular_preprocessor(*feature_kinds(X))
 
 
 def _base_model(model: Any):
@@ -388,7 +357,7 @@ def compare_interventions(
     ----------
     dataset : str or Bunch
         ``"adult"``, ``"compas"``, ``"german"``, ``"biased_world"`` or a Bunch
-        from :mod:`fairlab.datasets` (see :func:`load_dataset`).
+        from :mod:`fairlab.datasets` (see :func:`fairlab.recipes.load_dataset`).
     sensitive_columns : str or list of str
         Column(s) of ``dataset.sensitive_features``; several give intersectional groups.
         Never a model feature; used for resampling, weights, penalties, the
@@ -475,7 +444,7 @@ def compare_interventions(
                    resampling=list(resampling), expgrad=list(expgrad),
                    expgrad_iter=int(expgrad_iter), thresholds=list(thresholds))
     name = dataset if isinstance(dataset, str) else None
-    bunch = load_dataset(dataset)
+    bunch = _as_bunch(dataset)
 
     from fairlab import __version__
 

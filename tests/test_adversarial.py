@@ -17,7 +17,6 @@ from sklearn.utils.validation import check_random_state
 from fairlab._nn import init_params
 from fairlab.adversarial import (
     AdversarialClassifier,
-    adult_arrays,
     adversary_baseline,
     adversary_sweep,
     audit_adversary,
@@ -325,38 +324,6 @@ def test_audit_errors(kwargs, match):
         audit_adversary([0.1, 0.9, 0.4], ["a", "b", "a"], **kwargs)
     with pytest.raises(ValueError, match="NaN"):
         audit_adversary([0.1, np.nan], ["a", "b"])
-
-
-# ----------------------------------------------------------------------- data
-def test_adult_arrays_are_lesson_04s_recipe():
-    # oracle: lesson 04's preparation cell, applied here to the same rows
-    from sklearn.compose import ColumnTransformer, make_column_selector
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    from fairlab.datasets import load_adult
-
-    d = adult_arrays(n_train=600, n_test=300, random_state=3)
-    train, test = load_adult("train"), load_adult("test")
-    rows_tr = np.sort(np.random.default_rng(3).choice(len(train.target), 600, replace=False))
-    rows_te = np.sort(np.random.default_rng(4).choice(len(test.target), 300, replace=False))
-    prep = ColumnTransformer([
-        ("num", StandardScaler(), make_column_selector(dtype_include="number")),
-        ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20, sparse_output=False),
-         make_column_selector(dtype_include="category")),
-    ])
-    X_train = prep.fit_transform(train.data.iloc[rows_tr]).astype(np.float32)
-    np.testing.assert_array_equal(d.X_train, X_train)
-    np.testing.assert_array_equal(d.X_test,
-                                  prep.transform(test.data.iloc[rows_te]).astype(np.float32))
-    np.testing.assert_array_equal(d.y_test, test.target.to_numpy()[rows_te])
-    np.testing.assert_array_equal(
-        d.s_train, train.sensitive_features["sex"].to_numpy(object)[rows_tr])
-    assert not any(n.startswith(("sex", "race")) for n in d.feature_names)
-    assert d.X_train.shape[1] == len(d.feature_names)
-    with pytest.raises(ValueError, match="sensitive_columns must be one of"):
-        adult_arrays(sensitive_columns="age")
-    with pytest.raises(ValueError, match="n_train must be >= 1"):
-        adult_arrays(n_train=0)
 
 
 def test_equalized_odds_adversary_sees_the_label_and_narrows_error_gaps():

@@ -19,6 +19,7 @@ from fairlab import compare
 from fairlab.compare import compare_interventions, pareto_mask, summarize
 from fairlab.datasets import make_biased_world
 from fairlab.metrics import PENALTY_GAPS
+from fairlab.recipes import load_dataset
 
 FAST = ["none", "reweighing", "thresholds"]
 
@@ -109,7 +110,7 @@ def test_intersections_and_bunch_input():
     res = compare_interventions("german", sensitive_columns=["sex", "age_band"], interventions=FAST,
                                 n_splits=3, cache=False, progress=False)
     assert res.attrs["sensitive_columns"] == "sex × age_band" and len(res.attrs["groups"]) >= 4
-    world = compare.load_dataset("biased_world")  # a Bunch, passed as one
+    world = load_dataset("biased_world")  # a Bunch, passed as one
     res = compare_interventions(world, sensitive_columns="group", interventions=FAST, n_splits=3,
                                 cache=False, progress=False)
     assert res.attrs["dataset"] == "custom"

@@ -16,16 +16,12 @@ from imblearn.utils import estimator_checks as ec
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import _num_samples
 
+from fairlab.recipes import make_model
 from fairlab.resampling import (
     STRATEGIES,
     GroupBalancedSampler,
     cell_counts,
     cell_sampler,
-    compare_interventions,
-    comparison_table,
-    lesson_split,
-    make_model,
-    measure_leakage,
     naive_undersample,
     resolve_groups,
     reweighing_table,
@@ -376,28 +372,6 @@ def test_cell_counts_matches_crosstab():
     tab = _crosstab(y, g)
     np.testing.assert_array_equal(cc[["label 0", "label 1"]].to_numpy(), tab.to_numpy())
     np.testing.assert_allclose(cc["base rate"], tab[1] / tab.sum(axis=1))
-
-
-def test_compare_interventions_and_leakage_on_german():
-    split = lesson_split("german", sensitive_columns="sex")
-    assert split.X_train["sex"].notna().all() and "sex" not in split.features
-    res = compare_interventions(split, interventions={
-        "none": ("none", None), "under": ("under", "groups"), "rw": ("reweigh", None)},
-        n_boot=50)
-    table = comparison_table(res)
-    assert list(table.index) == ["none", "under", "rw"]
-    n_female = (split.X_train["sex"] == "female").sum()
-    assert table.loc["under", "train rows"] == 2 * n_female
-    assert table.loc["rw", "train rows"] == len(split.X_train)
-    # reweighted training counts: every group has the overall base rate
-    rw = res["rw"].train_counts
-    np.testing.assert_allclose(rw["base rate"], split.y_train.mean())
-    # accuracy matches sklearn on the same predictions
-    acc = (res["none"].y_pred == split.y_test.to_numpy()).mean()
-    assert table.loc["none", "accuracy"] == pytest.approx(acc, abs=5e-4)
-    leak = measure_leakage(split.X_train, split.y_train, sensitive_columns="sex", strategy="over")
-    assert leak["test_rows_seen_in_train"] > leak["test_rows_seen_honest"]
-    assert leak["accuracy_resample_then_split"] > leak["accuracy_split_then_resample"]
 
 
 def test_smotenc_with_integer_columns_keeps_categories_of_the_cell():

@@ -302,18 +302,15 @@ def test_fico_constraints_hold_and_profits_order():
 # ------------------------------------------------------------------- fairlearn on Adult
 @pytest.fixture(scope="module")
 def adult_scores():
-    from sklearn.compose import make_column_transformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     from fairlab.datasets import load_adult
+    from fairlab.recipes import feature_kinds, tabular_preprocessor
 
     tr, te = load_adult("train"), load_adult("test")
-    cat = tr.data.select_dtypes("category").columns
     model = make_pipeline(
-        make_column_transformer((OneHotEncoder(handle_unknown="ignore"), cat),
-                                remainder=StandardScaler()),
+        tabular_preprocessor(*feature_kinds(tr.data)),  # lesson 06's model
         LogisticRegression(max_iter=1000))
     model.fit(tr.data, tr.target)
     return (te.target.to_numpy(), model.predict_proba(te.data)[:, 1],

@@ -115,7 +115,8 @@ def check_cells_undersampled_rows(answer: Any) -> bool:
 
 @cache
 def _balanced_rates() -> dict[str, float]:
-    from fairlab.resampling import GroupBalancedSampler, lesson_split
+    from fairlab.recipes import lesson_split
+    from fairlab.resampling import GroupBalancedSampler
 
     split = lesson_split("adult", sensitive_columns="sex")
     s = GroupBalancedSampler("over", "groups", sensitive_columns="sex", random_state=0)

@@ -19,7 +19,7 @@ __all__ = ["check_projection_function", "STEP", "LESSON_DATA", "check_projected_
 
 #: Exercise 1: two gradients of the same two weights, and the adversary's weight α.
 STEP = {"grad_task": np.array([2.0, 1.0]), "grad_adv": np.array([1.0, 1.0]), "alpha": 0.5}
-#: The Adult data of the lesson (``fairlab.adversarial.adult_arrays(**LESSON_DATA)``).
+#: The Adult data of the lesson (``fairlab.recipes.adult_arrays`` with these settings).
 LESSON_DATA = {"sensitive": "sex", "n_train": None, "n_test": None}
 
 

@@ -68,13 +68,13 @@ def plot_interventions(results: Mapping[str, Any], *, axes: Any = None,
                        title: str | None = None) -> np.ndarray:
     """Dot-and-whisker panels: accuracy, DP and EOdds gaps (95 % CIs), training rows.
 
-    ``results`` is the dict returned by ``fairlab.resampling.compare_interventions``.
+    ``results`` is the dict returned by ``fairlab.recipes.compare_resampling``.
     Returns the array of four Axes.
 
     Examples
     --------
-    >>> from fairlab.resampling import compare_interventions, lesson_split
-    >>> runs = compare_interventions(lesson_split("german"), n_boot=20, interventions={
+    >>> from fairlab.recipes import compare_resampling, lesson_split
+    >>> runs = compare_resampling(lesson_split("german"), n_boot=20, interventions={
     ...     "none": ("none", None), "reweighing": ("reweigh", None)})
     >>> [ax.get_title() for ax in plot_interventions(runs)][-1]
     'training rows'

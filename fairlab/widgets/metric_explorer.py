@@ -1,6 +1,7 @@
 """MetricExplorer: pick a dataset, a model, the sensitive attribute(s) and a metric.
 
-Predictions are made once, when the explorer is built (:func:`precompute_cases`:
+Predictions are made once, when the explorer is built
+(:func:`fairlab.recipes.precompute_cases`:
 each model is trained on one half of each dataset and predicts the other half).
 A control change then only counts confusion matrices and draws bootstrap
 replicates with :func:`fairlab.metrics.bootstrap_ci` (multinomial draws of the
@@ -34,10 +35,11 @@ from fairlab.metrics import (
     predictive_parity_difference,
 )
 from fairlab.plotting import PALETTE, metrics_table_html
+from fairlab.recipes import Case, precompute_cases
 from fairlab.widgets._explorer import Explorer, new_figure
 from fairlab.widgets.browser import BrowserView
 
-__all__ = ["MetricExplorer", "MetricState", "Case", "precompute_cases", "METRICS", "SUMMARY_GAPS"]
+__all__ = ["MetricExplorer", "MetricState", "METRICS", "SUMMARY_GAPS"]
 
 #: Rates the explorer can show, with their labels.
 METRICS = {
@@ -61,92 +63,6 @@ SUMMARY_GAPS = {
 _SHORT = {name: next((g.label for g in GAPS.values() if g.metric == func.__name__), "DP ratio")
           for name, func in SUMMARY_GAPS.items()}
 MAX_BARS = 24
-
-
-@dataclass(frozen=True)
-class Case:
-    """One dataset × model: test-set labels, predictions and sensitive attributes."""
-
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    sensitive_features: pd.DataFrame
-
-
-def _split_fit_predict(data: pd.DataFrame, target: pd.Series, models: dict, random_state: int):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    idx_train, idx_test = train_test_split(np.arange(len(target)), test_size=0.5,
-                                           stratify=target, random_state=random_state)
-    X = data.copy()
-    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    for c in cat:  # one spelling for missing values, whatever the dtype
-        X[c] = X[c].astype(object).where(X[c].notna(), "missing").astype(str)
-    num = [c for c in X.columns if c not in cat]
-    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), cat),
-                              ("num", StandardScaler(), num)])
-    preds = {}
-    for name, model in models.items():
-        pipe = make_pipeline(prep, model).fit(X.iloc[idx_train], target.iloc[idx_train])
-        preds[name] = pipe.predict(X.iloc[idx_test]).astype(np.int8)
-    return idx_test, preds
-
-
-def precompute_cases(datasets: tuple[str, ...] = ("COMPAS", "Adult", "German"), *,
-                     random_state: int | np.random.Generator | None = 0,
-                     ) -> dict[tuple[str, str], Case]:
-    """Train each model on half of each dataset; keep the other half's predictions.
-
-    Models: logistic regression and a depth-5 decision tree, on the dataset's
-    features (sensitive attributes excluded); for COMPAS also the COMPAS score
-    itself, "medium or high" risk (decile ≥ 5) as the positive prediction.
-    Takes a few seconds (Adult has 32,561 rows).
-
-    Parameters
-    ----------
-    datasets : tuple of {"COMPAS", "Adult", "German"}
-    random_state : int, numpy Generator or None, default=0
-        Seeds the train/test split and the decision tree.
-
-    Returns
-    -------
-    dict mapping (dataset, model) to :class:`Case`.
-
-    Examples
-    --------
-    >>> cases = precompute_cases(("German",))
-    >>> sorted(cases), len(cases[("German", "logistic regression")].y_true)
-    ([('German', 'decision tree (depth 5)'), ('German', 'logistic regression')], 500)
-
-    Lesson: 05-fairness-metrics
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.tree import DecisionTreeClassifier
-
-    from fairlab import datasets as ds
-
-    loaders = {"COMPAS": ds.load_compas, "Adult": ds.load_adult, "German": ds.load_german}
-    unknown = [d for d in datasets if d not in loaders]
-    if unknown:
-        raise ValueError(f"unknown datasets {unknown}; choose from {list(loaders)}.")
-    cases: dict[tuple[str, str], Case] = {}
-    for name in datasets:
-        bunch = loaders[name]()
-        models = {"logistic regression": LogisticRegression(max_iter=2000),
-                  "decision tree (depth 5)": DecisionTreeClassifier(max_depth=5,
-                                                                    random_state=random_state)}
-        idx, preds = _split_fit_predict(bunch.data, bunch.target, models, random_state)
-        y = bunch.target.to_numpy()[idx]
-        sens = bunch.sensitive_features.iloc[idx].reset_index(drop=True)
-        if name == "COMPAS":
-            preds = {"COMPAS score (decile ≥ 5)":
-                     (bunch.frame["decile_score"].to_numpy()[idx] >= 5).astype(np.int8),
-                     **preds}
-        for model, yp in preds.items():
-            cases[(name, model)] = Case(y_true=y, y_pred=yp, sensitive_features=sens)
-    return cases
 
 
 def _attribute_options(columns) -> list[str]:

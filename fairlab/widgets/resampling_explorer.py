@@ -2,7 +2,7 @@
 the test metrics change.
 
 Every (strategy, balance) model is trained once, before the explorer is shown
-(:func:`fairlab.resampling.compare_interventions`); a change of control only looks
+(:func:`fairlab.recipes.compare_resampling`); a change of control only looks
 up the stored result. The page draws every choice from frames sent once
 (:meth:`ResamplingExplorer.browser_view`), with no kernel round trip.
 
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from fairlab.plotting import PALETTE, metrics_table_html
-from fairlab.resampling import InterventionResult, compare_interventions
+from fairlab.recipes import InterventionResult, compare_resampling
 from fairlab.widgets._explorer import Explorer, new_figure
 from fairlab.widgets.browser import BrowserView, Frame, frames_spec
 
@@ -59,14 +59,14 @@ class ResamplingExplorer(Explorer):
     Parameters
     ----------
     results : dict name → InterventionResult, or a Bunch from ``lesson_split``
-        The output of :func:`fairlab.resampling.compare_interventions` (reused, so
+        The output of :func:`fairlab.recipes.compare_resampling` (reused, so
         nothing is trained twice), or a split to run it on.
     **compare_kw
-        Passed to ``compare_interventions`` when ``results`` is a split.
+        Passed to ``compare_resampling`` when ``results`` is a split.
 
     Examples
     --------
-    >>> from fairlab.resampling import lesson_split
+    >>> from fairlab.recipes import lesson_split
     >>> ex = ResamplingExplorer(lesson_split("german"), n_boot=20)
     >>> ex.compute(strategy="under", balance="groups").n_train
     434
@@ -77,7 +77,7 @@ class ResamplingExplorer(Explorer):
     def __init__(self, results: Any, **compare_kw: Any) -> None:
         if not isinstance(results, dict) or not all(
                 isinstance(r, InterventionResult) for r in results.values()):
-            results = compare_interventions(results, **compare_kw)  # a split: train now
+            results = compare_resampling(results, **compare_kw)  # a split: train now
         self._by_key: dict[tuple[str, str | None], InterventionResult] = {}
         for r in results.values():
             self._by_key.setdefault((r.strategy, r.balance), r)

@@ -89,7 +89,7 @@ CASES: dict[str, ExplorerCase] = {
             import numpy as np
             import pandas as pd
             from fairlab.widgets import MetricExplorer
-            from fairlab.widgets.metric_explorer import Case
+            from fairlab.recipes import Case
 
             rng = np.random.default_rng(0)
             n = 1500
@@ -130,10 +130,10 @@ CASES: dict[str, ExplorerCase] = {
         control="strategy",
         browser=True,
         build="""
-            from fairlab.resampling import compare_interventions, lesson_split
+            from fairlab.recipes import compare_resampling, lesson_split
             from fairlab.widgets import ResamplingExplorer
 
-            results = compare_interventions(lesson_split("german"), n_boot=20)
+            results = compare_resampling(lesson_split("german"), n_boot=20)
 
             def make():
                 return ResamplingExplorer(results)

@@ -5,7 +5,8 @@ import pandas as pd
 
 from fairlab import exercises
 from fairlab.datasets import load_adult
-from fairlab.resampling import GroupBalancedSampler, lesson_split
+from fairlab.recipes import lesson_split
+from fairlab.resampling import GroupBalancedSampler
 
 
 def _run(check, cases, capsys):

@@ -14,7 +14,8 @@ from fairlab.metrics import (
     equal_opportunity_difference,
     equalized_odds_difference,
 )
-from fairlab.widgets.metric_explorer import MAX_BARS, Case, MetricExplorer
+from fairlab.recipes import Case
+from fairlab.widgets.metric_explorer import MAX_BARS, MetricExplorer
 
 
 def _cases():
@@ -142,20 +143,6 @@ def test_bad_cases():
     y = rng.integers(0, 2, len(many))
     with pytest.raises(ValueError, match="Choose a coarser grouping"):
         MetricExplorer({("d", "m"): Case(y, y, many)}, n_boot=20)
-
-
-def test_precompute_cases_on_german():
-    from fairlab.widgets.metric_explorer import precompute_cases
-
-    cases = precompute_cases(("German",))
-    assert set(cases) == {("German", "logistic regression"),
-                          ("German", "decision tree (depth 5)")}
-    c = cases[("German", "logistic regression")]
-    assert len(c.y_true) == len(c.y_pred) == len(c.sensitive_features) == 500
-    assert list(c.sensitive_features.columns) == ["sex", "age_band"]
-    assert 0.6 < (c.y_true == c.y_pred).mean() < 0.9  # a real model, not a copy
-    with pytest.raises(ValueError, match="unknown datasets"):
-        precompute_cases(("MNIST",))
 
 
 def test_browser_frames_are_compute_for_every_available_choice(cases):

@@ -7,14 +7,14 @@ import pytest
 from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
 from sklearn.metrics import accuracy_score
 
-from fairlab.resampling import compare_interventions, lesson_split
+from fairlab.recipes import compare_resampling, lesson_split
 from fairlab.widgets import ResamplingExplorer
 
 
 @pytest.fixture(scope="module")
 def study():
     split = lesson_split("german", sensitive_columns="sex")
-    return split, compare_interventions(split, n_boot=50)
+    return split, compare_resampling(split, n_boot=50)
 
 
 def test_compute_matches_an_independent_recount(study):
