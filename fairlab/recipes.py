@@ -529,21 +529,22 @@ def compare_resampling(
     for name, (strategy, balance) in plan.items():
         start = time.perf_counter()
         X, y = split.X_train, split.y_train
+        cols = split.sensitive_columns
         model = make_model(split.features, split.categorical)
         if strategy == "smote" and smote_subsample and smote_subsample < len(X):
-            keep = _stratified_subsample(y, _group_values(X[split.sensitive_columns]), smote_subsample,
+            keep = _stratified_subsample(y, _group_values(X[cols]), smote_subsample,
                                          random_state)
             X, y = X.iloc[keep], y.iloc[keep]
         weights = None
         if strategy == "none":
             model.fit(X, y)
-            counts = cell_counts(y, _group_values(X[split.sensitive_columns]))
+            counts = cell_counts(y, _group_values(X[cols]))
         elif strategy == "reweigh":
-            weights = reweighing_weights(y, _group_values(X[split.sensitive_columns]))
+            weights = reweighing_weights(y, _group_values(X[cols]))
             model.fit(X, y, model__sample_weight=weights)
-            counts = cell_counts(y, _group_values(X[split.sensitive_columns]), sample_weight=weights)
+            counts = cell_counts(y, _group_values(X[cols]), sample_weight=weights)
         else:
-            sampler = GroupBalancedSampler(strategy, balance, sensitive_columns=split.sensitive_columns,
+            sampler = GroupBalancedSampler(strategy, balance, sensitive_columns=cols,
                                            random_state=random_state)
             model = ImbPipeline([("balance", sampler), *model.steps])
             model.fit(X, y)

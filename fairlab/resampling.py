@@ -31,6 +31,7 @@ Lesson: 03-resampling
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
 from typing import Any
 

@@ -235,7 +235,8 @@ def test_adult_arrays_are_lesson_04s_recipe():
     np.testing.assert_array_equal(d.X_test,
                                   prep.transform(test.data.iloc[rows_te]).astype(np.float32))
     np.testing.assert_array_equal(d.y_test, test.target.to_numpy()[rows_te])
-    np.testing.assert_array_equal(d.s_train, train.sensitive_features["sex"].to_numpy(object)[rows_tr])
+    np.testing.assert_array_equal(
+        d.s_train, train.sensitive_features["sex"].to_numpy(object)[rows_tr])
     assert not any(n.startswith(("sex", "race")) for n in d.feature_names)
     assert d.X_train.shape[1] == len(d.feature_names)
     with pytest.raises(ValueError, match="sensitive_columns must be one of"):
