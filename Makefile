@@ -45,7 +45,8 @@ nbval: $(STAMP)
 browser: $(STAMP) site
 	$(PY) -m pytest -q -p no:cacheprovider tests/browser
 
-# Re-execute every lesson in place, in order, deterministically, without widget state.
+# Re-execute every lesson in place, in order, deterministically (widget state kept only
+# for the explorers drawn in the browser).
 notebooks: $(STAMP)
 	$(PY) scripts/run_notebooks.py notebooks
 
