@@ -232,15 +232,15 @@ CASES: dict[str, ExplorerCase] = {
     "lm": ExplorerCase(
         cls="LanguageModelExplorer",
         control="lam",
+        browser=True,
         build="""
             from fairlab.lm import fit_grid, make_corpus
             from fairlab.widgets import LanguageModelExplorer
 
             corpus = make_corpus(n_sentences=400, random_state=0)
             fixed = corpus.occupations[::2]
-            # seven λ stops: a quarter-track drag moves at least one stop
-            grid = fit_grid(corpus, lams=[0, 0.1, 0.3, 1, 3, 10, 30], shares=[0, 1],
-                            fixed=fixed, epochs=2, hidden_size=16)
+            grid = fit_grid(corpus, lams=[0, 0.3, 3, 30], shares=[0, 1], fixed=fixed,
+                            epochs=2, hidden_size=16)
 
             def make():
                 return LanguageModelExplorer(corpus, grid, fixed=fixed)
