@@ -178,18 +178,22 @@ CASES: dict[str, ExplorerCase] = {
     ),
     "intervention": ExplorerCase(
         cls="InterventionExplorer",
-        control="gap",
+        control="max_loss",
+        browser=True,
         build="""
             from fairlab.compare import compare_interventions
             from fairlab.widgets import InterventionExplorer
 
-            res = compare_interventions("german", sensitive_columns="sex", n_splits=3, cache=False,
-                                        interventions=["none", "reweighing", "thresholds"],
-                                        progress=False)
+            kw = dict(n_splits=3, cache=False, progress=False,
+                      interventions=["none", "reweighing", "thresholds"])
+            comparisons = {
+                ("german", "sex"): compare_interventions("german", sensitive_columns="sex", **kw),
+                ("biased_world", "group"): compare_interventions(
+                    "biased_world", sensitive_columns="group", **kw),
+            }
 
             def make():
-                return InterventionExplorer({("german", "sex"): res}, gap="dp_gap",
-                                            max_loss=0.05)
+                return InterventionExplorer(comparisons, gap="dp_gap", max_loss=0.05)
         """,
     ),
     "shortcut_14": ExplorerCase(
@@ -249,6 +253,7 @@ CASES: dict[str, ExplorerCase] = {
     "alignment": ExplorerCase(
         cls="AlignmentExplorer",
         control="beta",
+        browser=True,
         build="""
             import torch
             from fairlab import alignment as al
