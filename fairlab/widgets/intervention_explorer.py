@@ -2,7 +2,9 @@
 
 Every comparison is computed (or read from the cache) before the explorer is
 shown, and summarised once; a control change is a dictionary lookup, a Pareto
-mask over a dozen points and a sort.
+mask over a dozen points and a sort. In a notebook the explorer is drawn by the
+browser (:meth:`InterventionExplorer.browser_view`, page code ``js/kinds/intervention.js``):
+the summaries go to the page once and the page ranks, tabulates and plots every move.
 
 Lesson: 11-choosing-an-intervention
 """
@@ -30,6 +32,7 @@ from fairlab.compare import (
 from fairlab.metrics import GAPS, PENALTY_GAPS
 from fairlab.plotting.compare import intervention_colors
 from fairlab.widgets._explorer import Explorer, new_figure
+from fairlab.widgets.browser import BrowserView
 
 __all__ = ["InterventionExplorer", "InterventionState"]
 
@@ -135,10 +138,7 @@ class InterventionExplorer(Explorer):
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self.recommendation = W.HTML()
-        self.recommendation.add_class("fairlab-recommendation")
-        self._setup(controls, fig=self.fig,
-                    panels=[self.readout, self.recommendation, self.table],
+        self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
                     title="Choosing an intervention: accuracy against the gap that matters")
 
     @classmethod
@@ -315,14 +315,67 @@ class InterventionExplorer(Explorer):
         self.ax.set_ylim(lo_y - pad_y, hi_y + pad_y)
         self.ax.set_xlabel(GAPS[gap].title + " (mean; bars: fold range)")
         self.ax.set_title(f"{state.key[0]} · groups: {state.key[1]}", fontsize=10)
+        self.table.value = self._table_html(state)
+        self.readout.value = state.readout
+        self.fig.canvas.draw_idle()
+
+
+    @staticmethod
+    def _table_html(state: InterventionState) -> str:
+        """The recommendation in plain words above the ranked table with its intervals."""
         shown = state.table.assign(**{
             "within budget": np.where(state.table["within budget"], "✓", ""),
             "uses group at decision": np.where(state.table["uses group at decision"],
                                                "yes", "")})
-        self.table.value = shown.to_html(classes="fairlab-table", border=0, escape=True)
-        self.recommendation.value = f"<p>{state.recommendation}</p>"
-        self.readout.value = state.readout
-        self.fig.canvas.draw_idle()
+        return (f'<p class="fairlab-recommendation">{state.recommendation}</p>'
+                + shown.to_html(classes="fairlab-table", border=0, escape=True))
+
+    # --------------------------------------------------------------- browser view
+    def browser_view(self) -> BrowserView:
+        """The view drawn in the browser (built once, kind ``"intervention"``).
+
+        The page gets every comparison's summary once (:meth:`browser_spec`) and
+        computes, for each move of a control, what :meth:`compute` and :meth:`render`
+        give: the accuracy floor, who qualifies, the ranked table with its 95%
+        intervals, the recommendation, the readout and the plot. The groups offered
+        follow the dataset, as in Python; a release writes the values back.
+        """
+        if getattr(self, "_view", None) is None:
+            self._view = BrowserView(kind="intervention", spec=self.browser_spec(),
+                                     values=self.values())
+            self._view.observe(self._from_view, names="values")
+        return self._view
+
+    def browser_spec(self) -> dict:
+        """What the page needs, sent once: per comparison the fold means, their 95%
+        intervals and fold ranges of accuracy and of each gap, the Pareto flags per
+        gap, the no-intervention row; the gap names and the budget's stops."""
+        def col(s: pd.DataFrame, name: str) -> list:
+            return [float(v) if np.isfinite(v) else None for v in s[name].to_numpy(float)]
+
+        comparisons = []
+        for (dataset, sensitive), s in self.summaries.items():
+            names = s.index.get_level_values(0)
+            base = (list(names).index("none") if "none" in names
+                    else int(np.argmax(s["accuracy"].to_numpy(float))))
+            c = {"dataset": dataset, "sensitive": sensitive, "base": base,
+                 "name": [str(n) for n in names],
+                 "setting": [str(v) for v in s.index.get_level_values(1)],
+                 "uses": [bool(USES_SENSITIVE_AT_DECISION.get(n, False)) for n in names],
+                 "pareto": {g: [bool(v) for v in pareto_mask(s["accuracy"], s[g])]
+                            for g in PENALTY_GAPS}}
+            for m in ("accuracy", *PENALTY_GAPS):
+                c[m] = {q: col(s, m if q == "mean" else f"{m}_{q}")
+                        for q in ("mean", "low", "high", "min", "max")}
+            comparisons.append(c)
+        slider = self.controls["max_loss"]
+        n = int(round((slider.max - slider.min) / slider.step))
+        return {"title": self.title, "options": self.options, "comparisons": comparisons,
+                "colors": dict(self.colors), "gap_order": list(PENALTY_GAPS),
+                "gaps": {g: {"short": GAP_SHORT[g], "title": GAPS[g].title,
+                             "what": GAPS[g].title.split(" (")[0]} for g in PENALTY_GAPS},
+                "max_loss": {"values": [round(slider.min + i * slider.step, 10)
+                                        for i in range(n + 1)]}}
 
 
 def _rgb(color: str) -> tuple[float, float, float]:

@@ -242,18 +242,22 @@ CASES: dict[str, ExplorerCase] = {
     ),
     "intervention": ExplorerCase(
         cls="InterventionExplorer",
-        control="gap",
+        control="max_loss",
+        browser=True,
         build="""
             from fairlab.compare import compare_interventions
             from fairlab.widgets import InterventionExplorer
 
-            res = compare_interventions("german", sensitive_columns="sex", n_splits=3, cache=False,
-                                        interventions=["none", "reweighing", "thresholds"],
-                                        progress=False)
+            kw = dict(n_splits=3, cache=False, progress=False,
+                      interventions=["none", "reweighing", "thresholds"])
+            comparisons = {
+                ("german", "sex"): compare_interventions("german", sensitive_columns="sex", **kw),
+                ("biased_world", "group"): compare_interventions(
+                    "biased_world", sensitive_columns="group", **kw),
+            }
 
             def make():
-                return InterventionExplorer({("german", "sex"): res}, gap="dp_gap",
-                                            max_loss=0.05)
+                return InterventionExplorer(comparisons, gap="dp_gap", max_loss=0.05)
         """,
     ),
     "shortcut_14": ExplorerCase(
@@ -296,15 +300,15 @@ CASES: dict[str, ExplorerCase] = {
     "lm": ExplorerCase(
         cls="LanguageModelExplorer",
         control="lam",
+        browser=True,
         build="""
             from fairlab.lm import fit_grid, make_corpus
             from fairlab.widgets import LanguageModelExplorer
 
             corpus = make_corpus(n_sentences=400, random_state=0)
             fixed = corpus.occupations[::2]
-            # seven λ stops: a quarter-track drag moves at least one stop
-            grid = fit_grid(corpus, lams=[0, 0.1, 0.3, 1, 3, 10, 30], shares=[0, 1],
-                            fixed=fixed, epochs=2, hidden_size=16)
+            grid = fit_grid(corpus, lams=[0, 0.3, 3, 30], shares=[0, 1], fixed=fixed,
+                            epochs=2, hidden_size=16)
 
             def make():
                 return LanguageModelExplorer(corpus, grid, fixed=fixed)
@@ -313,6 +317,7 @@ CASES: dict[str, ExplorerCase] = {
     "alignment": ExplorerCase(
         cls="AlignmentExplorer",
         control="beta",
+        browser=True,
         build="""
             import torch
             from fairlab import alignment as al

@@ -56,3 +56,48 @@ def test_bad_arguments(sweep):
         AlignmentExplorer(sweep, step=3)
     with pytest.raises(ValueError, match="method must be one of"):
         AlignmentExplorer(sweep, method="ppo")
+
+
+# ------------------------------------------------------------------ drawn in the browser
+def test_every_browser_frame_is_what_python_renders(sweep):
+    """Frame k = (method, β, step) read in mixed radix; each must show exactly the readout,
+    table, curves and cursor that render(compute(...)) shows for that setting."""
+    import html
+
+    from fairlab.widgets.browser import spec_size
+
+    ex = AlignmentExplorer(sweep, method="dpo", beta=0.5, step=10)
+    view = ex.browser_view()
+    assert ex.browser_view() is view and ex.widget().children[0] is view
+    spec = view.spec
+    assert spec_size(spec) < 1_000_000
+    methods, betas, steps = (c["values"] for c in spec["controls"])
+    assert spec["controls"][0]["widget"] == "select"
+    assert [c["index"] for c in spec["controls"]] == [methods.index("dpo"), 1, steps.index(10)]
+    assert len(spec["frames"]) == len(methods) * len(betas) * len(steps)
+    k = 0
+    for method in methods:
+        for beta in betas:
+            for step in steps:
+                frame = spec["frames"][k]
+                k += 1
+                ex.set_values(method=method, beta=beta, step=step)
+                assert html.escape(frame["readout"]) == ex.readout.value
+                assert frame["table"] == ex.table.value
+                left, right = frame["layers"]
+                assert left["cursor"] == right["cursor"] == ex.cursor.get_xdata()[0] == step
+                np.testing.assert_allclose([y for _, y in left["true"]], ex.true.get_ydata())
+                np.testing.assert_allclose([y for _, y in left["learned"]],
+                                           ex.learned.get_ydata())
+                np.testing.assert_allclose([y for _, y in right["kl"]], ex.kl_line.get_ydata())
+                assert [x for x, _ in right["kl"]] == [int(s) for s in sweep.steps]
+
+
+def test_page_release_syncs_python_state(sweep):
+    ex = AlignmentExplorer(sweep)
+    view = ex.browser_view()
+    view.values = {"method": "dpo", "beta": 2, "step": 5}  # as the page writes it
+    assert (ex.state.method, ex.state.beta, ex.state.step) == ("dpo", 2.0, 5)
+    assert ex.state.readout.startswith("DPO · β 2 · step 5 ·")
+    ex.set_values(step=15)
+    assert view.values["step"] == 15

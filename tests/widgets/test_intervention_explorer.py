@@ -3,11 +3,16 @@ checked against pandas on the fold table and a brute-force Pareto check."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from fairlab.compare import compare_interventions
+from fairlab.widgets.browser import BrowserView, spec_size
 from fairlab.widgets.intervention_explorer import InterventionExplorer
 
 FAST = ["none", "resampling", "reweighing", "thresholds"]
@@ -274,3 +279,91 @@ def test_lambda_intervals_agree_with_bootstrap_ci(sweep):  # about the tiny grou
     assert len(state.warnings) == 1 and "'c'" in state.warnings[0]
     segs = ex._ci_bars.get_segments()
     np.testing.assert_allclose(segs[0][:, 0], state.gap_intervals["dp_gap"])
+
+
+# ------------------------------------------------------------------ drawn in the browser
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def run_page(tmp_path, spec: dict, values: list[dict]) -> list[dict]:
+    """``interventionState(spec, v)`` of js/kinds/intervention.js for each ``v``, in Node,
+    importing the very bundle the page runs (view.js and the kinds files in one module)."""
+    bundle = tmp_path / "bundle.mjs"
+    bundle.write_text(BrowserView._esm, encoding="utf-8")
+    script = (f"import {{ interventionState }} from {json.dumps(bundle.as_uri())};\n"
+              "let data = ''; process.stdin.on('data', (c) => data += c);\n"
+              "process.stdin.on('end', () => { const {spec, values} = JSON.parse(data);\n"
+              "  console.log(JSON.stringify(values.map((v) => interventionState(spec, v)))); });\n")
+    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
+                          capture_output=True, text=True,
+                          input=json.dumps({"spec": spec, "values": values}))
+    return json.loads(done.stdout)
+
+
+def _budgets(ex, key, rng):
+    """Every slider stop, random budgets off the stops, and the edges: a budget that puts
+    the floor exactly on a setting's mean accuracy (it qualifies: the 1e-12 tolerance)."""
+    s = ex.summaries[key]
+    names = list(s.index.get_level_values(0))
+    base = float(s["accuracy"].iloc[names.index("none")])
+    stops = ex.browser_spec()["max_loss"]["values"]
+    edges = [base - float(a) for a in s["accuracy"] if 0 <= base - float(a) <= 0.1]
+    return [*stops, *rng.uniform(0, 0.1, 6).tolist(), *edges, 0.0125, 0.1]
+
+
+@needs_node
+def test_page_agrees_with_compute_for_every_choice(comparisons, tmp_path):
+    """Readout, recommendation, table cells (with their intervals), ranking, floor, every
+    plotted point, ring, star and the axes: the page's arithmetic against compute."""
+    from fairlab.metrics import PENALTY_GAPS
+
+    ex = InterventionExplorer(comparisons, gap="eo_gap", max_loss=0.03)
+    spec = ex.browser_view().spec
+    assert spec_size(spec) < 1_000_000
+    rng = np.random.default_rng(0)
+    values = [{"dataset": d, "sensitive": s, "gap": g, "max_loss": loss}
+              for (d, s) in ex.summaries for g in PENALTY_GAPS
+              for loss in _budgets(ex, (d, s), rng)]
+    pages = run_page(tmp_path, spec, values)
+    assert len(pages) == len(values) > 300
+    for v, page in zip(values, pages, strict=True):
+        state = ex.set_values(**v)
+        assert page["readout"] == state.readout == ex.readout.value, v
+        assert page["recommendation"] == state.recommendation, v
+        assert page["table"] == ex.table.value, v  # the same HTML, byte for byte
+        assert page["floor"] == state.baseline["accuracy"] - v["max_loss"]
+        pts = state.points
+        ranked = [pts.index.get_loc(k) for k in state.table.set_index(
+            ["intervention", "setting"]).index]
+        assert page["ranked"] == ranked, v
+        want_best = None if state.best is None else pts.index.get_loc(state.best)
+        assert page["best"] == want_best
+        np.testing.assert_allclose([p["x"] for p in page["points"]], pts[v["gap"]])
+        np.testing.assert_allclose([p["y"] for p in page["points"]], pts["accuracy"])
+        assert [p["eligible"] for p in page["points"]] == pts["eligible"].tolist()
+        assert [p["pareto"] for p in page["points"]] == pts["pareto"].tolist()
+        np.testing.assert_allclose(page["xlim"], ex.ax.get_xlim())
+        np.testing.assert_allclose(page["ylim"], ex.ax.get_ylim())
+        assert page["xlabel"] == ex.ax.get_xlabel() and page["title"] == ex.ax.get_title()
+        if state.best is not None:
+            np.testing.assert_allclose([page["points"][want_best][k] for k in "xy"],
+                                       ex.star.get_offsets()[0])
+
+
+def test_browser_view_follows_python_and_syncs_back(comparisons):
+    ex = InterventionExplorer(comparisons)
+    view = ex.browser_view()
+    assert ex.browser_view() is view and ex.widget().children[0] is view
+    assert view.kind == "intervention" and view.values == ex.values()
+    spec = view.spec
+    assert spec["options"] == {"german": ["sex", "sex × age_band"], "biased_world": ["group"]}
+    assert spec["max_loss"]["values"][:3] == [0.0, 0.005, 0.01]
+    assert spec["max_loss"]["values"][-1] == 0.1 and len(spec["max_loss"]["values"]) == 21
+    # the page changed the dataset (its groups follow) and then released the budget slider
+    view.values = {"dataset": "biased_world", "sensitive": "group", "gap": "eo_gap",
+                   "max_loss": 0.035}
+    assert ex.state.key == ("biased_world", "group") and ex.state.max_loss == 0.035
+    assert list(ex.controls["sensitive"].options) == ["group"]
+    ex.set_values(gap="dp_gap")
+    assert view.values["gap"] == "dp_gap"

@@ -53,3 +53,51 @@ def test_errors(setup):
     ex = LanguageModelExplorer(c, grid, fixed=fixed)
     with pytest.raises(ValueError, match="no precomputed model"):
         ex.compute(lam=3.0, share=0.0)
+
+
+# ------------------------------------------------------------------ drawn in the browser
+def test_every_browser_frame_is_what_python_renders(setup):
+    """The page picks frame k = index(λ) · n_shares + index(share); each must show exactly
+    the readout, table and points that render(compute(...)) shows for that setting."""
+    from fairlab.widgets.browser import spec_size
+
+    c, fixed, grid = setup
+    ex = LanguageModelExplorer(c, grid, fixed=fixed)
+    view = ex.browser_view()
+    assert ex.browser_view() is view and ex.widget().children[0] is view
+    spec = view.spec
+    assert [ctl["name"] for ctl in spec["controls"]] == ["lam", "share"]
+    assert spec_size(spec) < 1_000_000
+    lams, shares = spec["controls"][0]["values"], spec["controls"][1]["values"]
+    assert len(spec["frames"]) == len(lams) * len(shares) == 4
+    for i, lam in enumerate(lams):
+        for j, share in enumerate(shares):
+            frame = spec["frames"][i * len(shares) + j]
+            ex.set_values(lam=lam, share=share)
+            assert frame["readout"] == ex.readout.value
+            assert frame["table"] == ex.table.value
+            for k, (name, occ) in enumerate(ex.groups.items()):
+                np.testing.assert_allclose(np.array(frame["layers"][0][f"occ{k}"]),
+                                           ex._points[name].get_offsets())
+                assert [x for x, _ in frame["layers"][0][f"occ{k}"]] == list(c.stats[occ])
+
+
+def test_page_release_syncs_python_state_and_python_moves_the_page(setup):
+    c, fixed, grid = setup
+    ex = LanguageModelExplorer(c, grid, fixed=fixed)
+    view = ex.browser_view()
+    view.values = {"lam": 5, "share": 1}  # what the page writes on release (JSON numbers)
+    assert (ex.state.lam, ex.state.share) == (5.0, 1.0)
+    assert ex.values() == {"lam": 5.0, "share": 1.0}
+    ex.set_values(lam=0.0)
+    assert view.values == {"lam": 0.0, "share": 1.0}
+
+
+def test_a_pair_the_grid_did_not_train_has_a_frame_that_says_so(setup):
+    c, fixed, grid = setup
+    partial = {k: v for k, v in grid.items() if k != (1.0, 5.0)}
+    ex = LanguageModelExplorer(c, partial, fixed=fixed)
+    frames = ex.browser_view().spec["frames"]
+    assert "no model was trained" in frames[3]["readout"]  # λ 5, share 1
+    assert frames[3]["table"] == "" and frames[3]["layers"][0]["occ0"] == []
+    assert frames[2]["readout"] == ex.compute(lam=5.0, share=0.0).readout
