@@ -51,8 +51,9 @@ def test_row_paths_exist_and_are_registered(row):
     for col in COLUMNS[1:]:
         for path in row[col]:
             assert (ROOT / path).is_file(), f"{row['Lesson'][0]}: {path} does not exist"
-    for path in row["Explorer"]:
-        assert Path(path).stem in EXPLORERS.values(), path
+    for path in row["Explorer"]:  # an explorer module, or the page code of its own kind
+        assert Path(path).stem in EXPLORERS.values() or path.startswith(
+            "fairlab/widgets/js/kinds/"), path
     for path in row["Exercises"]:
         assert Path(path).stem in CHECKS.values(), path
     lesson = row["Notebook"][0].removeprefix("notebooks/").removesuffix(".ipynb")
@@ -72,3 +73,10 @@ def test_package_docstring_names_every_module():
     missing = [m.name for m in pkgutil.iter_modules(fairlab.__path__)
                if f"``{m.name}``" not in fairlab.__doc__]
     assert not missing, f"fairlab/__init__.py docstring does not list {missing}"
+
+
+def test_every_page_kind_is_in_the_table():
+    listed = {p for row in ROWS for p in row["Explorer"]}
+    kinds = {f"fairlab/widgets/js/kinds/{f.name}"
+             for f in (ROOT / "fairlab" / "widgets" / "js" / "kinds").glob("*.js")}
+    assert kinds - listed == set(), f"page code missing from docs/architecture.md: {kinds - listed}"

@@ -2,6 +2,7 @@
 // (a dataset's sensitive attributes; the attributes left to intersect with), and one
 // precomputed frame per valid choice: readout, table and the three panels, redrawn (SVG)
 // on every change with no kernel round trip. The choices follow AuditExplorer._sync_options.
+// Lesson: 02-auditing-a-dataset
 
 // The settled choices after a change: a dataset whose attribute list differs from the one
 // on screen (`shown`) resets the attribute to its first; an intersection that is no longer

@@ -1,6 +1,7 @@
 // Kind "embedding": occupations on the gender direction (lesson 10), drawn in the page.
 // Python sends every option's projection in both spaces once; picking words or the
 // space is a sort, a mean and a table, computed here as EmbeddingExplorer.compute does.
+// Lesson: 10-bias-in-word-embeddings
 
 // numpy's float sum (pairwise, eight accumulators per block of <= 128), so that a mean
 // computed here rounds exactly as numpy's does.

@@ -2,6 +2,7 @@
 // them, plus the scatter of learned against true reward. Each candidate's x (its true
 // quality) is sent once in the layer spec (L.x); a frame sends only the y of each
 // candidate (its learned reward), in the same order.
+// Lesson: 09-reward-hacking-and-human-feedback
 KINDS["feedback"] = renderFrames;
 
 LAYERS["feedback-scatter"] = (g, ys, L, ax) => {

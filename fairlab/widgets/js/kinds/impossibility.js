@@ -9,6 +9,7 @@
 // shared point's FPR for every (AUC, TPR) stop and Kleinberg et al.'s balance means for
 // every (AUC, base rate) stop (a 4001-point integral). Every printed number is therefore
 // the same IEEE arithmetic as Python's, in the same order, and prints the same (fmt).
+// Lesson: 05-fairness-metrics
 
 // ---------------------------------------------------------------- the normal distribution
 // Φ: W. J. Cody, "Rational Chebyshev approximations for the error function",

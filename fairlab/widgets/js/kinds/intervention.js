@@ -4,6 +4,7 @@
 // is arithmetic here: the floor, who qualifies, a stable sort, the table with its
 // intervals, the recommendation and the plot. It mirrors InterventionExplorer.compute and
 // render, and the tests compare the two.
+// Lesson: 11-choosing-an-intervention
 
 // Python's html.escape (quote=True): & < > " '
 const pyEsc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" })[c]);

@@ -4,6 +4,7 @@
 // lists follow the dataset (reset to its first entries, as Python's drop-downs do), so
 // the page never asks for a combination that does not exist. A change picks a frame and
 // redraws (no kernel); the values are synced back so explorer.state is current.
+// Lesson: 05-fairness-metrics
 
 export const metricsKey = (v) => [v.dataset, v.model, v.sensitive, v.metric].join(" | ");
 

@@ -2,6 +2,7 @@
 // Python sends, once, every per-day array of each (metric, window) choice; the page
 // applies the day (one row) and the alert limit (a comparison and a run length over
 // the days, as FairnessMonitor.evaluate does) on every input event.
+// Lesson: 08-monitoring-after-deployment
 
 // A line that breaks where y is null (matplotlib leaves NaN undrawn).
 LAYERS["monitor-path"] = (g, data, L, ax) => {
