@@ -76,13 +76,27 @@ class BrowserView(anywidget.AnyWidget):
     _esm = _bundle("view.js", _KIND_FILES)
     _css = _bundle("view.css", sorted((_JS / "kinds").glob("*.css")))
     kind = traitlets.Unicode("frames").tag(sync=True)
-    spec = traitlets.Dict().tag(sync=True)
+    # The spec travels as one compact JSON string: a notebook that saves the widget state
+    # stores it on one line (a dict would be written one number per line, several times
+    # larger). The page parses it once; ``spec`` gives it back as a dict in Python.
+    spec_json = traitlets.Unicode("{}").tag(sync=True)
     values = traitlets.Dict().tag(sync=True)
 
     def __init__(self, *, kind: str, spec: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}.")
-        super().__init__(kind=kind, spec=dict(spec), values=dict(values))
+        try:
+            text = json.dumps(spec, separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            raise ValueError("the spec holds NaN or infinity, which JSON cannot carry: send "
+                             "undefined numbers as None (see _finite).") from None
+        super().__init__(kind=kind, spec_json=text, values=dict(values))
+        self._spec = json.loads(text)
+
+    @property
+    def spec(self) -> dict:
+        """What the page draws from (a copy of what was sent, as a dict)."""
+        return self._spec
 
     def __repr__(self) -> str:  # no memory address: executed notebooks stay deterministic
         return f"BrowserView(kind={self.kind!r}, values={self.values!r})"

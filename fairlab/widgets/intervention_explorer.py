@@ -90,10 +90,10 @@ class InterventionExplorer(Explorer):
     ...                             progress=False)
     >>> ex = InterventionExplorer({("german", "sex"): res}, gap="dp_gap", max_loss=0.05)
     >>> ex.state.best
-    ('reweighing', 'Kamiran-Calders weights')
+    ('thresholds', 'EOdds')
     >>> _ = ex.set_values(max_loss=0.0)
     >>> ex.state.best, int(ex.state.table["within budget"].sum())
-    (('none', 'logistic'), 1)
+    (('none', 'logistic'), 2)
 
     Lesson: 11-choosing-an-intervention
     """

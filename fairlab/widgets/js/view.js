@@ -424,7 +424,23 @@ export function renderFrames({ model, el }) {
   draw();
 }
 
+// The spec travels as one JSON string (compact in saved notebooks); every view reads it as
+// model.get("spec"), parsed once here. Other calls go to the model itself.
+export function withSpec(model) {
+  const raw = model.get("spec_json");
+  if (typeof raw !== "string") return model;
+  const spec = JSON.parse(raw);
+  return new Proxy(model, {
+    get(target, key) {
+      if (key === "get") return (name) => (name === "spec" ? spec : target.get(name));
+      const v = target[key];
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
 function render(ctx) {
+  ctx = { ...ctx, model: withSpec(ctx.model) };
   // Keys typed into our controls are theirs: JupyterLab's shortcuts must not take them.
   ctx.el.addEventListener("keydown", (e) => e.stopPropagation());
   const kind = ctx.model.get("kind");
