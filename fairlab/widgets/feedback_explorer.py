@@ -507,20 +507,23 @@ class GoodhartExplorer(Explorer):
             dashes = ["", "5 3", "2 2", "8 3 2 3"]
             all_h = pd.concat(self.histories.values())
 
-            def curves(col: str, color: str) -> list[dict]:
+            def curves(col: str, color: str, legend: bool) -> list[dict]:
+                # one legend (the first panel's) explains the dashes of both panels
                 return [{"id": f"{col}{j}", "type": "line", "color": color,
-                         "dash": dashes[j % len(dashes)], "label": f"trained on {name}",
+                         "dash": dashes[j % len(dashes)],
+                         **({"label": f"trained on {name}"} if legend else {}),
                          "data": [[float(t), _num(y)] for t, y in
                                   enumerate(self.histories[name][col].to_numpy(float))]}
                         for j, name in enumerate(agents)]
 
-            def curve_panel(col: str, color: str, title: str, ylabel: str, pad: float) -> dict:
+            def curve_panel(col: str, color: str, title: str, ylabel: str, pad: float,
+                            legend: bool = True) -> dict:
                 return {"title": title, "xlabel": "optimisation step", "ylabel": ylabel,
                         "xlim": [0, last], "ylim": [float(all_h[col].min()) - pad,
                                                     float(all_h[col].max()) + pad],
                         "width": 275, "height": 260, "legend": "lower right",
                         "legendWidth": 150,
-                        "layers": [*curves(col, color),
+                        "layers": [*curves(col, color, legend),
                                    {"id": "cursor", "type": "vline", "color": "#000000",
                                     "dash": "none"},
                                    {"id": "mark", "type": "points", "color": color, "size": 5}],
@@ -535,7 +538,7 @@ class GoodhartExplorer(Explorer):
             panels = [
                 curve_panel("proxy_reward", "#E69F00", "Proxy: click rate", "click rate", 0.05),
                 curve_panel("true_objective", "#0072B2", "True objective: satisfaction",
-                            "satisfaction", 0.2),
+                            "satisfaction", 0.2, legend=False),
                 {"title": "Where the feed's impressions go", "ylabel": "share of impressions",
                  "xlim": [-0.6, len(self.cells) - 0.4], "ylim": [0, 1], "width": 260,
                  "height": 260,
