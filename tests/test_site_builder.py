@@ -4,7 +4,6 @@ links, alt texts, search index; and the Colab cell script (idempotent, counts in
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import sys
 from pathlib import Path

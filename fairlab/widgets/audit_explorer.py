@@ -14,6 +14,7 @@ from typing import Any
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.figure import Figure
 
 from fairlab.audit import (
     OutcomeByGroup,
@@ -111,6 +112,20 @@ class AuditExplorer(Explorer):
         random_state: int = 0,
         reports: Mapping[str, Any] | None = None,
     ) -> None:
+        self._load(datasets)
+        self.top, self.max_rows, self.random_state = int(top), int(max_rows), random_state
+        self._proxies: dict[tuple[str, tuple[str, ...]], ProxyStrength] = {}
+        self._reuse_reports(reports or {})
+        self._precompute()
+        controls = self._build_controls()
+        fig = self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=fig, panels=panels,
+                    title="Audit a dataset: who is in it, what they got, what gives them away")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _load(self, datasets: Mapping[str, Any] | None) -> None:
+        """Load each dataset once (a loader is called) and check it is a fairlab Bunch."""
         sources = dict(datasets) if datasets is not None else _default_datasets()
         if not sources:
             raise ValueError("datasets is empty; pass {name: bunch} with at least one dataset.")
@@ -120,9 +135,10 @@ class AuditExplorer(Explorer):
                 if not hasattr(b, attr):
                     raise TypeError(f"dataset {name!r} has no {attr!r}; pass a fairlab Bunch "
                                     "such as fairlab.datasets.load_adult().")
-        self.top, self.max_rows, self.random_state = int(top), int(max_rows), random_state
-        self._proxies: dict[tuple[str, tuple[str, ...]], ProxyStrength] = {}
-        for name, report in (reports or {}).items():
+
+    def _reuse_reports(self, reports: Mapping[str, Any]) -> None:
+        """Keep the proxies of reports computed on the same data, instead of fitting again."""
+        for name, report in reports.items():
             if name not in self._data:
                 raise ValueError(f"reports has {name!r}, which is not one of the datasets "
                                  f"{list(self._data)}; key reports by dataset name.")
@@ -134,8 +150,11 @@ class AuditExplorer(Explorer):
             if sorted(report.sensitive_columns) == sorted(b.sensitive_names):
                 for attr, proxy in report.proxies.items():
                     self._proxies[(name, (attr,))] = proxy
+
+    def _precompute(self) -> None:
+        """The heavy part, once per dataset and attribute: proxies, and the most groups shown."""
         max_groups = 2
-        for name, b in self._data.items():  # the heavy part, once per dataset and attribute
+        for name, b in self._data.items():
             for col in b.sensitive_names:
                 self._proxy(name, (col,))
             for pair in combinations(b.sensitive_names, 2):
@@ -144,6 +163,8 @@ class AuditExplorer(Explorer):
             max_groups = max(max_groups, *(b.frame[c].nunique() for c in b.sensitive_names))
         self.max_groups = max_groups
 
+    def _build_controls(self) -> dict[str, W.ValueWidget]:
+        """Dataset, attribute and intersection dropdowns, kept consistent with each other."""
         first = next(iter(self._data))
         names = list(self._data[first].sensitive_names)
         style = {"description_width": "initial"}
@@ -159,7 +180,11 @@ class AuditExplorer(Explorer):
         # Registered before _setup, so options are consistent before the update runs.
         controls["dataset"].observe(self._sync_options, names="value")
         controls["sensitive"].observe(self._sync_options, names="value")
+        return controls
 
+    def _build_figure(self) -> Figure:
+        """Three panels of bars (shares, base rates, proxies), one bar per possible group."""
+        max_groups = self.max_groups
         fig, axes = new_figure(1, 3, figsize=(11, 4.4), layout="constrained",
                                gridspec_kw={"width_ratios": [1, 1, 1.1]})
         axes[1].sharey(axes[0])  # same groups: their labels once, on the left
@@ -181,13 +206,15 @@ class AuditExplorer(Explorer):
             ax.set_xlim(0, 1)
             ax.set_xlabel(label)
             ax.grid(axis="y", visible=False)
+        return fig
 
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=fig, panels=[self.readout, self.table],
-                    title="Audit a dataset: who is in it, what they got, what gives them away")
+        return [self.readout, self.table]
 
     # ------------------------------------------------------------------ helpers
     def _proxy(self, dataset: str, cols: tuple[str, ...]) -> ProxyStrength:

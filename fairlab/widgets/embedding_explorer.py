@@ -87,26 +87,50 @@ class EmbeddingExplorer(Explorer):
     def __init__(self, emb: Any = None, *, words: Sequence[str] | None = None,
                  options: Sequence[str] | None = None, direction: Any = None,
                  debiased: Any = None, space: str = "original", max_words: int = 16) -> None:
+        self._load(emb, direction, debiased)
+        words, options = self._choices(words, options, space)
+        self._precompute(options)
+        self.max_words = int(max_words)
+        controls = self._build_controls(words, options, space)
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title="Occupations on the gender direction (ctrl/shift-click to pick "
+                          "several)")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _load(self, emb: Any, direction: Any, debiased: Any) -> None:
+        """The vectors, the gender direction and the debiased vectors (defaults: the lesson's)."""
         emb = load_word_vectors() if emb is None else emb
         if direction is None:
             direction = gender_direction(emb, emb.definitional_pairs)
         if debiased is None:
             debiased = hard_debias(emb, direction, neutral_words=neutral_words(emb),
                                    equalize_pairs=emb.get("equalize_pairs", ()))
+        self.emb, self.debiased, self.direction = emb, debiased, direction
+
+    def _choices(self, words: Sequence[str] | None, options: Sequence[str] | None,
+                 space: str) -> tuple[list[str], list[str]]:
+        """The words shown first, every word offered (sorted), and a checked space."""
         words = list(DEFAULT_WORDS if words is None else words)
-        options = list(emb.get("professions", []) if options is None else options)
+        options = list(self.emb.get("professions", []) if options is None else options)
         options = sorted(set(options) | set(words))
         if space not in SPACES:
             raise ValueError(f"space must be one of {list(SPACES)}; got {space!r}.")
-        # Every projection once: a selection change is then a lookup.
+        return words, options
+
+    def _precompute(self, options: list[str]) -> None:
+        """Every projection once: a selection change is then a lookup."""
         # Rounded to 1e-6 (+ 0.0 turns -0.0 into 0.0): neutralised words read 0.000.
         self.projections = pd.DataFrame({
-            "original": project(emb, options, direction),
-            "debiased": project(debiased, options, direction),
+            "original": project(self.emb, options, self.direction),
+            "debiased": project(self.debiased, options, self.direction),
         }).round(6) + 0.0
-        self.max_words = int(max_words)
-        self.emb, self.debiased, self.direction = emb, debiased, direction
-        controls = {
+
+    def _build_controls(self, words: list[str], options: list[str],
+                        space: str) -> dict[str, W.ValueWidget]:
+        """The occupations list and the original/debiased toggle."""
+        return {
             # eight rows of ~24 px inside a taller box: a list taller than its box
             # spills over the figure below
             "words": W.SelectMultiple(options=options, value=tuple(words), rows=8,
@@ -119,14 +143,14 @@ class EmbeddingExplorer(Explorer):
                                      tooltips=["word2vec GoogleNews vectors as trained",
                                                "after hard debiasing (Bolukbasi et al.)"]),
         }
-        self._build_figure()
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
-                    title="Occupations on the gender direction (ctrl/shift-click to pick "
-                          "several)")
+        return [self.readout, self.table]
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from fairlab._validation import check_in_range
 from fairlab.feedback import FeedbackGrid, feedback_grid, make_candidates
@@ -82,6 +83,18 @@ class FeedbackExplorer(Explorer):
 
     def __init__(self, grid: FeedbackGrid | None = None, *, rater_bias: float = 1.0,
                  n_comparisons: int = 1000, corrected: bool = False):
+        rater_bias = self._validate(grid, rater_bias, n_comparisons)
+        self.groups = self.grid.candidates.groups
+        controls = self._build_controls(rater_bias, n_comparisons, corrected)
+        fig = self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=fig, panels=panels,
+                    title="Feedback explorer: biased raters and a learned reward")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, grid: FeedbackGrid | None, rater_bias: float,
+                  n_comparisons: int) -> float:
+        """Check the grid (default: the lesson's) and that the start is on it; keep the grid."""
         if grid is None:
             grid = feedback_grid(make_candidates())
         if not isinstance(grid, FeedbackGrid):
@@ -89,8 +102,12 @@ class FeedbackExplorer(Explorer):
         self.grid = grid
         rater_bias = check_in_range(rater_bias, "rater_bias")
         grid.index(rater_bias, n_comparisons)  # clear error when off the grid
-        c = grid.candidates
-        self.groups = c.groups
+        return rater_bias
+
+    def _build_controls(self, rater_bias: float, n_comparisons: int,
+                        corrected: bool) -> dict[str, W.ValueWidget]:
+        """Rater bias (a slider if the grid is even, else its stops), comparisons, audit toggle."""
+        grid = self.grid
         biases = grid.biases
         steps = np.diff(biases)
         regular = len(biases) > 1 and np.allclose(steps, steps[0]) and steps[0] > 0
@@ -107,7 +124,7 @@ class FeedbackExplorer(Explorer):
                                                                              rater_bias))]),
                                          description="rater bias (logits)", style=style,
                                          layout=layout)
-        controls = {
+        return {
             "rater_bias": bias_ctl,
             "n_comparisons": W.SelectionSlider(
                 options=[int(n) for n in grid.n_comparisons], value=int(n_comparisons),
@@ -117,9 +134,19 @@ class FeedbackExplorer(Explorer):
                                                 "audit comparisons", style=style,
                                     layout=W.Layout(width="360px")),
         }
+
+    def _build_figure(self) -> Figure:
+        """Learned vs true reward per candidate (left), the group gap by comparisons (right)."""
         colors = group_colors(self.groups)
         fig, (self.ax_scatter, self.ax_gap) = new_figure(1, 2, figsize=(8.6, 3.6))
-        ax = self.ax_scatter
+        self._draw_scatter(colors)
+        self._draw_gap(colors)
+        fig.tight_layout()
+        return fig
+
+    def _draw_scatter(self, colors: dict) -> None:
+        """One point per candidate; the y-range holds every learned reward on the grid."""
+        grid, c, ax = self.grid, self.grid.candidates, self.ax_scatter
         q = c.quality
         lo, hi = float(q.min()) - 0.3, float(q.max()) + 0.3
         ax.plot([lo, hi], [lo, hi], ":", color="grey", lw=1, label="learned = true")
@@ -135,7 +162,11 @@ class FeedbackExplorer(Explorer):
                xlabel="true quality", ylabel="learned reward (aligned)",
                title="Each candidate: learned vs true")
         ax.legend(loc="upper left", fontsize=8)
-        bx = self.ax_gap
+
+    def _draw_gap(self, colors: dict) -> None:
+        """Empty lines for the learned gap, its band and the corrected gap; fixed axes."""
+        grid, bx = self.grid, self.ax_gap
+        biases = grid.biases
         ns = grid.n_comparisons
         bx.axhline(0, color="black", lw=1, label="truth (twins are equal)")
         (self.bias_line,) = bx.plot([], [], ":", color="grey", lw=1, label="− rater bias")
@@ -158,13 +189,14 @@ class FeedbackExplorer(Explorer):
                                                         f"{self.groups[0]}",
                title="Gap at equal skills")
         bx.legend(loc="lower right", fontsize=7, ncols=2)
-        fig.tight_layout()
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=fig, panels=[self.readout, self.table],
-                    title="Feedback explorer: biased raters and a learned reward")
+        return [self.readout, self.table]
 
     @staticmethod
     def _aligned(rewards: np.ndarray, quality: np.ndarray) -> np.ndarray:
@@ -371,6 +403,18 @@ class GoodhartExplorer(Explorer):
     """
 
     def __init__(self, feed, agents, *, step: int | None = None):
+        last = self._validate(feed, agents)
+        step = self._start_step(step, last)
+        self._precompute()
+        controls = self._build_controls(step, last)
+        fig = self._build_figure(step, last)
+        panels = self._build_panels()
+        self._setup(controls, fig=fig, panels=panels,
+                    title="Goodhart explorer: an agent optimising clicks")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, feed, agents) -> int:
+        """Check the feed and the fitted agents; keep their histories; return the last step."""
         from fairlab.feedback import Feed, PolicyGradientAgent
 
         if not isinstance(feed, Feed):
@@ -389,12 +433,18 @@ class GoodhartExplorer(Explorer):
             raise ValueError(f"agents were trained for different numbers of steps "
                              f"{sorted(n - 1 for n in n_steps)}; train them for the same "
                              "n_steps.")
-        last = n_steps.pop() - 1
+        return n_steps.pop() - 1
+
+    def _start_step(self, step: int | None, last: int) -> int:
+        """The given step, checked; by default the first agent's best true objective."""
         first = next(iter(self.histories.values()))
         if step is None:
             step = int(first["true_objective"].to_numpy().argmax())
-        step = int(check_in_range(step, "step", low=0, high=last))
-        # impressions by cell: (ordinary, clickbait) × creator groups, every step at once
+        return int(check_in_range(step, "step", low=0, high=last))
+
+    def _precompute(self) -> None:
+        """Impressions by cell: (ordinary, clickbait) × creator groups, every step at once."""
+        feed = self.feed
         groups = list(feed.groups)
         gcode = np.searchsorted(np.asarray(groups, dtype=object), feed.group)
         cell = feed.clickbait.astype(int) * len(groups) + gcode
@@ -408,15 +458,28 @@ class GoodhartExplorer(Explorer):
             p = np.exp(z - z.max(axis=0))
             p /= p.sum(axis=0)
             self._shares[name] = p.T @ onehot  # steps × cells
+
+    def _build_controls(self, step: int, last: int) -> dict[str, W.ValueWidget]:
+        """Which agent, and the optimisation step."""
         style = {"description_width": "initial"}
-        controls = {
+        return {
             "agent": W.ToggleButtons(options=list(self.histories), value=next(iter(
                 self.histories)), description="agent trained on", style=style),
             "step": W.IntSlider(value=step, min=0, max=last, description="optimisation step",
                                 style=style, layout=W.Layout(width="420px")),
         }
+
+    def _build_figure(self, step: int, last: int) -> Figure:
+        """Proxy and true objective by step (left), impressions by cell (right)."""
         fig, (self.ax_curve, self.ax_bar) = new_figure(1, 2, figsize=(8.6, 3.4),
                                                        gridspec_kw={"width_ratios": [1.4, 1]})
+        self._draw_curves(step, last)
+        self._draw_bars()
+        fig.tight_layout()
+        return fig
+
+    def _draw_curves(self, step: int, last: int) -> None:
+        """Empty curves on two y-axes, ranged over every agent's history; the step cursor."""
         ax = self.ax_curve
         self.twin = ax.twinx()
         self.twin.grid(False)
@@ -438,6 +501,10 @@ class GoodhartExplorer(Explorer):
                            all_h["true_objective"].max() + 0.2)
         self.twin.set_ylabel("satisfaction", color="#0072B2")
         self.twin.spines["right"].set_visible(True)
+
+    def _draw_bars(self) -> None:
+        """One bar per cell in its group's colour, clickbait hatched."""
+        groups = list(self.feed.groups)
         colors = group_colors(groups)
         bar_colors = [colors[g] for g in groups] * 2
         self.bars = self.ax_bar.bar(np.arange(len(self.cells)), np.zeros(len(self.cells)),
@@ -448,13 +515,14 @@ class GoodhartExplorer(Explorer):
                                [c.replace(", ", "\n") for c in self.cells], fontsize=8)
         self.ax_bar.set(ylim=(0, 1), ylabel="share of impressions",
                         title="Where the feed's impressions go")
-        fig.tight_layout()
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=fig, panels=[self.readout, self.table],
-                    title="Goodhart explorer: an agent optimising clicks")
+        return [self.readout, self.table]
 
     def compute(self, *, agent: str, step: int) -> GoodhartState:
         """Pure: a lookup of the precomputed policy at this step."""

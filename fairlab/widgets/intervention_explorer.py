@@ -100,45 +100,12 @@ class InterventionExplorer(Explorer):
 
     def __init__(self, comparisons: Mapping[tuple[str, str], pd.DataFrame], *,
                  gap: str = "dp_gap", max_loss: float = 0.02) -> None:
-        if not isinstance(comparisons, Mapping) or not comparisons:
-            raise ValueError("comparisons must be a non-empty dict {(dataset, sensitive): "
-                             "results of compare_interventions}; or use "
-                             "InterventionExplorer.from_specs([...]).")
-        check_choice(gap, "gap", PENALTY_GAPS)
-        self.summaries: dict[tuple[str, str], pd.DataFrame] = {}
-        for key, frame in comparisons.items():
-            if not (isinstance(key, tuple) and len(key) == 2):
-                raise ValueError(f"comparison keys must be (dataset, sensitive) pairs; got "
-                                 f"{key!r}.")
-            self.summaries[(str(key[0]), str(key[1]))] = summarize(frame)
-        self.options: dict[str, list[str]] = {}
-        for d, s in self.summaries:
-            self.options.setdefault(d, []).append(s)
-        first = next(iter(self.summaries))
-        names = list(dict.fromkeys(n for s in self.summaries.values()
-                                   for n in s.index.get_level_values(0)))
-        self.colors = intervention_colors(names)
-        controls = {
-            "dataset": W.Dropdown(options=list(self.options), value=first[0],
-                                  description="dataset"),
-            "sensitive": W.Dropdown(options=self.options[first[0]], value=first[1],
-                                    description="groups"),
-            "gap": W.Dropdown(options=[(GAPS[g].title, g) for g in PENALTY_GAPS], value=gap,
-                              description="gap that matters",
-                              style={"description_width": "initial"},
-                              layout=W.Layout(width="460px")),
-            "max_loss": W.FloatSlider(value=float(max_loss), min=0.0, max=0.10, step=0.005,
-                                      description="accuracy we may lose",
-                                      readout_format=".3f", continuous_update=True,
-                                      style={"description_width": "initial"}),
-        }
-        controls["dataset"].observe(self._follow_dataset, names="value")  # runs first
+        self._summarize(comparisons, gap)
+        names = self._index()
+        controls = self._build_controls(gap, max_loss)
         self._build_figure(names)
-        self.table = W.HTML()
-        self.table.add_class("fairlab-table")
-        self.readout = W.HTML()
-        self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
                     title="Choosing an intervention: accuracy against the gap that matters")
 
     @classmethod
@@ -156,6 +123,60 @@ class InterventionExplorer(Explorer):
             comparisons[(str(dataset), " × ".join(cols))] = compare_interventions(
                 dataset, sensitive_columns=cols if len(cols) > 1 else cols[0], **compare_kwargs)
         return cls(comparisons, gap=gap, max_loss=max_loss)
+
+    # ------------------------------------------------------------------ set-up steps
+    def _summarize(self, comparisons: Mapping[tuple[str, str], pd.DataFrame],
+                   gap: str) -> None:
+        """Check the comparisons and the gap; summarise each comparison once."""
+        if not isinstance(comparisons, Mapping) or not comparisons:
+            raise ValueError("comparisons must be a non-empty dict {(dataset, sensitive): "
+                             "results of compare_interventions}; or use "
+                             "InterventionExplorer.from_specs([...]).")
+        check_choice(gap, "gap", PENALTY_GAPS)
+        self.summaries: dict[tuple[str, str], pd.DataFrame] = {}
+        for key, frame in comparisons.items():
+            if not (isinstance(key, tuple) and len(key) == 2):
+                raise ValueError(f"comparison keys must be (dataset, sensitive) pairs; got "
+                                 f"{key!r}.")
+            self.summaries[(str(key[0]), str(key[1]))] = summarize(frame)
+
+    def _index(self) -> list[str]:
+        """Groupings by dataset, and one colour per intervention; returns their names."""
+        self.options: dict[str, list[str]] = {}
+        for d, s in self.summaries:
+            self.options.setdefault(d, []).append(s)
+        names = list(dict.fromkeys(n for s in self.summaries.values()
+                                   for n in s.index.get_level_values(0)))
+        self.colors = intervention_colors(names)
+        return names
+
+    def _build_controls(self, gap: str, max_loss: float) -> dict[str, W.ValueWidget]:
+        """Dataset and grouping (which follows the dataset), the gap, the accuracy budget."""
+        first = next(iter(self.summaries))
+        controls = {
+            "dataset": W.Dropdown(options=list(self.options), value=first[0],
+                                  description="dataset"),
+            "sensitive": W.Dropdown(options=self.options[first[0]], value=first[1],
+                                    description="groups"),
+            "gap": W.Dropdown(options=[(GAPS[g].title, g) for g in PENALTY_GAPS], value=gap,
+                              description="gap that matters",
+                              style={"description_width": "initial"},
+                              layout=W.Layout(width="460px")),
+            "max_loss": W.FloatSlider(value=float(max_loss), min=0.0, max=0.10, step=0.005,
+                                      description="accuracy we may lose",
+                                      readout_format=".3f", continuous_update=True,
+                                      style={"description_width": "initial"}),
+        }
+        controls["dataset"].observe(self._follow_dataset, names="value")  # runs first
+        return controls
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
+        self.table = W.HTML()
+        self.table.add_class("fairlab-table")
+        self.readout = W.HTML()
+        self.readout.add_class("fairlab-readout")
+        return [self.readout, self.table]
 
     # ------------------------------------------------------------------ figure
     def _build_figure(self, names: list[str]) -> None:

@@ -21,6 +21,7 @@ from itertools import combinations
 import ipywidgets as W
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from fairlab._validation import check_in_range, check_int, check_seed
 from fairlab.metrics import (
@@ -119,6 +120,23 @@ class MetricExplorer(Explorer):
     def __init__(self, cases: Mapping[tuple[str, str], Case] | None = None, *,
                  n_boot: int = 400, min_count: int = 50, max_width: float = 0.25,
                  random_state: int | np.random.Generator | None = 0):
+        self._validate(cases, n_boot=n_boot, min_count=min_count, max_width=max_width,
+                       random_state=random_state)
+        self._cache: dict[tuple, object] = {}
+        self._models = {}
+        for d, m in self.cases:
+            self._models.setdefault(d, []).append(m)
+        controls = self._build_controls()
+        fig = self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=fig, panels=panels,
+                    title="Metric explorer: one metric, every group, with 95% intervals")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _validate(self, cases: Mapping[tuple[str, str], Case] | None, *, n_boot: int,
+                  min_count: int, max_width: float,
+                  random_state: int | np.random.Generator | None) -> None:
+        """Check the cases (default: the lesson's) and the interval settings; keep them."""
         self.cases = dict(precompute_cases(random_state=random_state) if cases is None else cases)
         if not self.cases:
             raise ValueError("cases is empty; pass at least one (dataset, model) → Case.")
@@ -134,10 +152,9 @@ class MetricExplorer(Explorer):
         self.max_width = check_in_range(max_width, "max_width", low=0, high=1,
                                         low_inclusive=False)
         self.n_boot, self.random_state = int(n_boot), check_seed(random_state)
-        self._cache: dict[tuple, object] = {}
-        self._models = {}
-        for d, m in self.cases:
-            self._models.setdefault(d, []).append(m)
+
+    def _build_controls(self) -> dict[str, W.ValueWidget]:
+        """Dataset, model, grouping and metric; model and grouping follow the dataset."""
         first = next(iter(self._models))
         style = {"description_width": "initial"}
         controls = {
@@ -152,6 +169,10 @@ class MetricExplorer(Explorer):
         }
         # Registered before _setup's observer, so options follow the dataset first.
         controls["dataset"].observe(self._sync_options, names="value")
+        return controls
+
+    def _build_figure(self) -> Figure:
+        """MAX_BARS empty bars with error bars and labels, and the all-groups line."""
         fig, ax = new_figure(figsize=(8.2, 4.0))
         fig.subplots_adjust(left=0.16, right=0.98, top=0.9, bottom=0.3)
         self.ax = ax
@@ -163,12 +184,15 @@ class MetricExplorer(Explorer):
         self.overall_line = ax.axhline(0, color="grey", ls="--", lw=1, label="all groups")
         ax.legend(loc="upper right", fontsize=8)
         ax.set_ylim(0, 1.05)
+        return fig
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._setup(controls, fig=fig, panels=[self.readout, self.table],
-                    title="Metric explorer: one metric, every group, with 95% intervals")
+        return [self.readout, self.table]
 
     # ------------------------------------------------------------------ helpers
     def _attributes(self, dataset: str) -> list[str]:

@@ -75,6 +75,17 @@ class ResamplingExplorer(Explorer):
     """
 
     def __init__(self, results: Any, **compare_kw: Any) -> None:
+        self._collect(results, compare_kw)
+        self._label_groups()
+        controls = self._build_controls()
+        self._build_figure()
+        panels = self._build_panels()
+        self._setup(controls, fig=self.fig, panels=panels,
+                    title="Resampling explorer: what is balanced, and what it does")
+
+    # ------------------------------------------------------------------ set-up steps
+    def _collect(self, results: Any, compare_kw: dict[str, Any]) -> None:
+        """Index the runs by (strategy, balance), training them first if given a split."""
         if not isinstance(results, dict) or not all(
                 isinstance(r, InterventionResult) for r in results.values()):
             results = compare_resampling(results, **compare_kw)  # a split: train now
@@ -84,19 +95,34 @@ class ResamplingExplorer(Explorer):
         if ("none", None) not in self._by_key:
             raise ValueError("results must include a 'none' (no intervention) run: it is the "
                              "reference every other choice is compared with.")
+
+    def _label_groups(self) -> None:
+        """The groups (from the reference run) and their labels on the axis."""
         base = self._by_key[("none", None)]
         self.groups = list(base.train_counts.index)
-        labels = [" × ".join(map(str, g)) if isinstance(g, tuple) else str(g)
-                  for g in self.groups]
+        self._labels = [" × ".join(map(str, g)) if isinstance(g, tuple) else str(g)
+                        for g in self.groups]
+
+    def _build_controls(self) -> dict[str, W.ValueWidget]:
+        """Strategy (only those run) and what to balance."""
         strategies = {s for s, _ in self._by_key}
-        controls = {
+        return {
             "strategy": W.Dropdown(options=[o for o in _STRATEGY_OPTIONS if o[1] in strategies],
                                    value="none", description="strategy"),
             "balance": W.Dropdown(options=_BALANCE_OPTIONS, value="groups",
                                   description="balance"),
         }
+
+    def _build_figure(self) -> None:
+        """Training rows by group and label (left), test metrics (right)."""
         self.fig, (self.ax_counts, self.ax_metrics) = new_figure(
             1, 2, figsize=(7.6, 3.2), gridspec_kw={"width_ratios": [1.25, 1]})
+        self._draw_counts()
+        self._draw_metrics()
+        self.fig.tight_layout()
+
+    def _draw_counts(self) -> None:
+        """Stacked bars per group, ranged over every run; a rate label above each."""
         x = np.arange(len(self.groups))
         zeros = np.zeros(len(x))
         self.bars0 = self.ax_counts.bar(x, zeros, color=_LABEL0, label="label 0")
@@ -104,7 +130,7 @@ class ResamplingExplorer(Explorer):
         self.rate_texts = [self.ax_counts.text(xi, 0, "", ha="center", va="bottom",
                                                fontsize=8) for xi in x]
         tilt = len(x) > 4
-        self.ax_counts.set_xticks(x, labels, rotation=30 if tilt else 0,
+        self.ax_counts.set_xticks(x, self._labels, rotation=30 if tilt else 0,
                                   ha="right" if tilt else "center")
         top = max(r.train_counts[["label 0", "label 1"]].to_numpy().sum(1).max()
                   for r in self._by_key.values())
@@ -113,6 +139,10 @@ class ResamplingExplorer(Explorer):
         self.ax_counts.set_ylabel("training rows")
         self.ax_counts.legend(loc="upper left", fontsize=8, ncols=2)
         self.title_text = self.ax_counts.set_title("")
+
+    def _draw_metrics(self) -> None:
+        """One bar per metric with its CI, and the no-intervention reference marks."""
+        base = self._by_key[("none", None)]
         mx = np.arange(len(_METRICS))
         self.metric_bars = self.ax_metrics.bar(mx, np.zeros(len(mx)), 0.6,
                                                color=list(_METRIC_COLORS))
@@ -124,14 +154,14 @@ class ResamplingExplorer(Explorer):
         self.ax_metrics.set_ylim(0, 1)
         self.ax_metrics.set_title("on the test split")
         self.ax_metrics.legend(loc="upper right", fontsize=8)
-        self.fig.tight_layout()
+
+    def _build_panels(self) -> list[W.Widget]:
+        """Readout and table."""
         self.table = W.HTML()
         self.table.add_class("fairlab-table")
         self.readout = W.HTML()
         self.readout.add_class("fairlab-readout")
-        self._labels = labels
-        self._setup(controls, fig=self.fig, panels=[self.readout, self.table],
-                    title="Resampling explorer: what is balanced, and what it does")
+        return [self.readout, self.table]
 
     # ------------------------------------------------------------------ the road
     def result(self, strategy: str, balance: str | None) -> InterventionResult:
