@@ -95,7 +95,7 @@ class AuditExplorer(Explorer):
     --------
     >>> from fairlab.datasets import load_german
     >>> ex = AuditExplorer({"German credit": load_german()})
-    >>> ex.controls["sensitive"].options
+    >>> ex.controls["group_by"].options
     ('sex', 'age_band')
     >>> ex.readout.value.split(" · ")[:2]
     ['German credit', 'sex']
@@ -171,7 +171,7 @@ class AuditExplorer(Explorer):
         controls = {
             "dataset": W.Dropdown(options=list(self._data), value=first, description="dataset",
                                   style=style),
-            "sensitive": W.Dropdown(options=names, value=names[0],
+            "group_by": W.Dropdown(options=names, value=names[0],
                                     description="sensitive attribute", style=style),
             "intersect": W.Dropdown(options=[NONE, *names[1:]], value=NONE,
                                     description="× intersect with", style=style),
@@ -179,7 +179,7 @@ class AuditExplorer(Explorer):
         self._syncing = False
         # Registered before _setup, so options are consistent before the update runs.
         controls["dataset"].observe(self._sync_options, names="value")
-        controls["sensitive"].observe(self._sync_options, names="value")
+        controls["group_by"].observe(self._sync_options, names="value")
         return controls
 
     def _build_figure(self) -> Figure:
@@ -236,7 +236,7 @@ class AuditExplorer(Explorer):
         self._syncing = True
         try:
             names = list(self._data[self.controls["dataset"].value].sensitive_names)
-            sens = self.controls["sensitive"]
+            sens = self.controls["group_by"]
             if list(sens.options) != names:
                 sens.options = names
                 sens.value = names[0]
@@ -254,22 +254,22 @@ class AuditExplorer(Explorer):
             super()._on_change(change)
 
     # --------------------------------------------------------------- the road
-    def compute(self, dataset: str, sensitive: str, intersect: str = NONE) -> AuditState:
-        """The audits of ``dataset`` by ``sensitive`` (× ``intersect``): pure, cached proxies."""
+    def compute(self, dataset: str, group_by: str, intersect: str = NONE) -> AuditState:
+        """The audits of ``dataset`` by ``group_by`` (× ``intersect``): pure, cached proxies."""
         if dataset not in self._data:
             raise ValueError(f"dataset must be one of {list(self._data)}; got {dataset!r}.")
         b = self._data[dataset]
-        if sensitive not in b.sensitive_names:
-            raise ValueError(f"sensitive must be one of {b.sensitive_names} for {dataset}; "
-                             f"got {sensitive!r}.")
-        cols = [sensitive] if intersect in (NONE, None, sensitive) else [sensitive, intersect]
+        if group_by not in b.sensitive_names:
+            raise ValueError(f"group_by must be one of {b.sensitive_names} for {dataset}; "
+                             f"got {group_by!r}.")
+        cols = [group_by] if intersect in (NONE, None, group_by) else [group_by, intersect]
         target = b.target.name
-        rep = (representation(b.frame, sensitive) if len(cols) == 1 else None)
+        rep = (representation(b.frame, group_by) if len(cols) == 1 else None)
         out = outcome_by_group(b.frame, target, cols)
         if rep is None:  # the intersection's shares come with the outcome table
             rep = Representation(column=" × ".join(cols), table=out.table[["n", "share"]]
                                  .rename(columns={"n": "count"}), test=None, reading="")
-        proxy = self._proxy(dataset, (sensitive,))
+        proxy = self._proxy(dataset, (group_by,))
         t = out.test
         big = out.table.loc[~out.table["small"], "base_rate"]
         rates = big if len(big) else out.table["base_rate"]
@@ -278,7 +278,7 @@ class AuditExplorer(Explorer):
                    f"{' (groups with n ≥ 30)' if out.small_cells else ''} · "
                    f"χ² = {t.statistic:,.1f}, "
                    f"{'p < 0.001' if t.p_value < 0.001 else f'p = {t.p_value:.3f}'} · "
-                   f"Cramér's V = {t.effect_size:.3f} ({t.effect}) · proxy AUC for {sensitive} "
+                   f"Cramér's V = {t.effect_size:.3f} ({t.effect}) · proxy AUC for {group_by} "
                    f"{proxy.auc:.3f} (top: {proxy.strongest})")
         return AuditState(dataset=dataset, sensitive_columns=cols, representation=rep, outcome=out,
                           proxy=proxy, readout=readout)
@@ -354,21 +354,21 @@ class AuditExplorer(Explorer):
         """Every valid setting of the three dropdowns, in the order the page lists them."""
         out = []
         for dataset, b in self._data.items():
-            for sensitive in b.sensitive_names:
-                others = [n for n in b.sensitive_names if n != sensitive]
-                out += [{"dataset": dataset, "sensitive": sensitive, "intersect": i}
+            for group_by in b.sensitive_names:
+                others = [n for n in b.sensitive_names if n != group_by]
+                out += [{"dataset": dataset, "group_by": group_by, "intersect": i}
                         for i in (NONE, *others)]
         return out
 
     @staticmethod
     def frame_key(values: Mapping[str, str]) -> str:
         """A setting's key in the page's frames (the page's ``auditKey``)."""
-        return json.dumps([values["dataset"], values["sensitive"], values["intersect"]],
+        return json.dumps([values["dataset"], values["group_by"], values["intersect"]],
                           separators=(",", ":"), ensure_ascii=False)
 
-    def _frame(self, dataset: str, sensitive: str, intersect: str) -> dict:
+    def _frame(self, dataset: str, group_by: str, intersect: str) -> dict:
         """What the page shows for one setting: :meth:`compute`, drawn as :meth:`render`."""
-        st = self.compute(dataset=dataset, sensitive=sensitive, intersect=intersect)
+        st = self.compute(dataset=dataset, group_by=group_by, intersect=intersect)
         t = st.outcome.table
         labels = _labels(t.index)
         colors = list(group_colors(labels).values())
@@ -400,12 +400,12 @@ class AuditExplorer(Explorer):
                         {"id": "overall", "type": "vline", "color": "#000000",
                          "data": overall}],
              "alt": "each group's base rate, groups with fewer than 30 rows faded"},
-            {"title": f"proxies for {sensitive} · AUC = {st.proxy.auc:.3f}", "width": 330,
+            {"title": f"proxies for {group_by} · AUC = {st.proxy.auc:.3f}", "width": 330,
              "left": 150, "height": 220, "xlim": [0, right], "ylim": [self.top - 0.5, -0.5],
              "xlabel": "MI / H(group)",
              "yticks": [[float(i), str(x)] for i, x in enumerate(f.index)],
              "layers": [{"id": "proxies", "type": "hbarl", "data": proxies}],
-             "alt": f"the features that best predict {sensitive}"},
+             "alt": f"the features that best predict {group_by}"},
         ]
         return {"readout": st.readout, "table": self._table_html(st), "panels": panels}
 
@@ -420,7 +420,7 @@ class AuditExplorer(Explorer):
             spec = {
                 "title": self.title, "none": NONE,
                 "controls": [{"name": n, "label": self.controls[n].description}
-                             for n in ("dataset", "sensitive", "intersect")],
+                             for n in ("dataset", "group_by", "intersect")],
                 "datasets": {name: list(b.sensitive_names) for name, b in self._data.items()},
                 "frames": {self.frame_key(v): self._frame(**v) for v in self.choices()},
             }

@@ -65,9 +65,9 @@ class InterventionExplorer(Explorer):
 
     Parameters
     ----------
-    comparisons : mapping ``(dataset, sensitive) → DataFrame``
+    comparisons : mapping ``(dataset, group_by) → DataFrame``
         Results of :func:`fairlab.compare.compare_interventions`, already
-        computed; ``sensitive`` is a label such as ``"sex"`` or ``"sex × race"``.
+        computed; ``group_by`` is a label such as ``"sex"`` or ``"sex × race"``.
         Use :meth:`from_specs` to compute (or load from the cache) several at once.
     gap : str, default="dp_gap"
         The starting gap, one of :data:`fairlab.metrics.PENALTY_GAPS`.
@@ -112,14 +112,14 @@ class InterventionExplorer(Explorer):
     def from_specs(cls, specs: Sequence[tuple[str, str | Sequence[str]]], *,
                    gap: str = "dp_gap", max_loss: float = 0.02,
                    **compare_kwargs: Any) -> InterventionExplorer:
-        """Compute (or load from the cache) one comparison per ``(dataset, sensitive)``.
+        """Compute (or load from the cache) one comparison per ``(dataset, group_by)``.
 
         ``compare_kwargs`` go to :func:`fairlab.compare.compare_interventions`
         (``n_splits``, ``subsample``, ``cache_path``...).
         """
         comparisons = {}
-        for dataset, sensitive in specs:
-            cols = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+        for dataset, group_by in specs:
+            cols = [group_by] if isinstance(group_by, str) else list(group_by)
             comparisons[(str(dataset), " × ".join(cols))] = compare_interventions(
                 dataset, sensitive_columns=cols if len(cols) > 1 else cols[0], **compare_kwargs)
         return cls(comparisons, gap=gap, max_loss=max_loss)
@@ -129,14 +129,14 @@ class InterventionExplorer(Explorer):
                    gap: str) -> None:
         """Check the comparisons and the gap; summarise each comparison once."""
         if not isinstance(comparisons, Mapping) or not comparisons:
-            raise ValueError("comparisons must be a non-empty dict {(dataset, sensitive): "
+            raise ValueError("comparisons must be a non-empty dict {(dataset, group_by): "
                              "results of compare_interventions}; or use "
                              "InterventionExplorer.from_specs([...]).")
         check_choice(gap, "gap", PENALTY_GAPS)
         self.summaries: dict[tuple[str, str], pd.DataFrame] = {}
         for key, frame in comparisons.items():
             if not (isinstance(key, tuple) and len(key) == 2):
-                raise ValueError(f"comparison keys must be (dataset, sensitive) pairs; got "
+                raise ValueError(f"comparison keys must be (dataset, group_by) pairs; got "
                                  f"{key!r}.")
             self.summaries[(str(key[0]), str(key[1]))] = summarize(frame)
 
@@ -156,7 +156,7 @@ class InterventionExplorer(Explorer):
         controls = {
             "dataset": W.Dropdown(options=list(self.options), value=first[0],
                                   description="dataset"),
-            "sensitive": W.Dropdown(options=self.options[first[0]], value=first[1],
+            "group_by": W.Dropdown(options=self.options[first[0]], value=first[1],
                                     description="groups"),
             "gap": W.Dropdown(options=[(GAPS[g].title, g) for g in PENALTY_GAPS], value=gap,
                               description="gap that matters",
@@ -218,7 +218,7 @@ class InterventionExplorer(Explorer):
 
     def _follow_dataset(self, change: dict) -> None:
         """Offer the sensitive columns compared for the new dataset (no extra update)."""
-        sens = self.controls["sensitive"]
+        sens = self.controls["group_by"]
         sens.unobserve(self._on_change, names="value")
         try:
             sens.options = self.options[change["new"]]
@@ -227,10 +227,10 @@ class InterventionExplorer(Explorer):
             sens.observe(self._on_change, names="value")
 
     # ------------------------------------------------------------------ the road
-    def compute(self, *, dataset: str, sensitive: str, gap: str,
+    def compute(self, *, dataset: str, group_by: str, gap: str,
                 max_loss: float) -> InterventionState:
         """Rank the settings of one comparison for one gap and budget (a lookup)."""
-        key = (dataset, sensitive)
+        key = (dataset, group_by)
         if key not in self.summaries:
             raise ValueError(f"no comparison for {key}; the explorer has "
                              f"{list(self.summaries)}. Add it to the specs.")
@@ -259,11 +259,11 @@ class InterventionExplorer(Explorer):
         }, index=pd.RangeIndex(1, len(ranked) + 1, name="rank"))
         text = self._recommend(key, gap, float(max_loss), ranked, base)
         if best is None:
-            readout = (f"{dataset} · {sensitive} · {GAP_SHORT[gap]} · budget "
+            readout = (f"{dataset} · {group_by} · {GAP_SHORT[gap]} · budget "
                        f"{max_loss:.3f} · no setting qualifies")
         else:
             r = ranked.loc[best]
-            readout = (f"{dataset} · {sensitive} · {GAP_SHORT[gap]} · budget {max_loss:.3f} · "
+            readout = (f"{dataset} · {group_by} · {GAP_SHORT[gap]} · budget {max_loss:.3f} · "
                        f"best {best[0]}: {best[1]} · accuracy {r['accuracy']:.3f} · "
                        f"{GAP_SHORT[gap]} {r[gap]:.3f}")
         return InterventionState(key, gap, float(max_loss), table, pts, base, best, text,
@@ -375,11 +375,11 @@ class InterventionExplorer(Explorer):
             return [float(v) if np.isfinite(v) else None for v in s[name].to_numpy(float)]
 
         comparisons = []
-        for (dataset, sensitive), s in self.summaries.items():
+        for (dataset, group_by), s in self.summaries.items():
             names = s.index.get_level_values(0)
             base = (list(names).index("none") if "none" in names
                     else int(np.argmax(s["accuracy"].to_numpy(float))))
-            c = {"dataset": dataset, "sensitive": sensitive, "base": base,
+            c = {"dataset": dataset, "group_by": group_by, "base": base,
                  "name": [str(n) for n in names],
                  "setting": [str(v) for v in s.index.get_level_values(1)],
                  "uses": [bool(USES_SENSITIVE_AT_DECISION.get(n, False)) for n in names],

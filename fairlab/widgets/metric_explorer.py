@@ -142,8 +142,8 @@ class MetricExplorer(Explorer):
             raise ValueError("cases is empty; pass at least one (dataset, model) → Case.")
         for key, case in self.cases.items():
             if not isinstance(case, Case):
-                raise TypeError(f"cases[{key!r}] must be a Case(y_true, y_pred, sensitive); "
-                                f"got {type(case).__name__}.")
+                raise TypeError(f"cases[{key!r}] must be a Case(y_true, y_pred, "
+                                f"sensitive_features); got {type(case).__name__}.")
             if not isinstance(case.sensitive_features, pd.DataFrame):
                 raise TypeError(f"cases[{key!r}].sensitive_features must be a DataFrame of "
                                 "sensitive columns (e.g. bunch.sensitive_features).")
@@ -162,7 +162,7 @@ class MetricExplorer(Explorer):
                                   description="dataset", style=style),
             "model": W.Dropdown(options=self._models[first], description="model",
                                 style=style),
-            "sensitive": W.Dropdown(options=self._attributes(first), description="group by",
+            "group_by": W.Dropdown(options=self._attributes(first), description="group by",
                                     style=style),
             "metric": W.Dropdown(options=[(label, key) for key, label in METRICS.items()],
                                  value="tpr", description="metric", style=style),
@@ -202,10 +202,10 @@ class MetricExplorer(Explorer):
     def _sync_options(self, change) -> None:
         dataset = change["new"]
         self.controls["model"].options = self._models[dataset]
-        self.controls["sensitive"].options = self._attributes(dataset)
+        self.controls["group_by"].options = self._attributes(dataset)
 
-    def _groups_of(self, case: Case, sensitive: str):
-        cols = sensitive.split(" × ")
+    def _groups_of(self, case: Case, group_by: str):
+        cols = group_by.split(" × ")
         return case.sensitive_features[cols[0]] if len(cols) == 1 else case.sensitive_features[cols]
 
     def _cached(self, key: tuple, make):
@@ -214,7 +214,7 @@ class MetricExplorer(Explorer):
         return self._cache[key]
 
     # -------------------------------------------------------------- the road
-    def compute(self, *, dataset: str, model: str, sensitive: str,
+    def compute(self, *, dataset: str, model: str, group_by: str,
                 metric: str) -> MetricState:
         """Per-group intervals of ``metric`` and every summary gap, for this choice."""
         if dataset not in self._models:
@@ -222,12 +222,12 @@ class MetricExplorer(Explorer):
         # While the dropdowns catch up with a new dataset, fall back to its first options.
         if model not in self._models[dataset]:
             model = self._models[dataset][0]
-        if sensitive not in self._attributes(dataset):
-            sensitive = self._attributes(dataset)[0]
+        if group_by not in self._attributes(dataset):
+            group_by = self._attributes(dataset)[0]
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {list(METRICS)}; got {metric!r}.")
         case = self.cases[(dataset, model)]
-        groups = self._groups_of(case, sensitive)
+        groups = self._groups_of(case, group_by)
         notes: list[str] = []
 
         def boot(what):
@@ -251,11 +251,11 @@ class MetricExplorer(Explorer):
                 rows[name], unstable = ci._asdict(), unstable or bad
             return pd.DataFrame.from_dict(rows, orient="index"), unstable
 
-        frame, unstable_g = self._cached((dataset, model, sensitive, metric), per_group)
-        gap_frame, unstable_gap = self._cached((dataset, model, sensitive), gaps)
+        frame, unstable_g = self._cached((dataset, model, group_by, metric), per_group)
+        gap_frame, unstable_gap = self._cached((dataset, model, group_by), gaps)
         frame = frame.copy()
         if len(frame) > MAX_BARS:
-            raise ValueError(f"{sensitive!r} gives {len(frame)} groups; the chart shows at "
+            raise ValueError(f"{group_by!r} gives {len(frame)} groups; the chart shows at "
                              f"most {MAX_BARS}. Choose a coarser grouping.")
         small = frame.index[frame["small"]]
         if len(small):
@@ -272,7 +272,7 @@ class MetricExplorer(Explorer):
             notes.append("⚠ some bootstrap replicates left a rate undefined (a small group "
                          "drew no rows of a needed kind): those intervals are unreliable.")
         overall = _overall(case.y_true, case.y_pred, metric)
-        return MetricState(dataset=dataset, model=model, sensitive_columns=sensitive, metric=metric,
+        return MetricState(dataset=dataset, model=model, sensitive_columns=group_by, metric=metric,
                            groups=frame, gaps=gap_frame, overall=overall, notes=tuple(notes))
 
     def render(self, state: MetricState) -> None:
@@ -339,12 +339,12 @@ class MetricExplorer(Explorer):
         combination that does not exist; a change picks a frame, with no kernel.
         """
         if getattr(self, "_view", None) is None:
-            datasets = [{"name": d, "models": list(ms), "sensitive": self._attributes(d)}
+            datasets = [{"name": d, "models": list(ms), "group_by": self._attributes(d)}
                         for d, ms in self._models.items()]
             frames = {}
             for d in datasets:
                 for m in d["models"]:
-                    for s in d["sensitive"]:
+                    for s in d["group_by"]:
                         for k in METRICS:
                             frames[_key(d["name"], m, s, k)] = self._frame(d["name"], m, s, k)
             spec = {"title": self.title, "datasets": datasets,
@@ -353,14 +353,14 @@ class MetricExplorer(Explorer):
             self._view.observe(self._from_view, names="values")
         return self._view
 
-    def _frame(self, dataset: str, model: str, sensitive: str, metric: str) -> dict:
+    def _frame(self, dataset: str, model: str, group_by: str, metric: str) -> dict:
         """What the page shows for one choice: :meth:`render`'s text and bars."""
         try:
-            state = self.compute(dataset=dataset, model=model, sensitive=sensitive,
+            state = self.compute(dataset=dataset, model=model, group_by=group_by,
                                  metric=metric)
         except ValueError as exc:  # e.g. too many groups: the page says why, as Python does
             return {"readout": str(exc), "table": "", "bars": [], "overall": None,
-                    "title": f"{dataset} · {model} · by {sensitive}", "xlabel": ""}
+                    "title": f"{dataset} · {model} · by {group_by}", "xlabel": ""}
         frame = state.groups
         labels, colors, texts = _bar_looks(frame)
         num = lambda x: float(x) if np.isfinite(x) else 0.0  # noqa: E731 (as render's nan_to_num)

@@ -141,7 +141,7 @@ CASES: dict[str, ExplorerCase] = {
     ),
     "audit": ExplorerCase(
         cls="AuditExplorer",
-        control="sensitive",
+        control="group_by",
         browser=True,
         build="""
             from fairlab.datasets import load_compas, load_german

@@ -34,9 +34,9 @@ for (d, s), summary in ex.summaries.items():
     for g in PENALTY_GAPS:
         picks = sorted({0.0, 0.1, *rng.choice(stops, 4).tolist()})
         for loss in picks:
-            st = ex.set_values(dataset=d, sensitive=s, gap=g, max_loss=float(loss))
+            st = ex.set_values(dataset=d, group_by=s, gap=g, max_loss=float(loss))
             p = st.points
-            rows.append({"values": {"dataset": d, "sensitive": s, "gap": g,
+            rows.append({"values": {"dataset": d, "group_by": s, "gap": g,
                                     "max_loss": float(loss)},
                          "readout": st.readout, "table": ex.table.value,
                          "dots": [[float(x), float(y), bool(e)] for x, y, e in
@@ -56,7 +56,7 @@ SET_JS = """([root, v]) => {
         const el = root.querySelector(`select.fairlab-control-${name}`);
         if (el.value !== value) { el.value = value; fire(el, 'change'); }
     };
-    pick('dataset', v.dataset); pick('sensitive', v.sensitive); pick('gap', v.gap);
+    pick('dataset', v.dataset); pick('group_by', v.group_by); pick('gap', v.gap);
     const slider = root.querySelector('input.fairlab-control-max_loss');
     slider.value = String(Math.round(v.max_loss / 0.005));
     fire(slider, 'input');
@@ -68,7 +68,7 @@ SET_JS = """([root, v]) => {
             [+c.dataset.x, +c.dataset.y, c.dataset.eligible === 'true']),
         rings: root.querySelectorAll('circle.ring').length,
         star: [...root.querySelectorAll('polygon.star')].map((p) => [+p.dataset.x, +p.dataset.y]),
-        options: [...root.querySelectorAll('select.fairlab-control-sensitive option')]
+        options: [...root.querySelectorAll('select.fairlab-control-group_by option')]
             .map((o) => o.value),
     };
 }"""

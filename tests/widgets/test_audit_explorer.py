@@ -26,7 +26,7 @@ def _built(data):
 
 @pytest.fixture
 def explorer(_built):
-    _built.set_values(dataset="German credit", sensitive="sex", intersect=NONE)
+    _built.set_values(dataset="German credit", group_by="sex", intersect=NONE)
     assert _built.controls["intersect"].options == (NONE, "age_band")
     return _built
 
@@ -37,7 +37,7 @@ def _widths(bars):
 
 def test_compute_matches_scipy(explorer, data):
     frame = data["German credit"].frame
-    state = explorer.compute(dataset="German credit", sensitive="age_band", intersect=NONE)
+    state = explorer.compute(dataset="German credit", group_by="age_band", intersect=NONE)
     table = pd.crosstab(frame["age_band"], frame["credit"])
     stat, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
     assert state.outcome.test.statistic == pytest.approx(stat)
@@ -53,7 +53,7 @@ def test_controls_move_artists(explorer, data):
     calls = []
     explorer.fig.canvas.draw_idle = lambda: calls.append(1)
     before = explorer.n_updates
-    explorer.controls["sensitive"].value = "age_band"
+    explorer.controls["group_by"].value = "age_band"
     assert explorer.n_updates == before + 1 and calls == [1]
     shares = frame["age_band"].value_counts(normalize=True).reindex(["25 and over", "under 25"])
     np.testing.assert_allclose(_widths(explorer._share_bars), shares)
@@ -69,7 +69,7 @@ def test_controls_move_artists(explorer, data):
 
 def test_proxy_panel_matches_an_independent_run(explorer, data):
     b = data["German credit"]
-    explorer.controls["sensitive"].value = "sex"
+    explorer.controls["group_by"].value = "sex"
     features = [c for c in b.frame.columns if c not in ("credit", "sex", "age_band")]
     own = proxy_strength(b.frame, "sex", features=features, max_rows=1500)
     np.testing.assert_allclose(_widths(explorer._proxy_bars),
@@ -83,8 +83,8 @@ def test_dataset_switch_updates_options_once(explorer, data):
     before = explorer.n_updates
     explorer.controls["dataset"].value = "COMPAS"
     assert explorer.n_updates == before + 1  # options synced without extra updates
-    assert explorer.controls["sensitive"].options == ("race", "sex", "age_cat")
-    assert explorer.controls["sensitive"].value == "race"
+    assert explorer.controls["group_by"].options == ("race", "sex", "age_cat")
+    assert explorer.controls["group_by"].value == "race"
     assert explorer.controls["intersect"].options == (NONE, "sex", "age_cat")
     assert len(_widths(explorer._rate_bars)) == 6
     rates = data["COMPAS"].frame.groupby("race", observed=True)["two_year_recid"].mean()
@@ -115,9 +115,9 @@ def test_intersection_flags_small_cells(explorer, data):
 
 def test_compute_rejects_unknown_choices(explorer):
     with pytest.raises(ValueError, match="dataset must be one of"):
-        explorer.compute(dataset="Titanic", sensitive="sex")
-    with pytest.raises(ValueError, match="sensitive must be one of"):
-        explorer.compute(dataset="German credit", sensitive="race")
+        explorer.compute(dataset="Titanic", group_by="sex")
+    with pytest.raises(ValueError, match="group_by must be one of"):
+        explorer.compute(dataset="German credit", group_by="race")
 
 
 def test_bad_datasets_argument():
@@ -175,10 +175,10 @@ def test_every_browser_frame_is_compute_of_its_setting(explorer):
 
 def test_page_release_syncs_python_state(explorer):
     view = explorer.browser_view()
-    view.values = {"dataset": "COMPAS", "sensitive": "sex", "intersect": "age_cat"}
+    view.values = {"dataset": "COMPAS", "group_by": "sex", "intersect": "age_cat"}
     assert explorer.values() == view.values
     assert explorer.state.sensitive_columns == ["sex", "age_cat"]
-    explorer.set_values(dataset="German credit", sensitive="sex", intersect=NONE)
+    explorer.set_values(dataset="German credit", group_by="sex", intersect=NONE)
     assert view.values == explorer.values()
 
 
@@ -216,16 +216,16 @@ def test_page_keeps_the_choices_valid_as_python_does(explorer):
     cases = []  # (from setting, the control moved, its new value)
     for start in explorer.choices():
         for name, options in (("dataset", list(spec["datasets"])),
-                              ("sensitive", spec["datasets"][start["dataset"]]),
+                              ("group_by", spec["datasets"][start["dataset"]]),
                               ("intersect", [NONE, *spec["datasets"][start["dataset"]]])):
             cases += [(start, name, o) for o in options
-                      if not (name == "intersect" and o == start["sensitive"])]
+                      if not (name == "intersect" and o == start["group_by"])]
     moves = [[{**start, name: value}, spec["datasets"][start["dataset"]]]
              for start, name, value in cases]
     for (start, name, value), page in zip(cases, _settle_in_node(spec, moves), strict=True):
         explorer.set_values(**start)
         explorer.controls[name].value = value  # a learner's change in the Python panel
         assert page["values"] == explorer.values(), (start, name, value)
-        assert page["sensitive"] == list(explorer.controls["sensitive"].options)
+        assert page["group_by"] == list(explorer.controls["group_by"].options)
         assert page["intersect"] == list(explorer.controls["intersect"].options)
         assert explorer.frame_key(page["values"]) in explorer.browser_view().spec["frames"]

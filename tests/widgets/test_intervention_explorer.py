@@ -46,7 +46,7 @@ def test_compute_ranks_by_the_gap_within_the_budget(comparisons):
     frame = comparisons[("german", "sex")]
     for gap in ("dp_gap", "eo_gap", "eodds_gap", "error_rate_gap"):
         for loss in (0.0, 0.01, 0.05):
-            state = ex.compute(dataset="german", sensitive="sex", gap=gap, max_loss=loss)
+            state = ex.compute(dataset="german", group_by="sex", gap=gap, max_loss=loss)
             assert state.best == _independent_best(frame, gap, loss)
             eligible = state.table[state.table["within budget"]]
             gaps = [float(v.split("\u00a0")[0]) for v in eligible.iloc[:, 3]]
@@ -87,17 +87,17 @@ def test_changing_dataset_offers_its_groups_in_one_update(comparisons):
     n = ex.n_updates
     ex.controls["dataset"].value = "biased_world"
     assert ex.n_updates == n + 1
-    assert list(ex.controls["sensitive"].options) == ["group"]
+    assert list(ex.controls["group_by"].options) == ["group"]
     assert ex.state.key == ("biased_world", "group")
     ex.controls["dataset"].value = "german"
-    ex.controls["sensitive"].value = "sex × age_band"
+    ex.controls["group_by"].value = "sex × age_band"
     assert ex.state.key == ("german", "sex × age_band")
     assert "sex × age_band" in ex.readout.value
 
 
 def test_recommendation_words(comparisons):
     ex = InterventionExplorer(comparisons, gap="dp_gap", max_loss=0.0)
-    state = ex.set_values(dataset="biased_world", sensitive="group", max_loss=0.05)
+    state = ex.set_values(dataset="biased_world", group_by="group", max_loss=0.05)
     name, setting = state.best
     assert f"{name} ({setting})" in state.recommendation
     if name == "thresholds":
@@ -114,7 +114,7 @@ def test_bad_input_is_explained(comparisons):
         InterventionExplorer(comparisons, gap="fairness")
     ex = InterventionExplorer(comparisons)
     with pytest.raises(ValueError, match="no comparison for"):
-        ex.compute(dataset="adult", sensitive="sex", gap="dp_gap", max_loss=0.0)
+        ex.compute(dataset="adult", group_by="sex", gap="dp_gap", max_loss=0.0)
 
 
 def test_from_specs_uses_the_cache(tmp_path):
@@ -322,7 +322,7 @@ def test_page_agrees_with_compute_for_every_choice(comparisons, tmp_path):
     spec = ex.browser_view().spec
     assert spec_size(spec) < 1_000_000
     rng = np.random.default_rng(0)
-    values = [{"dataset": d, "sensitive": s, "gap": g, "max_loss": loss}
+    values = [{"dataset": d, "group_by": s, "gap": g, "max_loss": loss}
               for (d, s) in ex.summaries for g in PENALTY_GAPS
               for loss in _budgets(ex, (d, s), rng)]
     pages = run_page(tmp_path, spec, values)
@@ -361,9 +361,9 @@ def test_browser_view_follows_python_and_syncs_back(comparisons):
     assert spec["max_loss"]["values"][:3] == [0.0, 0.005, 0.01]
     assert spec["max_loss"]["values"][-1] == 0.1 and len(spec["max_loss"]["values"]) == 21
     # the page changed the dataset (its groups follow) and then released the budget slider
-    view.values = {"dataset": "biased_world", "sensitive": "group", "gap": "eo_gap",
+    view.values = {"dataset": "biased_world", "group_by": "group", "gap": "eo_gap",
                    "max_loss": 0.035}
     assert ex.state.key == ("biased_world", "group") and ex.state.max_loss == 0.035
-    assert list(ex.controls["sensitive"].options) == ["group"]
+    assert list(ex.controls["group_by"].options) == ["group"]
     ex.set_values(gap="dp_gap")
     assert view.values["gap"] == "dp_gap"

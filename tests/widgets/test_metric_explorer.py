@@ -45,7 +45,7 @@ def _heights(ex):
 
 def test_initial_state_matches_fairlearn(cases):
     ex = MetricExplorer(cases, n_boot=200)
-    assert ex.values() == {"dataset": "toy", "model": "good", "sensitive": "race",
+    assert ex.values() == {"dataset": "toy", "model": "good", "group_by": "race",
                            "metric": "tpr"}
     c = cases[("toy", "good")]
     mf = MetricFrame(metrics=true_positive_rate, y_true=c.y_true, y_pred=c.y_pred,
@@ -61,7 +61,7 @@ def test_metric_and_attribute_changes_redraw(cases):
     ex = MetricExplorer(cases, n_boot=200)
     n = ex.n_updates
     ex.controls["metric"].value = "fpr"
-    ex.controls["sensitive"].value = "race × sex"
+    ex.controls["group_by"].value = "race × sex"
     assert ex.n_updates == n + 2
     c = cases[("toy", "good")]
     mf = MetricFrame(metrics=false_positive_rate, y_true=c.y_true, y_pred=c.y_pred,
@@ -110,7 +110,7 @@ def test_model_and_dataset_changes(cases):
     np.testing.assert_allclose(_heights(ex), mf.by_group.to_numpy())
     ex.controls["dataset"].value = "other"
     assert list(ex.controls["model"].options) == ["coin"]
-    assert list(ex.controls["sensitive"].options) == ["age"]
+    assert list(ex.controls["group_by"].options) == ["age"]
     assert ex.state.dataset == "other" and ex.state.model == "coin"
     assert ex.state.sensitive_columns == "age"
     assert sum(r.get_visible() for r in ex.bar_artists) == 2
@@ -120,12 +120,12 @@ def test_model_and_dataset_changes(cases):
 def test_compute_is_pure_and_cached(cases):
     ex = MetricExplorer(cases, n_boot=100)
     n = ex.n_updates
-    a = ex.compute(dataset="toy", model="good", sensitive="sex", metric="ppv")
-    b = ex.compute(dataset="toy", model="good", sensitive="sex", metric="ppv")
+    a = ex.compute(dataset="toy", model="good", group_by="sex", metric="ppv")
+    b = ex.compute(dataset="toy", model="good", group_by="sex", metric="ppv")
     assert ex.n_updates == n
     pd.testing.assert_frame_equal(a.groups, b.groups)
     with pytest.raises(ValueError, match="metric must be one of"):
-        ex.compute(dataset="toy", model="good", sensitive="sex", metric="auc")
+        ex.compute(dataset="toy", model="good", group_by="sex", metric="auc")
 
 
 def test_bad_cases():
@@ -160,14 +160,14 @@ def test_browser_frames_are_compute_for_every_available_choice(cases):
     spec = view.spec
     assert spec["datasets"] == [
         {"name": "toy", "models": ["good", "poor"],
-         "sensitive": ["race", "sex", "race × sex"]},
-        {"name": "other", "models": ["coin"], "sensitive": ["age"]}]
+         "group_by": ["race", "sex", "race × sex"]},
+        {"name": "other", "models": ["coin"], "group_by": ["age"]}]
     assert len(spec["frames"]) == (2 * 3 + 1) * len(METRICS)
     assert "toy | coin | race | tpr" not in spec["frames"]  # no such model for "toy"
     assert spec_size(spec) < 1_000_000
     for key, frame in spec["frames"].items():
-        dataset, model, sensitive, metric = key.split(" | ")
-        ex.set_values(dataset=dataset, model=model, sensitive=sensitive, metric=metric)
+        dataset, model, group_by, metric = key.split(" | ")
+        ex.set_values(dataset=dataset, model=model, group_by=group_by, metric=metric)
         assert frame["readout"] == ex.readout_text(ex.state)
         assert html.escape(frame["readout"]) == ex.readout.value
         assert frame["table"] == ex.table.value
@@ -186,7 +186,7 @@ def test_page_choice_syncs_back_with_options_that_follow_the_dataset(cases):
     ex = MetricExplorer(cases, n_boot=100)
     view = ex.browser_view()
     # what the page sends when the dataset changes: the new dataset's first model/grouping
-    view.values = {"dataset": "other", "model": "coin", "sensitive": "age", "metric": "fpr"}
+    view.values = {"dataset": "other", "model": "coin", "group_by": "age", "metric": "fpr"}
     assert ex.values() == view.values
     assert ex.state.dataset == "other" and ex.state.metric == "fpr"
     ex.set_values(metric="ppv")  # and Python's moves reach the page

@@ -9,13 +9,13 @@
 // offered falls back to none. Returns the values and the options of both attribute lists.
 export function auditSettle(spec, v, shown) {
   const names = spec.datasets[v.dataset];
-  const sensitive = JSON.stringify(shown) === JSON.stringify(names) ? v.sensitive : names[0];
-  const others = [spec.none, ...names.filter((n) => n !== sensitive)];
+  const group_by = JSON.stringify(shown) === JSON.stringify(names) ? v.group_by : names[0];
+  const others = [spec.none, ...names.filter((n) => n !== group_by)];
   const intersect = others.includes(v.intersect) ? v.intersect : spec.none;
-  return { values: { dataset: v.dataset, sensitive, intersect }, sensitive: names, intersect: others };
+  return { values: { dataset: v.dataset, group_by, intersect }, group_by: names, intersect: others };
 }
 
-export const auditKey = (v) => JSON.stringify([v.dataset, v.sensitive, v.intersect]);
+export const auditKey = (v) => JSON.stringify([v.dataset, v.group_by, v.intersect]);
 
 // Horizontal bars drawn from 0, each with its own colour and opacity and its value written
 // past its end: data [[y0, y1, value, text, color, opacity], ...].
@@ -65,9 +65,9 @@ KINDS["audit"] = ({ model, el }) => {
   function draw(v, event) {
     const st = auditSettle(spec, v, shown);
     current = st.values;
-    shown = st.sensitive;
+    shown = st.group_by;
     selects.dataset.value = current.dataset;
-    fill(selects.sensitive, st.sensitive, current.sensitive);
+    fill(selects.group_by, st.group_by, current.group_by);
     fill(selects.intersect, st.intersect, current.intersect);
     const fr = spec.frames[auditKey(current)];
     readout.textContent = fr.readout;

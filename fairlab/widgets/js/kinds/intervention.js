@@ -20,10 +20,10 @@ function order(a, b, ascending) {
   return ascending ? a - b : b - a;
 }
 
-// The state for one (dataset, sensitive, gap, max_loss): InterventionExplorer.compute.
-export function interventionState(spec, { dataset, sensitive, gap, max_loss }) {
-  const c = spec.comparisons.find((k) => k.dataset === dataset && k.sensitive === sensitive);
-  if (!c) throw new Error(`fairlab: no comparison for ${dataset}, ${sensitive}`);
+// The state for one (dataset, group_by, gap, max_loss): InterventionExplorer.compute.
+export function interventionState(spec, { dataset, group_by, gap, max_loss }) {
+  const c = spec.comparisons.find((k) => k.dataset === dataset && k.group_by === group_by);
+  if (!c) throw new Error(`fairlab: no comparison for ${dataset}, ${group_by}`);
   const G = spec.gaps[gap];
   const acc = nums(c.accuracy.mean), g = nums(c[gap].mean);
   const n = acc.length, b = c.base;
@@ -51,7 +51,7 @@ export function interventionState(spec, { dataset, sensitive, gap, max_loss }) {
     "  </tbody>\n</table>";
   // the recommendation in plain words (InterventionExplorer._recommend)
   const loss = fmt(max_loss);
-  let rec = `On ${dataset} with groups by ${sensitive}, if the ${G.what} is what matters and ` +
+  let rec = `On ${dataset} with groups by ${group_by}, if the ${G.what} is what matters and ` +
     `you accept losing at most ${loss} of accuracy`;
   const ok = ranked.filter((i) => eligible[i]);
   if (!ok.length) rec += ", no setting qualifies: widen the budget.";
@@ -69,8 +69,8 @@ export function interventionState(spec, { dataset, sensitive, gap, max_loss }) {
     if (c.uses[i]) rec += " It reads each person's group at decision time: check that this is lawful for this decision before you use it.";
   }
   const readout = best === null
-    ? `${dataset} · ${sensitive} · ${G.short} · budget ${loss} · no setting qualifies`
-    : `${dataset} · ${sensitive} · ${G.short} · budget ${loss} · best ${c.name[best]}: ` +
+    ? `${dataset} · ${group_by} · ${G.short} · budget ${loss} · no setting qualifies`
+    : `${dataset} · ${group_by} · ${G.short} · budget ${loss} · best ${c.name[best]}: ` +
       `${c.setting[best]} · accuracy ${fmt(acc[best])} · ${G.short} ${fmt(g[best])}`;
   // the plot's limits, as render() sets them
   const finite = (xs) => xs.filter((v) => !Number.isNaN(v));
@@ -87,7 +87,7 @@ export function interventionState(spec, { dataset, sensitive, gap, max_loss }) {
     table: `<p class="fairlab-recommendation">${rec}</p>` + table,
     bestLabel: best === null ? "" : `${c.name[best]}: ${c.setting[best]}`,
     xlim: [Math.min(loX - padX, 0.0 - padX), hiX + padX], ylim: [loY - padY, hiY + padY],
-    xlabel: `${G.title} (mean; bars: fold range)`, title: `${dataset} · groups: ${sensitive}`,
+    xlabel: `${G.title} (mean; bars: fold range)`, title: `${dataset} · groups: ${group_by}`,
   };
 }
 
@@ -144,7 +144,7 @@ KINDS.intervention = ({ model, el }) => {
   const datasets = Object.keys(spec.options);
   const dataset = select("dataset", "dataset");
   fill(dataset, datasets.map((d) => [d, d]));
-  const sensitive = select("sensitive", "groups");
+  const group_by = select("group_by", "groups");
   const gap = select("gap", "gap that matters");
   fill(gap, spec.gap_order.map((k) => [k, spec.gaps[k].title]));
   const L = spec.max_loss; // stops of the accuracy budget, as Python's slider has them
@@ -171,8 +171,8 @@ KINDS.intervention = ({ model, el }) => {
 
   let offered = null; // the dataset whose groups the drop-down lists
   function draw(event) {
-    if (offered !== v.dataset) { fill(sensitive, spec.options[v.dataset].map((x) => [x, x])); offered = v.dataset; }
-    dataset.value = v.dataset; sensitive.value = v.sensitive; gap.value = v.gap;
+    if (offered !== v.dataset) { fill(group_by, spec.options[v.dataset].map((x) => [x, x])); offered = v.dataset; }
+    dataset.value = v.dataset; group_by.value = v.group_by; gap.value = v.gap;
     loss.value = String(nearest(v.max_loss));
     lossOut.textContent = fmt(v.max_loss);
     loss.setAttribute("aria-valuetext", fmt(v.max_loss));
@@ -189,13 +189,13 @@ KINDS.intervention = ({ model, el }) => {
     stamp(event);
   }
   function sync() {
-    model.set("values", { dataset: v.dataset, sensitive: v.sensitive, gap: v.gap, max_loss: v.max_loss });
+    model.set("values", { dataset: v.dataset, group_by: v.group_by, gap: v.gap, max_loss: v.max_loss });
     model.save_changes();
   }
   dataset.addEventListener("change", (e) => { // the groups follow the dataset, as in Python
-    v.dataset = dataset.value; v.sensitive = spec.options[v.dataset][0]; draw(e); sync();
+    v.dataset = dataset.value; v.group_by = spec.options[v.dataset][0]; draw(e); sync();
   });
-  sensitive.addEventListener("change", (e) => { v.sensitive = sensitive.value; draw(e); sync(); });
+  group_by.addEventListener("change", (e) => { v.group_by = group_by.value; draw(e); sync(); });
   gap.addEventListener("change", (e) => { v.gap = gap.value; draw(e); sync(); });
   loss.addEventListener("input", (e) => { v.max_loss = L.values[+loss.value]; draw(e); });
   loss.addEventListener("change", sync);

@@ -6,7 +6,7 @@
 // redraws (no kernel); the values are synced back so explorer.state is current.
 // Lesson: 05-fairness-metrics
 
-export const metricsKey = (v) => [v.dataset, v.model, v.sensitive, v.metric].join(" | ");
+export const metricsKey = (v) => [v.dataset, v.model, v.group_by, v.metric].join(" | ");
 
 // One bar per group, drawn horizontally (long group names read on the left):
 // data [[y, estimate, low, high, colour, small, text], ...]. A small or uncertain group is
@@ -33,7 +33,7 @@ KINDS["metrics"] = ({ model, el }) => {
   const root = h("div", { class: "fairlab-view fairlab-metrics" });
   if (spec.title) root.append(h("div", { class: "fairlab-title", text: spec.title }));
   const controls = h("div", { class: "fairlab-controls" });
-  const names = [["dataset", "dataset"], ["model", "model"], ["sensitive", "group by"],
+  const names = [["dataset", "dataset"], ["model", "model"], ["group_by", "group by"],
                  ["metric", "metric"]];
   const sel = {};
   for (const [name, label] of names) {
@@ -58,7 +58,7 @@ KINDS["metrics"] = ({ model, el }) => {
     const d = dataset();
     fill(sel.dataset, spec.datasets.map((x) => [x.name, x.name]), d.name);
     fill(sel.model, d.models.map((m) => [m, m]), v.model);
-    fill(sel.sensitive, d.sensitive.map((x) => [x, x]), v.sensitive);
+    fill(sel.group_by, d.group_by.map((x) => [x, x]), v.group_by);
     fill(sel.metric, spec.metrics, v.metric);
   }
 
@@ -94,10 +94,10 @@ KINDS["metrics"] = ({ model, el }) => {
     v.dataset = sel.dataset.value;
     const d = dataset();
     v.model = d.models[0]; // as Python's drop-downs: new options, first entry chosen
-    v.sensitive = d.sensitive[0];
+    v.group_by = d.group_by[0];
     fillAll(); draw(e); sync();
   });
-  for (const name of ["model", "sensitive", "metric"]) {
+  for (const name of ["model", "group_by", "metric"]) {
     sel[name].addEventListener("change", (e) => { v[name] = sel[name].value; draw(e); sync(); });
   }
   model.on("change:values", () => { // Python moved a control
