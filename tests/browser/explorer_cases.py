@@ -390,13 +390,15 @@ CELL = {"setup": 0, "build": 1, "show": 2, "probe1": 3, "probe30": 4, "probe_ben
 BENCH_STEPS = 50
 
 
-def write_explorer_notebook(path: Path, case: ExplorerCase, *, bench: bool = False) -> Path:
-    """Write the explorer's notebook (with the benchmark's probe cell when ``bench``)."""
+def write_explorer_notebook(path: Path, case: ExplorerCase, *, bench: bool = False,
+                            python: bool = False) -> Path:
+    """Write the explorer's notebook (with the benchmark's probe cell when ``bench``; showing
+    the panel drawn by Python, ``explorer.python_widget()``, when ``python``)."""
     build = textwrap.dedent(case.build).strip()
     sources = [
         SETUP.strip(),
         f"{build}\n\nexplorer = make()\nreference = make()\nCONTROL = {case.control!r}",
-        "explorer",
+        "explorer.python_widget()" if python else "explorer",
         "print(fairlab_expected([0, 1]))",
         "print(fairlab_expected([0, 30]))",
     ]

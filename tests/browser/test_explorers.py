@@ -1,8 +1,11 @@
-"""Explorers drawn by Python (ipympl) in a real browser: key steps, a drag, a burst of 30 keys.
+"""The panel drawn by Python (ipympl) in a real browser: key steps, a drag, a burst of 30 keys.
 
-Every explorer gets its own small notebook (``explorer_cases.py``): it builds the explorer on
-small data plus an identical ``reference`` that is never shown. After each move the panel must
-show exactly the readout and table that ``reference`` renders for the new control values (the
+Every explorer is drawn in the browser by default (``test_browser_views.py``); the panel drawn
+by Python stays available as ``explorer.python_widget()`` (and is the benchmark's peer), so it
+is tested here on a slider explorer, a selection-slider explorer and a drop-down explorer.
+Each gets its own small notebook (``explorer_cases.py``): it builds the explorer on small data
+plus an identical ``reference`` that is never shown. After each move the panel must show
+exactly the readout and table that ``reference`` renders for the new control values (the
 model's numbers), and the ipympl canvas must have new pixels.
 """
 
@@ -55,7 +58,11 @@ def _close(a, b) -> bool:
         return a == b
 
 
-@pytest.fixture(scope="module", params=[k for k, c in CASES.items() if not c.browser])
+#: cases whose panel drawn by Python is tested: a float slider, a selection slider, drop-downs
+PYTHON_PANEL_CASES = ["thresholds", "lambda", "metrics"]
+
+
+@pytest.fixture(scope="module", params=PYTHON_PANEL_CASES)
 def explorer(request, browser_context, jupyter):
     """The explorer's own notebook, opened and run; yields the page and the case."""
     name = request.param
@@ -65,7 +72,8 @@ def explorer(request, browser_context, jupyter):
         if IN_CI:
             pytest.fail(f"{case.cls}: explorer not implemented yet ({why})", pytrace=False)
         pytest.skip(f"explorer not implemented yet: {case.cls} ({why})")
-    notebook = write_explorer_notebook(jupyter.root_dir / f"explorer-{name}.ipynb", case)
+    notebook = write_explorer_notebook(jupyter.root_dir / f"explorer-{name}.ipynb", case,
+                                       python=True)
     page = browser_context.new_page()
     page.console_errors = []
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
