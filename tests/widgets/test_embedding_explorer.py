@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import html
-import json
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -17,8 +14,9 @@ from fairlab.embeddings import (
     load_word_vectors,
     neutral_words,
 )
-from fairlab.widgets.browser import BrowserView, spec_size
+from fairlab.widgets.browser import spec_size
 from fairlab.widgets.embedding_explorer import DEFAULT_WORDS, EmbeddingExplorer
+from tests.widgets.page_js import needs_node, run_in_page
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +102,6 @@ def test_bad_inputs_name_the_fix(explorer):
 
 
 # ------------------------------------------------------------------ drawn in the browser
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
 def _text(markup):
@@ -115,16 +111,8 @@ def _text(markup):
 
 def run_page(spec, values, tmp_path):
     """``embeddingState(spec, v)`` of the page (js/kinds/embedding.js), computed by Node."""
-    bundle = tmp_path / "bundle.mjs"
-    bundle.write_text(BrowserView._esm, encoding="utf-8")
-    script = (f"import {{ embeddingState }} from {json.dumps(bundle.as_uri())};\n"
-              "let data = ''; process.stdin.on('data', (c) => data += c);\n"
-              "process.stdin.on('end', () => { const {spec, vs} = JSON.parse(data);\n"
-              "  console.log(JSON.stringify(vs.map((v) => embeddingState(spec, v)))); });\n")
-    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
-                          capture_output=True, text=True,
-                          input=json.dumps({"spec": spec, "vs": values}))
-    return json.loads(done.stdout)
+    return run_in_page("data.vs.map((v) => m.embeddingState(data.spec, v))",
+                       {"spec": spec, "vs": values}, tmp_path)
 
 
 @needs_node

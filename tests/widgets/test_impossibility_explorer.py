@@ -3,9 +3,6 @@ the page's own arithmetic (js/kinds/impossibility.js, run by Node) equals ``comp
 
 import html
 import itertools
-import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -15,6 +12,7 @@ from fairlab.calibration import binormal_roc, chouldechova_fpr
 from fairlab.widgets import ImpossibilityExplorer
 from fairlab.widgets.browser import BrowserView, spec_size
 from fairlab.widgets.impossibility_explorer import _stops, criteria_html
+from tests.widgets.page_js import needs_node, run_in_page
 
 
 def _ppv(p, tpr, fpr):
@@ -102,22 +100,7 @@ def test_starting_values_outside_the_sliders_are_refused():
 
 
 # ----------------------------------------------------------------- drawn in the browser
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 _NAMES = ("base_rate_a", "base_rate_b", "auc", "tpr")
-
-
-def _node(call: str, payload: dict, tmp_path) -> object:
-    """Run ``call`` (an expression over ``m``, the page's module, and ``data``) in Node."""
-    bundle = tmp_path / "bundle.mjs"
-    bundle.write_text(BrowserView._esm, encoding="utf-8")
-    script = (f"import * as m from {json.dumps(bundle.as_uri())};\n"
-              "let d = ''; process.stdin.on('data', (c) => d += c);\n"
-              f"process.stdin.on('end', () => {{ const data = JSON.parse(d);\n"
-              f"  console.log(JSON.stringify({call})); }});\n")
-    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
-                          capture_output=True, text=True, input=json.dumps(payload))
-    return json.loads(done.stdout)
 
 
 @needs_node
@@ -127,7 +110,7 @@ def test_page_normal_cdf_and_inverse_match_scipy(tmp_path):
                          [0.0, 0.66291, -0.66291, np.sqrt(32), -np.sqrt(32), 1e-20]])
     ps = np.concatenate([rng.random(3000), 10.0 ** -rng.uniform(0, 300, 300),
                          [0.5, 0.075, 0.925, 1e-300, 1 - 1e-16]])
-    got = _node("{c: data.xs.map(m.normCdf), q: data.ps.map(m.normPpf)}",
+    got = run_in_page("{c: data.xs.map(m.normCdf), q: data.ps.map(m.normPpf)}",
                 {"xs": xs.tolist(), "ps": ps.tolist()}, tmp_path)
     # Cody's and Wichura's approximations: a few units in the last place of scipy's (in the
     # far tail exp(-x²/2) itself is only good to about x²·2⁻⁵³ relative)
@@ -180,7 +163,7 @@ def test_page_state_is_compute_on_random_edge_and_tie_settings(tmp_path):
     ex = ImpossibilityExplorer(groups=("Black", "white"))
     spec = ex.browser_view().spec
     settings = _settings(ex)
-    got = _node("data.vs.map((v) => { const s = m.impossibilityState(data.spec, v);"
+    got = run_in_page("data.vs.map((v) => { const s = m.impossibilityState(data.spec, v);"
                 " return {readout: s.readout, table: s.table, bars: s.bars, fpr: s.fpr,"
                 " need: s.need, feasible: s.feasible, roc: s.roc}; })",
                 {"spec": spec, "vs": settings}, tmp_path)

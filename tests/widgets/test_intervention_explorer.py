@@ -3,17 +3,14 @@ checked against pandas on the fold table and a brute-force Pareto check."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from fairlab.compare import compare_interventions
-from fairlab.widgets.browser import BrowserView, spec_size
+from fairlab.widgets.browser import spec_size
 from fairlab.widgets.intervention_explorer import InterventionExplorer
+from tests.widgets.page_js import needs_node, run_in_page
 
 FAST = ["none", "resampling", "reweighing", "thresholds"]
 
@@ -282,23 +279,13 @@ def test_lambda_intervals_agree_with_bootstrap_ci(sweep):  # about the tiny grou
 
 
 # ------------------------------------------------------------------ drawn in the browser
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
 def run_page(tmp_path, spec: dict, values: list[dict]) -> list[dict]:
     """``interventionState(spec, v)`` of js/kinds/intervention.js for each ``v``, in Node,
     importing the very bundle the page runs (view.js and the kinds files in one module)."""
-    bundle = tmp_path / "bundle.mjs"
-    bundle.write_text(BrowserView._esm, encoding="utf-8")
-    script = (f"import {{ interventionState }} from {json.dumps(bundle.as_uri())};\n"
-              "let data = ''; process.stdin.on('data', (c) => data += c);\n"
-              "process.stdin.on('end', () => { const {spec, values} = JSON.parse(data);\n"
-              "  console.log(JSON.stringify(values.map((v) => interventionState(spec, v)))); });\n")
-    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
-                          capture_output=True, text=True,
-                          input=json.dumps({"spec": spec, "values": values}))
-    return json.loads(done.stdout)
+    return run_in_page("data.values.map((v) => m.interventionState(data.spec, v))",
+                       {"spec": spec, "values": values}, tmp_path)
 
 
 def _budgets(ex, key, rng):

@@ -5,10 +5,7 @@ hand; a fresh FairnessMonitor built with the slider's settings.
 """
 
 import html
-import json
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -16,8 +13,9 @@ import pytest
 from fairlearn.metrics import MetricFrame, demographic_parity_difference, true_positive_rate
 
 from fairlab.monitoring import FairnessMonitor, simulate_complaints, simulate_stream
-from fairlab.widgets.browser import BrowserView, spec_size
+from fairlab.widgets.browser import spec_size
 from fairlab.widgets.monitor_explorer import MonitorExplorer
+from tests.widgets.page_js import needs_node, run_in_page
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +131,6 @@ def test_errors(stream):
 
 
 # ------------------------------------------------------------------ drawn in the browser
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
 def _text(markup):
@@ -144,18 +140,10 @@ def _text(markup):
 
 def run_page(spec, values, tmp_path):
     """``monitorState(spec, v)`` of the page (js/kinds/monitor.js in the bundle), by Node."""
-    bundle = tmp_path / "bundle.mjs"
-    bundle.write_text(BrowserView._esm, encoding="utf-8")
-    script = (f"import {{ monitorState }} from {json.dumps(bundle.as_uri())};\n"
-              "let data = ''; process.stdin.on('data', (c) => data += c);\n"
-              "process.stdin.on('end', () => { const {spec, vs} = JSON.parse(data);\n"
-              "  console.log(JSON.stringify(vs.map((v) => { const s = monitorState(spec, v);\n"
-              "    return {readout: s.readout, table: s.table, status: s.status,\n"
-              "            raised: s.raised, top: s.top}; }))); });\n")
-    done = subprocess.run([NODE, "--input-type=module", "-e", script], check=True,
-                          capture_output=True, text=True,
-                          input=json.dumps({"spec": spec, "vs": values}))
-    return json.loads(done.stdout)
+    return run_in_page(
+        "data.vs.map((v) => { const s = m.monitorState(data.spec, v); return {readout: "
+        "s.readout, table: s.table, status: s.status, raised: s.raised, top: s.top}; })",
+        {"spec": spec, "vs": values}, tmp_path)
 
 
 @pytest.fixture(scope="module")
